@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import { configCommand } from './config.js';
+import { doctorCommand } from './doctor.js';
+
+/** Every command the CLI offers. Only commands that work are listed here. */
+export function allCommands(): Command[] {
+  return [configCommand(), doctorCommand()];
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The `x-shipshape` extension: its schema (zod) and defaults. Documented in docs/x-shipshape.md.
+ * Keys are kebab-case like compose's own (`allow-from`, `health-path`).
+ */
+
+const acknowledgement = z
+  .object({
+    rule: z.enum(['privileged', 'host-network', 'plain-secret', 'root-user', 'writable-root', 'public-port']),
+    reason: z.string().min(10, 'give a reason of at least 10 characters'),
+  })
+  .strict();
+
+const tagValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const appExtensionSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]*$/,
+        'use lowercase letters, digits, "-" and "_", starting with a letter or digit',
+      )
+      .optional(),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'use letters, digits and "-"')
+      .default('dev'),
+    tags: z.record(z.string().min(1).max(128), tagValue).default({}),
+    aws: z
+      .object({
+        region: z
+          .string()
+          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region name such as eu-west-1')
+          .default('us-east-1'),
+        account: z
+          .union([z.string(), z.number()])
+          .transform(String)
+          .pipe(z.string().regex(/^\d{12}$/))
+          .optional(),
+        nat: z.enum(['single', 'per-az', 'none']).default('single'),
+        'certificate-arn': z.string().startsWith('arn:').optional(),
+        'log-retention-days': z.number().int().positive().default(30),
+      })
+      .strict()
+      .default({ region: 'us-east-1', nat: 'single', 'log-retention-days': 30 }),
+    acknowledge: z.array(acknowledgement).default([]),
+  })
+  .strict();
+
+export const serviceExtensionSchema = z
+  .object({
+    public: z.boolean().optional(),
+    'health-path': z.string().startsWith('/', 'a path starts with "/"').default('/'),
+    'allow-from': z.array(z.string()).default([]),
+    scaling: z
+      .object({
+        min: z.number().int().min(0),
+        max: z.number().int().min(1),
+        'target-cpu': z.number().min(1).max(100).default(60),
+      })
+      .strict()
+      .refine((s) => s.max >= s.min, { message: 'scaling.max must be at least scaling.min' })
+      .optional(),
+    slim: z
+      .object({
+        probes: z.array(z.string().startsWith('/')).default([]),
+        include: z.array(z.string()).default([]),
+        exclude: z.array(z.string()).default([]),
+        test: z.string().optional(),
+      })
+      .strict()
+      .default({ probes: [], include: [], exclude: [] }),
+    acknowledge: z.array(acknowledgement).default([]),
+  })
+  .strict();
+
+export type RawAppExtension = z.output<typeof appExtensionSchema>;
+export type RawServiceExtension = z.output<typeof serviceExtensionSchema>;

@@ -1,0 +1,389 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as shellParse } from 'shell-quote';
+import { ShipshapeError } from './errors.js';
+import { serviceExtensionSchema } from './extension.js';
+import { listOrDictToMap } from './merge.js';
+import type {
+  BuildSpec,
+  Dependency,
+  DependencyCondition,
+  Diagnostic,
+  HealthCheck,
+  PortMapping,
+  ResourceSpec,
+  ServiceModel,
+  ServiceSecret,
+  ServiceVolume,
+  SourceLocation,
+} from './types.js';
+import {
+  UnitError,
+  parseBytes,
+  parseCpus,
+  parseDurationMs,
+  parsePortRange,
+  parseShortPort,
+} from './units.js';
+import { parseExtension } from './zod-diagnostics.js';
+import { formatPath, type DocPath } from './yaml-source.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface NormalizeContext {
+  projectDir: string;
+  /** Variables for `environment: [VAR]` entries without a value. */
+  env: Readonly<Record<string, string | undefined>>;
+  locate(path: DocPath): SourceLocation;
+  warnings: Diagnostic[];
+}
+
+export function fail(ctx: NormalizeContext, path: DocPath, message: string, hint?: string): never {
+  throw new ShipshapeError(message, { location: ctx.locate(path), path: formatPath(path), hint });
+}
+
+/** Run a unit parser; turn its error into a located user error. */
+function unit<T>(ctx: NormalizeContext, path: DocPath, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof UnitError) fail(ctx, path, e.message, e.hint);
+    throw e;
+  }
+}
+
+const WELL_KNOWN_PORTS: [RegExp, number][] = [
+  [/(^|\/)postgres(ql)?(:|$)/, 5432],
+  [/(^|\/)(mysql|mariadb)(:|$)/, 3306],
+  [/(^|\/)(redis|valkey)(:|$)/, 6379],
+  [/(^|\/)mongo(:|$)/, 27017],
+  [/(^|\/)memcached(:|$)/, 11211],
+  [/(^|\/)rabbitmq(:|$)/, 5672],
+];
+
+export function wellKnownPort(image: string | undefined): number | undefined {
+  if (!image) return undefined;
+  return WELL_KNOWN_PORTS.find(([re]) => re.test(image))?.[1];
+}
+
+function stringList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** Compose string commands are split like a shell would, but not run through one. */
+function commandList(ctx: NormalizeContext, path: DocPath, v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) return v.map(String);
+  const parts = shellParse(String(v));
+  if (parts.some((p) => typeof p !== 'string')) {
+    fail(
+      ctx,
+      path,
+      'command contains shell operators',
+      'use the list form, or ["sh", "-c", "..."] to run a shell',
+    );
+  }
+  return parts as string[];
+}
+
+function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefined {
+  if (v === undefined || v === null) return undefined;
+  const b: Obj = typeof v === 'string' ? { context: v } : (v as Obj);
+  const context = String(b.context ?? '.');
+  const args: Record<string, string> = {};
+  for (const [k, val] of Object.entries(listOrDictToMap(b.args))) {
+    const value = val ?? ctx.env[k];
+    if (value !== undefined && value !== null) args[k] = String(value);
+  }
+  return {
+    context: /^[a-z]+:\/\//.test(context) ? context : resolve(ctx.projectDir, context),
+    dockerfile: String(b.dockerfile ?? 'Dockerfile'),
+    args,
+    target: b.target === undefined ? undefined : String(b.target),
+  };
+}
+
+function normalizePorts(ctx: NormalizeContext, base: DocPath, v: unknown): PortMapping[] {
+  const out: PortMapping[] = [];
+  (Array.isArray(v) ? v : []).forEach((p, i) => {
+    const path = [...base, i];
+    if (isObj(p)) {
+      const targets = unit(ctx, [...path, 'target'], () =>
+        parsePortRange(String(p.target ?? ''), 'container port'),
+      );
+      const published =
+        p.published === undefined || p.published === ''
+          ? undefined
+          : unit(ctx, [...path, 'published'], () => parsePortRange(String(p.published), 'host port'));
+      const protocol = String(p.protocol ?? 'tcp').toLowerCase();
+      if (protocol !== 'tcp' && protocol !== 'udp')
+        fail(ctx, [...path, 'protocol'], `unsupported protocol "${protocol}"`, 'use tcp or udp');
+      targets.forEach((target, j) =>
+        out.push({
+          target,
+          published: published?.[j] ?? published?.[0],
+          hostIp: p.host_ip === undefined ? undefined : String(p.host_ip),
+          protocol,
+        }),
+      );
+    } else {
+      out.push(...unit(ctx, path, () => parseShortPort(p as string | number)));
+    }
+  });
+  return out;
+}
+
+function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): number[] {
+  const out: number[] = [];
+  (Array.isArray(v) ? v : []).forEach((e, i) => {
+    const s = String(e).replace(/\/(tcp|udp)$/i, '');
+    out.push(...unit(ctx, [...base, i], () => parsePortRange(s, 'exposed port')));
+  });
+  return out;
+}
+
+function readEnvFiles(ctx: NormalizeContext, base: DocPath, v: unknown): Record<string, string> {
+  const entries = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  const env: Record<string, string> = {};
+  entries.forEach((entry, i) => {
+    const path = Array.isArray(v) ? [...base, i] : base;
+    const file = isObj(entry) ? String(entry.path) : String(entry);
+    const required = isObj(entry) ? entry.required !== false : true;
+    const abs = resolve(ctx.projectDir, file);
+    if (!existsSync(abs)) {
+      if (!required) return;
+      fail(
+        ctx,
+        path,
+        `env_file ${file} not found (looked for ${abs})`,
+        'create the file, fix the path, or mark it `required: false`',
+      );
+    }
+    Object.assign(env, parseDotenv(readFileSync(abs)));
+  });
+  return env;
+}
+
+function normalizeEnvironment(ctx: NormalizeContext, v: unknown): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, val] of Object.entries(listOrDictToMap(v))) {
+    if (val === null || val === undefined) {
+      // `environment: [VAR]` takes the value from the shell; unset variables are left out.
+      const fromShell = ctx.env[k];
+      if (fromShell !== undefined) env[k] = fromShell;
+    } else env[k] = String(val);
+  }
+  return env;
+}
+
+function normalizeHealthcheck(ctx: NormalizeContext, base: DocPath, v: unknown): HealthCheck | undefined {
+  if (!isObj(v)) return undefined;
+  const disabled = v.disable === true || (Array.isArray(v.test) && v.test[0] === 'NONE');
+  let test: string[];
+  if (disabled) test = ['NONE'];
+  else if (typeof v.test === 'string') test = ['CMD-SHELL', v.test];
+  else if (Array.isArray(v.test) && ['CMD', 'CMD-SHELL'].includes(String(v.test[0])))
+    test = v.test.map(String);
+  else if (v.test === undefined) test = [];
+  else {
+    return fail(
+      ctx,
+      [...base, 'test'],
+      'healthcheck test must start with "CMD", "CMD-SHELL" or "NONE"',
+      'e.g. ["CMD", "curl", "-f", "http://localhost/"]',
+    );
+  }
+  const dur = (key: string, dflt: number) =>
+    v[key] === undefined ? dflt : unit(ctx, [...base, key], () => parseDurationMs(v[key]));
+  const retries = v.retries === undefined ? 3 : Number(v.retries);
+  if (!Number.isInteger(retries) || retries < 0)
+    fail(ctx, [...base, 'retries'], 'retries must be a whole number', 'e.g. retries: 3');
+  return {
+    test,
+    intervalMs: dur('interval', 30_000),
+    timeoutMs: dur('timeout', 30_000),
+    retries,
+    startPeriodMs: dur('start_period', 0),
+    disabled,
+  };
+}
+
+const CONDITIONS: DependencyCondition[] = [
+  'service_started',
+  'service_healthy',
+  'service_completed_successfully',
+];
+
+function normalizeDependsOn(ctx: NormalizeContext, base: DocPath, v: unknown): Dependency[] {
+  if (Array.isArray(v)) {
+    return v.map((s) => ({
+      service: String(s),
+      condition: 'service_started',
+      required: true,
+      restart: false,
+    }));
+  }
+  if (!isObj(v)) return [];
+  return Object.entries(v).map(([service, spec]) => {
+    const s = isObj(spec) ? spec : {};
+    const condition = String(s.condition ?? 'service_started') as DependencyCondition;
+    if (!CONDITIONS.includes(condition)) {
+      fail(
+        ctx,
+        [...base, service, 'condition'],
+        `unknown condition "${condition}"`,
+        `use one of ${CONDITIONS.join(', ')}`,
+      );
+    }
+    return { service, condition, required: s.required !== false, restart: s.restart === true };
+  });
+}
+
+function normalizeVolumes(ctx: NormalizeContext, base: DocPath, v: unknown): ServiceVolume[] {
+  return (Array.isArray(v) ? v : []).map((vol, i): ServiceVolume => {
+    if (isObj(vol)) {
+      const type = String(vol.type ?? 'volume') as ServiceVolume['type'];
+      const source = vol.source === undefined ? undefined : String(vol.source);
+      return {
+        type,
+        source: type === 'bind' && source ? resolve(ctx.projectDir, source) : source,
+        target: String(vol.target),
+        readOnly: vol.read_only === true,
+      };
+    }
+    const parts = String(vol).split(':');
+    if (parts.length === 1) return { type: 'volume', target: parts[0]!, readOnly: false };
+    const [src, target, mode] = parts as [string, string, string | undefined];
+    if (!target) fail(ctx, [...base, i], `invalid volume "${String(vol)}"`, 'use SOURCE:TARGET[:ro]');
+    const isPath = src.startsWith('.') || src.startsWith('/') || src.startsWith('~');
+    return {
+      type: isPath ? 'bind' : 'volume',
+      source: isPath ? (isAbsolute(src) ? src : resolve(ctx.projectDir, src)) : src,
+      target,
+      readOnly: (mode ?? '').split(',').includes('ro'),
+    };
+  });
+}
+
+function normalizeSecrets(v: unknown): ServiceSecret[] {
+  return (Array.isArray(v) ? v : []).map((s) => {
+    if (isObj(s)) {
+      const source = String(s.source);
+      const target = s.target === undefined ? source : String(s.target);
+      return { source, target: target.startsWith('/') ? target : `/run/secrets/${target}` };
+    }
+    return { source: String(s), target: `/run/secrets/${String(s)}` };
+  });
+}
+
+function normalizeResources(ctx: NormalizeContext, base: DocPath, v: unknown): ResourceSpec {
+  if (!isObj(v)) return {};
+  const out: ResourceSpec = {};
+  if (v.cpus !== undefined) out.cpus = unit(ctx, [...base, 'cpus'], () => parseCpus(v.cpus));
+  if (v.memory !== undefined) out.memoryBytes = unit(ctx, [...base, 'memory'], () => parseBytes(v.memory));
+  if (v.pids !== undefined) {
+    const pids = Number(v.pids);
+    if (!Number.isInteger(pids) || pids < 1)
+      fail(ctx, [...base, 'pids'], 'pids must be a positive whole number', 'e.g. pids: 256');
+    out.pids = pids;
+  }
+  return out;
+}
+
+function intOrFail(ctx: NormalizeContext, path: DocPath, v: unknown, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    fail(ctx, path, `expected a whole number, got "${String(v)}"`, 'e.g. replicas: 2');
+  return n;
+}
+
+export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj): ServiceModel {
+  const base: DocPath = ['services', name];
+  const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
+  const deploy = isObj(raw.deploy) ? raw.deploy : {};
+  const resources = isObj(deploy.resources) ? deploy.resources : {};
+  const limits = normalizeResources(ctx, p('deploy', 'resources', 'limits'), resources.limits);
+  // Service-level mem_limit / cpus / pids_limit are the legacy spelling of deploy limits.
+  if (limits.memoryBytes === undefined && raw.mem_limit !== undefined) {
+    limits.memoryBytes = unit(ctx, p('mem_limit'), () => parseBytes(raw.mem_limit));
+  }
+  if (limits.cpus === undefined && raw.cpus !== undefined)
+    limits.cpus = unit(ctx, p('cpus'), () => parseCpus(raw.cpus));
+  if (limits.pids === undefined && raw.pids_limit !== undefined)
+    limits.pids = intOrFail(ctx, p('pids_limit'), raw.pids_limit, 0);
+  const replicas = intOrFail(ctx, p('deploy', 'replicas'), deploy.replicas ?? raw.scale, 1);
+
+  const x = parseExtension(serviceExtensionSchema, raw['x-shipshape'] ?? {}, p('x-shipshape'), ctx);
+  const image = raw.image === undefined ? undefined : String(raw.image);
+  const build = normalizeBuild(ctx, raw.build);
+  if (!image && !build)
+    fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');
+  const ports = normalizePorts(ctx, p('ports'), raw.ports);
+  const expose = normalizeExpose(ctx, p('expose'), raw.expose);
+  const known = wellKnownPort(image);
+  const servicePorts = [
+    ...new Set([...ports.map((q) => q.target), ...expose, ...(known !== undefined ? [known] : [])]),
+  ].sort((a, b) => a - b);
+  const environment = {
+    ...readEnvFiles(ctx, p('env_file'), raw.env_file),
+    ...normalizeEnvironment(ctx, raw.environment),
+  };
+  const networks =
+    raw.networks === undefined
+      ? ['default']
+      : Array.isArray(raw.networks)
+        ? raw.networks.map(String)
+        : Object.keys(raw.networks as Obj);
+  return {
+    name,
+    image,
+    build,
+    command: commandList(ctx, p('command'), raw.command),
+    entrypoint: commandList(ctx, p('entrypoint'), raw.entrypoint),
+    environment,
+    ports,
+    expose,
+    servicePorts,
+    replicas,
+    resources: {
+      limits,
+      reservations: normalizeResources(ctx, p('deploy', 'resources', 'reservations'), resources.reservations),
+    },
+    healthcheck: normalizeHealthcheck(ctx, p('healthcheck'), raw.healthcheck),
+    dependsOn: normalizeDependsOn(ctx, p('depends_on'), raw.depends_on),
+    user: raw.user === undefined ? undefined : String(raw.user),
+    readOnly: raw.read_only === undefined ? undefined : raw.read_only === true || raw.read_only === 'true',
+    capAdd: stringList(raw.cap_add),
+    capDrop: stringList(raw.cap_drop),
+    privileged: raw.privileged === true || raw.privileged === 'true',
+    networkMode: raw.network_mode === undefined ? undefined : String(raw.network_mode),
+    networks: raw.network_mode === undefined ? networks : [],
+    volumes: normalizeVolumes(ctx, p('volumes'), raw.volumes),
+    secrets: normalizeSecrets(raw.secrets),
+    profiles: stringList(raw.profiles),
+    labels: Object.fromEntries(
+      Object.entries(listOrDictToMap(raw.labels)).map(([k, v]) => [k, String(v ?? '')]),
+    ),
+    restart: raw.restart === undefined ? undefined : String(raw.restart),
+    workingDir: raw.working_dir === undefined ? undefined : String(raw.working_dir),
+    stopSignal: raw.stop_signal === undefined ? undefined : String(raw.stop_signal),
+    securityOpt: stringList(raw.security_opt),
+    tmpfs: stringList(raw.tmpfs),
+    public: false, // decided by the traffic graph
+    x: {
+      public: x.public,
+      healthPath: x['health-path'],
+      allowFrom: x['allow-from'],
+      scaling: x.scaling
+        ? { min: x.scaling.min, max: x.scaling.max, targetCpuPercent: x.scaling['target-cpu'] }
+        : undefined,
+      slim: x.slim,
+      acknowledge: x.acknowledge,
+    },
+    location: ctx.locate(base),
+  };
+}

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { DocPath } from './yaml-source.js';
+
+/**
+ * Validation against the official Compose Specification JSON Schema. The schema file is the
+ * compose-spec project's `compose-spec.json`, as shipped in the `dclint` package (the maintained
+ * npm package that carries the current schema; it is not copied into this repository).
+ */
+
+let validator: ValidateFunction | undefined;
+
+export function composeSchemaPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
+}
+
+function getValidator(): ValidateFunction {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(composeSchemaPath(), 'utf8')) as object;
+    // strict: false because the official schema uses annotations (deprecated, $comment) that
+    // Ajv's strict mode rejects; allErrors to find every unknown key in one pass;
+    // validateSchema: false because the file names its meta-schema by an https URL Ajv does not alias;
+    // verbose to read the known keys (parentSchema) for "did you mean" hints.
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+export interface SchemaProblem {
+  path: DocPath;
+  message: string;
+  hint?: string;
+}
+
+export interface SchemaResult {
+  /** Keys the schema does not know, removed from the document (compose would reject them; we warn). */
+  unknownKeys: { path: DocPath; key: string; suggestion?: string }[];
+  problems: SchemaProblem[];
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function getAt(doc: unknown, path: DocPath): unknown {
+  let cur: unknown = doc;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** Closest known key by edit distance, for "did you mean" hints. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+function describe(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'type':
+      return `expected ${String(e.params.type).replace(/,/g, ' or ')}`;
+    case 'enum':
+      return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'required':
+      return `missing required key "${String(e.params.missingProperty)}"`;
+    case 'oneOf':
+    case 'anyOf':
+      return 'has a form the Compose Specification does not allow here';
+    case 'uniqueItems':
+      return 'must not repeat items';
+    case 'pattern':
+      return `does not match the allowed pattern ${String(e.params.pattern)}`;
+    default:
+      return e.message ?? 'is not valid';
+  }
+}
+
+/**
+ * Validate `doc` (mutating it: unknown keys are deleted so the rest can be checked).
+ * Returns the unknown keys and, if any remain, the most specific schema problems.
+ */
+export function validateCompose(doc: unknown): SchemaResult {
+  const validate = getValidator();
+  const unknownKeys: SchemaResult['unknownKeys'] = [];
+  for (let round = 0; round < 20; round++) {
+    if (validate(doc)) return { unknownKeys, problems: [] };
+    const errors = validate.errors ?? [];
+    let removed = false;
+    for (const e of errors) {
+      if (e.keyword !== 'additionalProperties') continue;
+      const parentPath = pointerToPath(e.instancePath);
+      const parent = getAt(doc, parentPath);
+      const key = String(e.params.additionalProperty);
+      if (parent && typeof parent === 'object' && !Array.isArray(parent) && key in parent) {
+        const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+        delete (parent as Record<string, unknown>)[key];
+        unknownKeys.push({ path: [...parentPath, key], key, suggestion: closest(key, known) });
+        removed = true;
+      }
+    }
+    if (!removed) return { unknownKeys, problems: pickProblems(errors) };
+  }
+  return { unknownKeys, problems: pickProblems(validate.errors ?? []) };
+}
+
+/** Ajv reports every failed oneOf branch; keep the deepest, most concrete error per location. */
+function pickProblems(errors: ErrorObject[]): SchemaProblem[] {
+  const depth = (e: ErrorObject) => pointerToPath(e.instancePath).length + (e.keyword === 'required' ? 1 : 0);
+  const rank = (e: ErrorObject) =>
+    e.keyword === 'oneOf' || e.keyword === 'anyOf' ? 0 : e.keyword === 'type' ? 1 : 2;
+  const sorted = [...errors].sort((a, b) => depth(b) - depth(a) || rank(b) - rank(a));
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  for (const e of sorted) {
+    if (seen.has(e.instancePath)) continue;
+    seen.add(e.instancePath);
+    out.push({ path: pointerToPath(e.instancePath), message: describe(e) });
+  }
+  return out;
+}
