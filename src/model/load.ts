@@ -151,13 +151,10 @@ function absolutizeService(svc: Obj, dir: string): Obj {
   ) {
     out.build = { ...out.build, context: resolve(dir, out.build.context) };
   } else if (isObj(out.build) && out.build.context === undefined) out.build = { ...out.build, context: dir };
-  const envFiles =
-    out.env_file === undefined ? undefined : Array.isArray(out.env_file) ? out.env_file : [out.env_file];
-  if (envFiles) {
-    out.env_file = envFiles.map((f) =>
-      isObj(f) ? { ...f, path: resolve(dir, String(f.path)) } : resolve(dir, String(f)),
-    );
-  }
+  const absEnvFile = (f: unknown) =>
+    isObj(f) ? { ...f, path: resolve(dir, String(f.path)) } : resolve(dir, String(f));
+  if (Array.isArray(out.env_file)) out.env_file = out.env_file.map(absEnvFile);
+  else if (out.env_file !== undefined) out.env_file = absEnvFile(out.env_file);
   return out;
 }
 

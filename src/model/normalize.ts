@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as shellParse } from 'shell-quote';
 import { ShipshapeError } from './errors.js';
@@ -158,8 +158,8 @@ function readEnvFiles(ctx: NormalizeContext, base: DocPath, v: unknown): Record<
       fail(
         ctx,
         path,
-        `env_file ${file} not found (looked for ${abs})`,
-        'create the file, fix the path, or mark it `required: false`',
+        `env_file ${relative(ctx.projectDir, abs)} not found`,
+        `create ${abs}, fix the path, or mark it \`required: false\``,
       );
     }
     Object.assign(env, parseDotenv(readFileSync(abs)));
