@@ -1,0 +1,159 @@
+import { createRequire } from 'node:module';
+import http from 'node:http';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gatewayCommand, gatewayMain, type GatewayHandle } from '../../../src/local/gateway.js';
+
+const load = createRequire(import.meta.url);
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A real HTTP replica that answers its name; `kill()` closes it and drops its connections. */
+async function replica(name: string) {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/healthz') return void res.end('ok');
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => res.end(`${name}${body ? `:${body}` : ''}`));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  const kill = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  cleanups.push(async () => (server.listening ? kill() : undefined));
+  return { port, kill };
+}
+
+async function startGateway(config: Parameters<typeof gatewayMain>[0]): Promise<GatewayHandle> {
+  const g = gatewayMain({ probeIntervalMs: 100, host: '127.0.0.1', ...config }, load);
+  cleanups.push(() => g.close());
+  await g.ready;
+  return g;
+}
+
+function get(port: number, agent: http.Agent, path = '/', body?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path, agent, method: body ? 'POST' : 'GET' },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('gateway (embedded load balancer)', () => {
+  it('balances HTTP per request, even over one keep-alive connection, and passes bodies', async () => {
+    const [a, b] = [await replica('ONE'), await replica('TWO')];
+    const g = await startGateway({
+      listeners: [
+        {
+          port: 0,
+          mode: 'auto',
+          healthPath: '/healthz',
+          upstreams: [a, b].map((r) => ({ host: '127.0.0.1', port: r.port })),
+        },
+      ],
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(async () => agent.destroy());
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await get(g.ports()[0]!, agent));
+    expect(answers.filter((x) => x === 'ONE')).toHaveLength(5);
+    expect(answers.filter((x) => x === 'TWO')).toHaveLength(5);
+    expect(answers[0]).not.toBe(answers[1]);
+    expect(await get(g.ports()[0]!, agent, '/', 'payload')).toMatch(/^(ONE|TWO):payload$/);
+  });
+
+  it('skips a killed replica without failing a request', async () => {
+    const [a, b] = [await replica('ONE'), await replica('TWO')];
+    const g = await startGateway({
+      listeners: [
+        {
+          port: 0,
+          mode: 'auto',
+          healthPath: '/healthz',
+          upstreams: [a, b].map((r) => ({ host: '127.0.0.1', port: r.port })),
+        },
+      ],
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    cleanups.push(async () => agent.destroy());
+    expect(new Set(await Promise.all([0, 1, 2, 3].map(() => get(g.ports()[0]!, agent))))).toEqual(
+      new Set(['ONE', 'TWO']),
+    );
+    await b.kill();
+    // GET requests are retried on the next replica, so none fails even before the probe notices.
+    const after = [];
+    for (let i = 0; i < 20; i++) after.push(await get(g.ports()[0]!, agent));
+    expect(new Set(after)).toEqual(new Set(['ONE']));
+  });
+
+  it('answers 502 when no replica is reachable', async () => {
+    const a = await replica('ONE');
+    await a.kill();
+    const g = await startGateway({
+      listeners: [{ port: 0, mode: 'auto', upstreams: [{ host: '127.0.0.1', port: a.port }] }],
+    });
+    await expect(get(g.ports()[0]!, new http.Agent())).rejects.toThrow('HTTP 502');
+  });
+
+  it('proxies non-HTTP bytes as TCP, per connection', async () => {
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => echo.close(() => r())));
+    const port = (echo.address() as net.AddressInfo).port;
+    for (const mode of ['auto', 'tcp'] as const) {
+      const g = await startGateway({
+        listeners: [{ port: 0, mode, upstreams: [{ host: '127.0.0.1', port }] }],
+      });
+      const reply = await new Promise<string>((resolve, reject) => {
+        const s = net.connect(g.ports()[0]!, '127.0.0.1', () => s.write('\u0000binary ping'));
+        s.once('data', (d) => {
+          resolve(d.toString());
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+      expect(reply).toBe('\u0000binary ping');
+    }
+  });
+
+  it('runs as the self-contained `node -e` command used in containers', async () => {
+    const a = await replica('ONE');
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', () => r()));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const config = {
+      host: '127.0.0.1',
+      listeners: [{ port, mode: 'auto', upstreams: [{ host: '127.0.0.1', port: a.port }] }],
+    };
+    const [node, ...args] = gatewayCommand();
+    expect(node).toBe('node');
+    const child = spawn(process.execPath, args, {
+      env: { SHIPSHAPE_GATEWAY: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    });
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
+    );
+    expect(await get(port, new http.Agent())).toBe('ONE');
+  });
+});
