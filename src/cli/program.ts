@@ -43,7 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
+    // A command that finished its report but must signal an outcome sets process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (e) {
     await runCleanup();
     return reportError(e, debug);
