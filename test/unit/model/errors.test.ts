@@ -110,7 +110,7 @@ describe('located user errors', () => {
     const e = userError({ 'compose.yaml': 'services:\n  web:\n    image: x\n    depends_on: [db]\n' });
     const text = formatDiagnostic(e.toDiagnostic());
     expect(text).toMatch(
-      /^\/.*compose\.yaml:4:\d+: error: services\.web\.depends_on\.db: "web" depends on unknown service "db"\n  hint: /,
+      /^\/.*compose\.yaml:4:\d+: error: services\.web\.depends_on\.db: "web" depends on unknown service "db"\n {2}hint: /,
     );
     expect(text).not.toMatch(/at .*\.ts:/);
   });
