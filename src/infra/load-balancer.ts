@@ -1,0 +1,123 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+const NOT_FOUND = elbv2.ListenerAction.fixedResponse(404, {
+  contentType: 'text/plain',
+  messageBody: 'not found',
+});
+
+export interface PublicLoadBalancerProps {
+  vpc: ec2.IVpc;
+  /** ACM certificate ARN; when set, HTTPS on 443 and port 80 only redirects. Default none (HTTP). */
+  certificateArn?: string;
+  /** Days to keep access logs. Default 90. */
+  accessLogDays?: number;
+}
+
+/**
+ * The internet-facing Application Load Balancer in front of the public services. Its security
+ * group admits 0.0.0.0/0 on 80 (and 443 with a certificate) and nothing else; egress is opened
+ * only towards the public services' groups as targets are added. Access logs go to an encrypted,
+ * TLS-only bucket.
+ */
+export class PublicLoadBalancer extends Construct {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The listener services attach to (HTTPS when a certificate is given, else HTTP). */
+  readonly listener: elbv2.ApplicationListener;
+  private routed = 0;
+
+  constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
+    super(scope, id);
+    const logs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED, // ALB log delivery supports SSE-S3 only.
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(props.accessLogDays ?? 90) }],
+    });
+    Validations.of(logs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket only receives the load balancer access logs; logging access to the log bucket itself would need another bucket and so on.',
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Public load balancer: HTTP/HTTPS from the internet, out only to public services',
+      allowAllOutbound: false,
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      securityGroup: this.securityGroup,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(logs);
+
+    if (props.certificateArn) {
+      this.listener = this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: true,
+        defaultAction: NOT_FOUND,
+      });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    } else {
+      this.listener = this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: true,
+        defaultAction: NOT_FOUND,
+      });
+    }
+    Validations.of(this.securityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The public load balancer must accept 0.0.0.0/0 on its listener ports (80, and 443 with a certificate); it is the only group that does.',
+    });
+  }
+
+  /**
+   * Route to a public service through a target group and listener rule created in `scope` (the
+   * service's own stack when stacks are split, so references only point from service to shared).
+   * The first service routed is the catch-all (`/*`, lowest priority); later ones match the host
+   * header `<name>.*`. Requests nothing matches get a 404 from the listener's default action.
+   */
+  addService(
+    scope: Construct,
+    name: string,
+    target: elbv2.IApplicationLoadBalancerTarget,
+    port: number,
+    healthPath: string,
+  ): elbv2.ApplicationTargetGroup {
+    const vpc = this.loadBalancer.vpc!;
+    const targetGroup = new elbv2.ApplicationTargetGroup(scope, 'TargetGroup', {
+      vpc,
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [target],
+      healthCheck: { path: healthPath, healthyHttpCodes: '200-399' },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    const catchAll = this.routed === 0;
+    this.routed++;
+    new elbv2.ApplicationListenerRule(scope, 'ListenerRule', {
+      listener: this.listener,
+      priority: catchAll ? 50_000 : this.routed,
+      conditions: catchAll
+        ? [elbv2.ListenerCondition.pathPatterns(['/*'])]
+        : [elbv2.ListenerCondition.hostHeaders([`${name}.*`])],
+      targetGroups: [targetGroup],
+    });
+    return targetGroup;
+  }
+}

@@ -1,0 +1,86 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NatStrategy } from '../model/types.js';
+
+export interface NetworkProps {
+  /** How private subnets reach the internet. Default `single` (one NAT gateway). */
+  nat?: NatStrategy;
+  /** Retention of the VPC flow log group, in days. Default 30. */
+  logRetentionDays?: number;
+  /** Create isolated subnets for databases. Default false. */
+  isolatedSubnets?: boolean;
+}
+
+/**
+ * A VPC over two availability zones: public subnets (load balancer, NAT), private subnets (tasks),
+ * and optionally isolated subnets (databases, no route out). Flow logs record all traffic.
+ * With `nat: none` tasks reach AWS through VPC endpoints only (ECR api/dkr, Logs, Secrets Manager,
+ * S3 gateway for image layers).
+ */
+export class Network extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly nat: NatStrategy;
+
+  constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    super(scope, id);
+    this.nat = props.nat ?? 'single';
+    const natGateways = { single: 1, 'per-az': 2, none: 0 }[this.nat];
+    const subnetConfiguration: ec2.SubnetConfiguration[] = [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+      {
+        name: 'private',
+        subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+        cidrMask: 22,
+      },
+    ];
+    if (props.isolatedSubnets && natGateways > 0) {
+      subnetConfiguration.push({ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 });
+    }
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.logRetentionDays ?? 30,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
+      maxAzs: 2,
+      natGateways,
+      subnetConfiguration,
+      // The default security group is never used by anything shipshape creates; CDK's option to
+      // strip its rules deploys a Lambda-backed custom resource, which we keep out of the templates.
+      restrictDefaultSecurityGroup: false,
+      flowLogs: {
+        all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) },
+      },
+    });
+    if (natGateways === 0) this.addEndpoints();
+  }
+
+  /** Subnets the tasks run in. */
+  get taskSubnets(): ec2.SubnetSelection {
+    return {
+      subnetType: this.nat === 'none' ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
+    };
+  }
+
+  /** Subnets for databases: isolated (no route to the internet). */
+  get dataSubnets(): ec2.SubnetSelection {
+    return { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  }
+
+  private addEndpoints(): void {
+    const subnets = this.taskSubnets;
+    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    const interfaces: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+      ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+      ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+      ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+    ];
+    for (const [id, service] of interfaces) {
+      // `open: true` lets the VPC CIDR reach the endpoint on 443 — only the VPC, never 0.0.0.0/0.
+      this.vpc.addInterfaceEndpoint(id, { service, subnets, open: true, privateDnsEnabled: true });
+    }
+  }
+}

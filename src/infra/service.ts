@@ -1,0 +1,209 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import type { HealthCheck, ServiceModel } from '../model/types.js';
+import { fargateSize, type FargateSize } from './fargate.js';
+import { sensitiveEnvironment } from './unsafe.js';
+
+export interface ComposeServiceProps {
+  service: ServiceModel;
+  cluster: ecs.ICluster;
+  /** Service Connect namespace. */
+  namespace: servicediscovery.INamespace;
+  /** Subnets the tasks run in (private). */
+  subnets: ec2.SubnetSelection;
+  /** Repository of a built service; the image is `<repository>:<imageTag>`. Default: `service.image`. */
+  repository?: ecr.IRepository;
+  /** Tag of the built image (a CloudFormation parameter, so deploy can pass the git sha). */
+  imageTag?: string;
+  /** Log retention in days. Default 30. */
+  logRetentionDays?: number;
+  /** Offer the service to callers through Service Connect (private services with callers). Default false. */
+  serviceConnectServer?: boolean;
+  /** Plain variables added to the container (e.g. database host). Default none. */
+  extraEnvironment?: Record<string, string>;
+  /** Secret variables added to the container (e.g. database password). Default none. */
+  extraSecrets?: Record<string, ecs.Secret>;
+  /** Secrets Manager secrets for compose `secrets:`, by top-level secret name. Default none. */
+  composeSecrets?: Map<string, secretsmanager.ISecret>;
+}
+
+/** ECS health checks accept narrower ranges than compose; clamp into them. */
+function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefined {
+  if (!hc || hc.disabled || hc.test.length === 0 || hc.test[0] === 'NONE') return undefined;
+  const clamp = (ms: number, min: number, max: number) =>
+    Duration.seconds(Math.min(max, Math.max(min, Math.round(ms / 1000))));
+  return {
+    command: hc.test,
+    interval: clamp(hc.intervalMs, 5, 300),
+    timeout: clamp(hc.timeoutMs, 2, 60),
+    retries: Math.min(10, Math.max(1, hc.retries)),
+    startPeriod: clamp(hc.startPeriodMs, 0, 300),
+  };
+}
+
+/** `db_password` → `DB_PASSWORD`: how a compose secret appears in the container's environment. */
+export function secretVariableName(secret: string): string {
+  return secret.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+}
+
+/**
+ * One compose service on Fargate: its log group, task definition (size rounded up to a valid
+ * Fargate pair, read-only root filesystem unless compose says `read_only: false`, the compose
+ * user and health check, secrets from Secrets Manager), its own security group with no rules
+ * (the traffic graph adds exactly the allowed ones), and the ECS service with a deployment circuit
+ * breaker that rolls back and, from `x-shipshape.scaling`, CPU target tracking.
+ */
+export class ComposeService extends Construct {
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly fargateService: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly size: FargateSize;
+  /** Secrets created for sensitive-looking environment variables, by variable name. */
+  readonly environmentSecrets = new Map<string, secretsmanager.Secret>();
+
+  constructor(scope: Construct, id: string, props: ComposeServiceProps) {
+    super(scope, id);
+    const s = props.service;
+    this.size = fargateSize(s.resources.limits.cpus, s.resources.limits.memoryBytes);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays ?? 30,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: this.size.cpu,
+      memoryLimitMiB: this.size.memoryMiB,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      },
+    });
+
+    const sensitive = new Set(sensitiveEnvironment(s));
+    const environment: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.environment)) if (!sensitive.has(k)) environment[k] = v;
+    Object.assign(environment, props.extraEnvironment);
+    const secrets: Record<string, ecs.Secret> = { ...props.extraSecrets };
+    for (const name of sensitive) {
+      // The compose value is never copied: the stack creates the secret with a random value and
+      // the operator puts the real one in Secrets Manager.
+      const secret = new secretsmanager.Secret(this, `Env${name}`, {
+        description: `${s.name}: value of ${name} (set it with put-secret-value)`,
+        generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+      });
+      this.acknowledgeNoRotation(secret);
+      this.environmentSecrets.set(name, secret);
+      secrets[name] = ecs.Secret.fromSecretsManager(secret);
+    }
+    for (const ref of s.secrets) {
+      const secret = props.composeSecrets?.get(ref.source);
+      if (secret) secrets[secretVariableName(ref.source)] = ecs.Secret.fromSecretsManager(secret);
+    }
+
+    const image =
+      props.repository !== undefined
+        ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
+        : ecs.ContainerImage.fromRegistry(s.image ?? s.name);
+    const readOnly = s.readOnly !== false;
+    this.container = this.taskDefinition.addContainer('app', {
+      image,
+      essential: true,
+      user: s.user,
+      command: s.command,
+      entryPoint: s.entrypoint,
+      workingDirectory: s.workingDir,
+      readonlyRootFilesystem: readOnly,
+      environment,
+      secrets,
+      healthCheck: ecsHealthCheck(s.healthcheck),
+      stopTimeout: Duration.seconds(30),
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
+      portMappings: s.servicePorts.map((port) => ({
+        containerPort: port,
+        name: `${s.name}-${port}`,
+        protocol: ecs.Protocol.TCP,
+      })),
+    });
+    if (props.repository) {
+      // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.
+      Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken only accepts Resource "*"; image pulls themselves are scoped to this service\'s repository.',
+      });
+    }
+    if (Object.keys(environment).length > 0) {
+      Validations.of(this.taskDefinition).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'Only non-sensitive variables are set directly; every credential-looking variable and compose secret is a Secrets Manager reference.',
+      });
+    }
+    // Writable scratch space on a read-only root: compose tmpfs mounts and volumes become
+    // task-local ephemeral storage (Fargate has no tmpfs; named volumes are not persisted).
+    const scratch = new Set<string>([
+      ...s.tmpfs.map((t) => t.split(':')[0]!),
+      ...s.volumes.filter((v) => v.type !== 'bind').map((v) => v.target),
+    ]);
+    let i = 0;
+    for (const path of scratch) {
+      const name = `scratch${i++}`;
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ containerPath: path, sourceVolume: name, readOnly: false });
+    }
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.cluster.vpc,
+      description: `${s.name}: only the callers the traffic graph allows`,
+      allowAllOutbound: false,
+    });
+
+    const scaling = s.x.scaling;
+    this.fargateService = new ecs.FargateService(this, 'Service', {
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: scaling ? scaling.min : s.replicas,
+      securityGroups: [this.securityGroup],
+      vpcSubnets: props.subnets,
+      assignPublicIp: false,
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      serviceConnectConfiguration: {
+        namespace: props.namespace.namespaceArn,
+        services:
+          props.serviceConnectServer && s.servicePorts.length > 0
+            ? s.servicePorts.map((port) => ({
+                portMappingName: `${s.name}-${port}`,
+                discoveryName: `${s.name}-${port}`,
+                dnsName: s.name,
+                port,
+              }))
+            : undefined,
+      },
+    });
+    if (scaling) {
+      const target = this.fargateService.autoScaleTaskCount({
+        minCapacity: scaling.min,
+        maxCapacity: scaling.max,
+      });
+      target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.targetCpuPercent });
+    }
+  }
+
+  private acknowledgeNoRotation(secret: secretsmanager.Secret): void {
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Application secrets hold values the operator supplies (API keys, passwords of outside systems); rotating them needs an app-specific rotation function.',
+    });
+  }
+}

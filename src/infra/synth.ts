@@ -1,0 +1,209 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct, IConstruct } from 'constructs';
+import { stringify } from 'yaml';
+import { ExitCode, ShipshapeError } from '../model/errors.js';
+import type { AppModel } from '../model/types.js';
+import { ComposeApp } from './compose-app.js';
+import { readNagReport, type NagResult } from './nag.js';
+import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
+import type { UnsafeFinding } from './unsafe.js';
+
+/** CloudFormation's hard limit is 500 resources per stack; split well before it. */
+export const STACK_RESOURCE_BUDGET = 450;
+
+export interface SynthOptions {
+  /** Cloud assembly directory. Default `cdk.out` (relative to the current directory). */
+  outdir?: string;
+  /** `auto` splits only past the resource budget; `always`/`never` force it. Default `auto`. */
+  split?: 'auto' | 'always' | 'never';
+  /** Run the cdk-nag AwsSolutions pack. Default true. */
+  nag?: boolean;
+  /** Check every taggable resource carries the required tags. Default true. */
+  verifyTags?: boolean;
+  /** Progress messages (for stderr). Default: none. */
+  onProgress?: (message: string) => void;
+}
+
+export interface SynthStack {
+  name: string;
+  resources: number;
+  /** Cloud assembly JSON template. */
+  templateFile: string;
+  /** Plain CloudFormation YAML of the same template. */
+  yamlFile: string;
+}
+
+export interface SynthResult {
+  outdir: string;
+  stacks: SynthStack[];
+  split: boolean;
+  nag?: NagResult;
+  /** Taggable resources missing a required tag (empty when verification passes or is off). */
+  missingTags: Array<MissingTag & { stack: string }>;
+  acknowledgedUnsafe: UnsafeFinding[];
+}
+
+/** Stack names: letters, digits and hyphens, starting with a letter. */
+export function stackName(...parts: string[]): string {
+  const name = parts
+    .join('-')
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^A-Za-z]+/, '');
+  return (name || 'shipshape').slice(0, 128);
+}
+
+function countResources(scope: IConstruct): number {
+  return scope.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length;
+}
+
+interface Built {
+  cdkApp: App;
+  composeApp: ComposeApp;
+  stacks: Stack[];
+}
+
+/** Build the construct tree: one stack, or a shared stack plus one stack per service. */
+export function buildApp(model: AppModel, outdir: string, split: boolean, nag: boolean): Built {
+  const cdkApp = new App({
+    outdir,
+    analyticsReporting: false,
+    // CDK's built-in schema validation takes seconds per stack and only warns; cfn-lint (run on
+    // every example template in the integration tests) is the stricter check.
+    builtinCloudFormationValidation: false,
+    context: {
+      // Keep synthesized metadata small and deterministic (no stack traces in the assembly).
+      'aws:cdk:disable-stack-trace': true,
+      // We read validation-report.json and report findings ourselves (exit 4), instead of CDK
+      // printing them to stderr and throwing.
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+    },
+  });
+  if (nag) Validations.of(cdkApp).addPlugins(new AwsSolutionsChecks(cdkApp));
+  const env = { region: model.x.aws.region, account: model.x.aws.account };
+  const shared = new Stack(cdkApp, 'Shared', {
+    stackName: stackName(model.name, model.x.environment),
+    env,
+    description: `shipshape: ${model.name} (${model.x.environment}) network, cluster and load balancer`,
+  });
+  const stacks: Stack[] = [shared];
+  const perService = new Map<string, Construct>();
+  const composeApp = new ComposeApp(shared, 'App', {
+    app: model,
+    scopeFor: split
+      ? (name) => {
+          let s = perService.get(name);
+          if (!s) {
+            s = new Stack(cdkApp, `Service-${name}`, {
+              stackName: stackName(model.name, model.x.environment, name),
+              env,
+              description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
+            });
+            stacks.push(s as Stack);
+            perService.set(name, s);
+          }
+          return s;
+        }
+      : undefined,
+  });
+  return { cdkApp, composeApp, stacks };
+}
+
+/**
+ * The whole pipeline: app model → CDK app (split into stacks when large) → cloud assembly, with
+ * cdk-nag run as a CDK validation plugin, plus plain YAML per stack. Throws ShipshapeError with
+ * exit 4 when the policy gate finds unacknowledged findings or a resource lacks a tag, and exit 2
+ * when the compose file asks for unsafe settings without acknowledging them.
+ */
+export async function synthesize(model: AppModel, options: SynthOptions = {}): Promise<SynthResult> {
+  const progress = options.onProgress ?? (() => {});
+  const outdir = resolve(options.outdir ?? 'cdk.out');
+  const nag = options.nag ?? true;
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+
+  progress(`building constructs for ${model.services.length} service(s)`);
+  let split = options.split === 'always';
+  let built = buildApp(model, outdir, split, nag);
+  if (options.split !== 'never' && !split && countResources(built.stacks[0]!) > STACK_RESOURCE_BUDGET) {
+    progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
+    split = true;
+    built = buildApp(model, outdir, true, nag);
+  }
+
+  progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
+  let validationError: unknown;
+  let assembly;
+  try {
+    assembly = built.cdkApp.synth();
+  } catch (e) {
+    if (!(e instanceof Error) || !/ValidationFailed|Validation failed/.test(`${e.name} ${e.message}`)) throw e;
+    validationError = e;
+  }
+  const nagResult = nag ? readNagReport(outdir, 'AwsSolutions') : undefined;
+  if (validationError && (!nagResult || nagResult.findings.length === 0)) throw validationError;
+  if (nagResult && nagResult.findings.length > 0) {
+    throw new ShipshapeError(
+      `the policy gate (cdk-nag AwsSolutions) found ${nagResult.findings.length} unacknowledged finding(s)`,
+      {
+        exitCode: ExitCode.verification,
+        hint: 'fix the resource, or acknowledge the rule in code with Validations.of(construct).acknowledge({ id, reason })',
+        more: nagResult.findings.map((f) => ({
+          severity: 'error',
+          message: `${f.rule}: ${f.description} (${f.resources.join(', ')})`,
+        })),
+      },
+    );
+  }
+  void assembly;
+
+  progress('writing CloudFormation YAML');
+  const stacks: SynthStack[] = [];
+  const templates = new Map<string, { Resources?: Record<string, { Type: string }> }>();
+  for (const stack of built.stacks) {
+    const templateFile = join(outdir, stack.templateFile);
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
+      Resources?: Record<string, { Type: string }>;
+    };
+    const yamlFile = join(outdir, `${stack.stackName}.template.yaml`);
+    writeFileSync(yamlFile, stringify(template, { aliasDuplicateObjects: false, lineWidth: 0 }));
+    templates.set(stack.stackName, template);
+    stacks.push({
+      name: stack.stackName,
+      resources: Object.keys(template.Resources ?? {}).length,
+      templateFile,
+      yamlFile,
+    });
+  }
+
+  const missingTags: SynthResult['missingTags'] = [];
+  if (options.verifyTags ?? true) {
+    progress('checking tags against the CloudFormation resource specification');
+    const spec = await loadTaggableSpec();
+    const required = requiredTags(model);
+    for (const [name, template] of templates) {
+      for (const m of findMissingTags(template, required, spec)) missingTags.push({ ...m, stack: name });
+    }
+    if (missingTags.length > 0) {
+      throw new ShipshapeError(`${missingTags.length} taggable resource(s) lack required tags`, {
+        exitCode: ExitCode.verification,
+        more: missingTags.map((m) => ({
+          severity: 'error',
+          message: `${m.stack}/${m.logicalId} (${m.type}) lacks ${m.missing.join(', ')}`,
+        })),
+      });
+    }
+  }
+
+  return {
+    outdir,
+    stacks,
+    split,
+    nag: nagResult,
+    missingTags,
+    acknowledgedUnsafe: built.composeApp.acknowledgedUnsafe,
+  };
+}

@@ -1,0 +1,103 @@
+import { Tags } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { AppModel } from '../model/types.js';
+
+/** The tags every taggable resource carries: the defaults plus `x-shipshape.tags` (which win). */
+export function requiredTags(app: AppModel): Record<string, string> {
+  return {
+    app: app.name,
+    environment: app.x.environment,
+    'managed-by': 'shipshape',
+    ...app.x.tags,
+  };
+}
+
+/** Tag everything under `scope` (CDK's tag aspect reaches every L1 that takes tags). */
+export function applyTags(scope: IConstruct, app: AppModel): void {
+  for (const [key, value] of Object.entries(requiredTags(app))) Tags.of(scope).add(key, value);
+}
+
+/** How a CloudFormation type carries tags, from the resource specification. */
+export type TagVariant = 'standard' | 'map' | 'asg';
+
+export interface TaggableSpec {
+  /** Name of the tags property per taggable CloudFormation type. */
+  get(type: string): { property: string; variant: TagVariant } | undefined;
+}
+
+let specPromise: Promise<TaggableSpec> | undefined;
+
+/**
+ * Which CloudFormation types take tags, read from the CloudFormation resource specification
+ * (`@aws-cdk/aws-service-spec`, the database CDK's own L1s are generated from). Loaded once.
+ */
+export function loadTaggableSpec(): Promise<TaggableSpec> {
+  specPromise ??= (async () => {
+    const { loadAwsServiceSpec } = await import('@aws-cdk/aws-service-spec');
+    const db = await loadAwsServiceSpec();
+    const cache = new Map<string, { property: string; variant: TagVariant } | undefined>();
+    return {
+      get(type: string) {
+        if (!cache.has(type)) {
+          const found = db.lookup('resource', 'cloudFormationType', 'equals', type);
+          const info = found.length > 0 ? found[0]!.tagInformation : undefined;
+          cache.set(
+            type,
+            info ? { property: info.tagPropertyName, variant: info.variant as TagVariant } : undefined,
+          );
+        }
+        return cache.get(type);
+      },
+    };
+  })();
+  return specPromise;
+}
+
+export interface MissingTag {
+  logicalId: string;
+  type: string;
+  missing: string[];
+}
+
+interface TemplateLike {
+  Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+function tagKeys(value: unknown, variant: TagVariant): Map<string, unknown> {
+  const keys = new Map<string, unknown>();
+  if (variant === 'map') {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) keys.set(k, v);
+    }
+    return keys;
+  }
+  if (Array.isArray(value)) {
+    for (const t of value as Array<{ Key?: unknown; Value?: unknown }>) {
+      if (typeof t?.Key === 'string') keys.set(t.Key, t.Value);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Every taggable resource in a synthesized template that lacks one of `required` (or has another
+ * value for it). CDK's own metadata resource (AWS::CDK::Metadata) is not deployed as a resource
+ * that takes tags, and custom resources are not in the specification, so both are skipped.
+ */
+export function findMissingTags(
+  template: TemplateLike,
+  required: Record<string, string>,
+  spec: TaggableSpec,
+): MissingTag[] {
+  const out: MissingTag[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    const info = spec.get(resource.Type);
+    if (!info) continue;
+    const tags = tagKeys(resource.Properties?.[info.property], info.variant);
+    const missing = Object.entries(required)
+      .filter(([k, v]) => tags.get(k) !== v)
+      .map(([k]) => k);
+    if (missing.length > 0) out.push({ logicalId, type: resource.Type, missing });
+  }
+  return out;
+}
