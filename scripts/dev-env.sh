@@ -50,7 +50,7 @@ IMG_DEBIAN=debian:bookworm-slim
 IMG_NODE=node:20-bookworm-slim
 IMG_PYTHON=python:3.11-slim-bookworm
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
-  curl iptables debian-archive-keyring)
+  curl iptables debian-archive-keyring musl-tools gcc)
 export DEBIAN_FRONTEND=noninteractive
 
 T0=$SECONDS
