@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { ComposeApp } from './compose-app.js';
+import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
 import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
 import type { UnsafeFinding } from './unsafe.js';
@@ -23,6 +24,8 @@ export interface SynthOptions {
   nag?: boolean;
   /** Check every taggable resource carries the required tags. Default true. */
   verifyTags?: boolean;
+  /** Add constructs of your own before synthesis; the policy gate checks them too. Default none. */
+  customize?: (composeApp: ComposeApp) => void;
   /** Progress messages (for stderr). Default: none. */
   onProgress?: (message: string) => void;
 }
@@ -41,6 +44,8 @@ export interface SynthResult {
   stacks: SynthStack[];
   split: boolean;
   nag?: NagResult;
+  /** Architecture diagram (SVG). */
+  diagramFile: string;
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
   acknowledgedUnsafe: UnsafeFinding[];
@@ -134,6 +139,7 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
     built = buildApp(model, outdir, true, nag);
   }
 
+  options.customize?.(built.composeApp);
   progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
   let validationError: unknown;
   let assembly;
@@ -143,7 +149,7 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
     if (!(e instanceof Error) || !/ValidationFailed|Validation failed/.test(`${e.name} ${e.message}`)) throw e;
     validationError = e;
   }
-  const nagResult = nag ? readNagReport(outdir, 'AwsSolutions') : undefined;
+  const nagResult = nag ? readNagReport(outdir, 'AwsSolutions', built.cdkApp) : undefined;
   if (validationError && (!nagResult || nagResult.findings.length === 0)) throw validationError;
   if (nagResult && nagResult.findings.length > 0) {
     throw new ShipshapeError(
@@ -198,8 +204,13 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
     }
   }
 
+  progress('drawing the architecture diagram');
+  const diagramFile = join(outdir, 'architecture.svg');
+  writeFileSync(diagramFile, await renderDiagram(architectureGraph(model), `${model.name} (${model.x.environment})`));
+
   return {
     outdir,
+    diagramFile,
     stacks,
     split,
     nag: nagResult,

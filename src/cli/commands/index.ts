@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
+import { synthCommand } from './synth.js';
 
 /** Every command the CLI offers. Only commands that work are listed here. */
 export function allCommands(): Command[] {
-  return [configCommand(), doctorCommand()];
+  return [configCommand(), doctorCommand(), synthCommand()];
 }

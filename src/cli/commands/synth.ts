@@ -1,0 +1,74 @@
+import { relative } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadAppForCommand, globalOptions } from '../app-options.js';
+import { synthesize, type SynthResult } from '../../infra/synth.js';
+import { formatLocation } from '../../model/errors.js';
+import { colors, errColors, printJson, table } from '../../support/output.js';
+
+function show(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function printHuman(r: SynthResult): void {
+  const out: string[] = [];
+  out.push(
+    table(
+      ['STACK', 'RESOURCES', 'TEMPLATE (YAML)'],
+      r.stacks.map((s) => [s.name, String(s.resources), show(s.yamlFile)]),
+    ),
+    '',
+  );
+  if (r.nag) {
+    const ok = r.nag.findings.length === 0;
+    out.push(
+      `policy gate: cdk-nag ${r.nag.pack}: ${ok ? colors.green('0 findings') : colors.red(`${r.nag.findings.length} findings`)}, ${r.nag.acknowledged.length} acknowledged in code`,
+    );
+    for (const a of r.nag.acknowledged) out.push(`  ${colors.dim(`${a.rule} at ${a.path}: ${a.reason}`)}`);
+  }
+  for (const f of r.acknowledgedUnsafe) {
+    out.push(
+      `acknowledged unsafe setting: ${f.path} [${f.rule}] at ${formatLocation(f.location)}: ${f.acknowledged?.reason ?? ''}`,
+    );
+  }
+  out.push(`cloud assembly: ${show(r.outdir)}`, `diagram: ${show(r.diagramFile)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export function synthCommand(): Command {
+  return new Command('synth')
+    .description(
+      'Synthesize least-privilege, fully tagged AWS infrastructure (CDK cloud assembly, CloudFormation YAML, diagram)',
+    )
+    .option('-o, --out <dir>', 'output directory (replaced)', 'cdk.out')
+    .addOption(
+      new Option('--split <mode>', 'stack layout: auto splits per service past 450 resources')
+        .choices(['auto', 'always', 'never'])
+        .default('auto'),
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Every synth runs the cdk-nag AwsSolutions pack and checks that each taggable resource carries the
+app, environment and managed-by tags plus x-shipshape.tags.
+
+Exit codes: 0 ok, 2 unsafe compose settings not acknowledged in x-shipshape, 4 policy gate failed.
+
+Examples:
+  shipshape synth                       # compose.yaml → cdk.out/
+  shipshape synth -o infra --json
+  shipshape -f compose.yaml -f compose.prod.yaml synth`,
+    )
+    .action(async function (this: Command, opts: { out: string; split: 'auto' | 'always' | 'never'; json?: boolean }) {
+      const app = loadAppForCommand(this);
+      const quiet = globalOptions(this).quiet;
+      const result = await synthesize(app, {
+        outdir: opts.out,
+        split: opts.split,
+        onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim(`synth: ${m}`)}\n`),
+      });
+      if (opts.json) printJson(result);
+      else printHuman(result);
+    });
+}

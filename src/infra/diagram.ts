@@ -1,0 +1,138 @@
+import elkModule from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
+import { INTERNET, type AppModel } from '../model/types.js';
+import { backingServiceKind } from './database.js';
+
+export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database';
+
+export interface DiagramNode {
+  id: string;
+  label: string;
+  kind: DiagramNodeKind;
+}
+
+export interface DiagramEdge {
+  from: string;
+  to: string;
+  label: string;
+}
+
+export interface ArchitectureGraph {
+  nodes: DiagramNode[];
+  edges: DiagramEdge[];
+}
+
+export const LOAD_BALANCER_NODE = 'alb';
+
+/**
+ * What the diagram shows, derived only from the traffic graph: internet → load balancer → public
+ * services, and one edge per allowed caller → callee (services and databases). No other edge.
+ */
+export function architectureGraph(app: AppModel): ArchitectureGraph {
+  const nodes: DiagramNode[] = [];
+  const edges: DiagramEdge[] = [];
+  const publicEdges = app.traffic.edges.filter((e) => e.from === INTERNET);
+  if (publicEdges.length > 0) {
+    nodes.push({ id: INTERNET, label: 'internet', kind: 'internet' });
+    nodes.push({ id: LOAD_BALANCER_NODE, label: 'load balancer (ALB)', kind: 'load-balancer' });
+    const listen = app.x.aws.certificateArn ? '80→443, 443' : '80';
+    edges.push({ from: INTERNET, to: LOAD_BALANCER_NODE, label: listen });
+  }
+  for (const s of app.services) {
+    const kind: DiagramNodeKind = backingServiceKind(s)
+      ? 'database'
+      : s.public
+        ? 'public'
+        : 'private';
+    const count = s.x.scaling ? `${s.x.scaling.min}–${s.x.scaling.max}` : String(s.replicas);
+    const label = kind === 'database' ? `${s.name} (RDS PostgreSQL)` : `${s.name} (Fargate ×${count})`;
+    nodes.push({ id: `svc:${s.name}`, label, kind });
+  }
+  for (const e of app.traffic.edges) {
+    const from = e.from === INTERNET ? LOAD_BALANCER_NODE : `svc:${e.from}`;
+    edges.push({ from, to: `svc:${e.to}`, label: e.ports.join(', ') });
+  }
+  return { nodes, edges };
+}
+
+// elkjs is CommonJS: under Node the default import is the constructor itself, while its types
+// describe an ES module with a `default` export. Accept both shapes.
+type ElkConstructor = new () => ElkApi;
+const ELK: ElkConstructor =
+  (elkModule as unknown as { default?: ElkConstructor }).default ?? (elkModule as unknown as ElkConstructor);
+
+const STYLE: Record<DiagramNodeKind, { fill: string; stroke: string }> = {
+  internet: { fill: '#f4f4f5', stroke: '#71717a' },
+  'load-balancer': { fill: '#ede9fe', stroke: '#7c3aed' },
+  public: { fill: '#dbeafe', stroke: '#2563eb' },
+  private: { fill: '#dcfce7', stroke: '#16a34a' },
+  database: { fill: '#fef3c7', stroke: '#d97706' },
+};
+
+const escape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Lay the graph out left to right with ELK's layered algorithm and render it as SVG. */
+export async function renderDiagram(graph: ArchitectureGraph, title: string): Promise<string> {
+  const elk = new ELK();
+  const charWidth = 7.2;
+  const root: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.edgeRouting': 'ORTHOGONAL',
+      'elk.spacing.nodeNode': '30',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+      'elk.padding': '[top=50,left=20,bottom=20,right=20]',
+    },
+    children: graph.nodes.map((n) => ({ id: n.id, width: Math.max(110, n.label.length * charWidth + 24), height: 40 })),
+    edges: graph.edges.map(
+      (e, i): ElkExtendedEdge => ({
+        id: `e${i}`,
+        sources: [e.from],
+        targets: [e.to],
+        labels: [{ text: e.label, width: e.label.length * 6.5 + 6, height: 14 }],
+      }),
+    ),
+  };
+  const laid = await elk.layout(root);
+  const width = Math.ceil(laid.width ?? 400);
+  const height = Math.ceil(laid.height ?? 200);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${escape(title)}</title>`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#52525b"/></marker></defs>',
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="20" y="28" font-size="15" font-weight="bold">${escape(title)}</text>`,
+  ];
+  for (const [i, e] of (laid.edges ?? []).entries()) {
+    const edge = graph.edges[i]!;
+    for (const section of (e as ElkExtendedEdge).sections ?? []) {
+      const points = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
+      out.push(
+        `<polyline class="edge" data-from="${escape(edge.from)}" data-to="${escape(edge.to)}" points="${points.map((p) => `${p.x},${p.y}`).join(' ')}" fill="none" stroke="#52525b" stroke-width="1.5" marker-end="url(#arrow)"/>`,
+      );
+    }
+    for (const label of (e as ElkExtendedEdge).labels ?? []) {
+      out.push(
+        `<text x="${(label.x ?? 0) + 3}" y="${(label.y ?? 0) + 11}" fill="#3f3f46" font-size="11">${escape(label.text ?? '')}</text>`,
+      );
+    }
+  }
+  for (const n of laid.children ?? []) {
+    const node = byId.get(n.id)!;
+    const style = STYLE[node.kind];
+    const x = n.x ?? 0;
+    const y = n.y ?? 0;
+    out.push(
+      `<g class="node" data-id="${escape(node.id)}" data-kind="${node.kind}">`,
+      `<rect x="${x}" y="${y}" width="${n.width}" height="${n.height}" rx="${node.kind === 'database' ? 14 : 6}" fill="${style.fill}" stroke="${style.stroke}" stroke-width="1.5"/>`,
+      `<text x="${x + (n.width ?? 0) / 2}" y="${y + (n.height ?? 0) / 2 + 4}" text-anchor="middle">${escape(node.label)}</text>`,
+      '</g>',
+    );
+  }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
