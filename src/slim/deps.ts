@@ -1,0 +1,138 @@
+import type Docker from 'dockerode';
+import { ExitCode, ShipshapeError } from '../model/errors.js';
+import type { AppModel, ServiceModel } from '../model/types.js';
+import { buildServiceImage } from '../engine/build.js';
+
+/**
+ * The compose dependencies of the slimmed service, started beside it on the run's private
+ * network under their service names, so the app is exercised with its real database, cache, etc.
+ */
+
+/** Every service `service` depends on (transitively), dependencies first. */
+export function dependencyOrder(app: AppModel, service: ServiceModel): ServiceModel[] {
+  const byName = new Map(app.services.map((s) => [s.name, s]));
+  const order: ServiceModel[] = [];
+  const visiting = new Set<string>();
+  const visit = (s: ServiceModel) => {
+    if (order.includes(s) || visiting.has(s.name)) return;
+    visiting.add(s.name);
+    for (const d of s.dependsOn) {
+      const dep = byName.get(d.service);
+      if (dep) visit(dep);
+    }
+    visiting.delete(s.name);
+    if (s !== service) order.push(s);
+  };
+  visit(service);
+  return order;
+}
+
+/** The image of a service: built from `build:` (colleague's builder), else its `image:`. */
+export async function serviceImage(
+  docker: Docker,
+  app: AppModel,
+  service: ServiceModel,
+  onProgress: (line: string) => void,
+): Promise<string> {
+  if (service.build) {
+    onProgress(`building ${service.name}`);
+    const built = await buildServiceImage(app, service, { docker, onProgress: (l) => onProgress(`  ${l}`) });
+    return built.imageId;
+  }
+  if (!service.image) {
+    throw new ShipshapeError(`service "${service.name}" has neither \`image:\` nor \`build:\``, {
+      location: service.location,
+      path: `services.${service.name}`,
+      hint: 'add one of them',
+    });
+  }
+  try {
+    return (await docker.getImage(service.image).inspect()).Id;
+  } catch {
+    throw new ShipshapeError(`image ${service.image} of service "${service.name}" is not on this engine`, {
+      exitCode: ExitCode.environment,
+      location: service.location,
+      path: `services.${service.name}.image`,
+      hint: `pull or build it first (docker pull ${service.image})`,
+    });
+  }
+}
+
+const NS = 1_000_000;
+
+/** Start `deps` in order on `network`; wait for each one's `depends_on` condition. */
+export async function startDependencies(
+  docker: Docker,
+  app: AppModel,
+  target: ServiceModel,
+  network: string,
+  labels: Record<string, string>,
+  namePrefix: string,
+  onProgress: (line: string) => void,
+): Promise<void> {
+  const deps = dependencyOrder(app, target);
+  const conditions = new Map<string, string>();
+  for (const s of [target, ...deps]) for (const d of s.dependsOn) conditions.set(d.service, d.condition);
+  for (const dep of deps) {
+    const image = await serviceImage(docker, app, dep, onProgress);
+    onProgress(`starting dependency ${dep.name}`);
+    const hc = dep.healthcheck;
+    const container = await docker.createContainer({
+      name: `${namePrefix}-${dep.name}`,
+      Image: image,
+      Env: Object.entries(dep.environment).map(([k, v]) => `${k}=${v}`),
+      Cmd: dep.command,
+      Entrypoint: dep.entrypoint,
+      User: dep.user,
+      WorkingDir: dep.workingDir,
+      Labels: labels,
+      Healthcheck:
+        hc && !hc.disabled
+          ? {
+              Test: hc.test,
+              Interval: hc.intervalMs * NS,
+              Timeout: hc.timeoutMs * NS,
+              Retries: hc.retries,
+              StartPeriod: hc.startPeriodMs * NS,
+            }
+          : undefined,
+      HostConfig: {
+        NetworkMode: network,
+        // Bind mounts (init scripts, config) as declared; named volumes become the container's
+        // own storage, removed with it, so a slim run never touches the app's real data.
+        Binds: dep.volumes
+          .filter((v) => v.type === 'bind' && v.source)
+          .map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`),
+        CapAdd: dep.capAdd,
+        CapDrop: dep.capDrop,
+        SecurityOpt: dep.securityOpt,
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [dep.name] } } },
+    });
+    await container.start();
+    const condition = conditions.get(dep.name) ?? 'service_started';
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const state = (await container.inspect()).State;
+      if (condition === 'service_started' && state.Running) break;
+      if (condition === 'service_healthy' && state.Health?.Status === 'healthy') break;
+      if (condition === 'service_completed_successfully' && !state.Running && state.ExitCode === 0) break;
+      if (!state.Running && condition !== 'service_completed_successfully') {
+        throw new ShipshapeError(
+          `dependency "${dep.name}" exited with code ${state.ExitCode} before it was ready`,
+          {
+            exitCode: ExitCode.failure,
+            location: dep.location,
+          },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new ShipshapeError(`dependency "${dep.name}" did not reach ${condition} within 120 s`, {
+          exitCode: ExitCode.failure,
+          location: dep.location,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import { posix } from 'node:path';
+import picomatch from 'picomatch';
+import { elfClosure, parseLdSoConf } from './closure.js';
+import type { ImageIndex } from './image-fs.js';
+import type { TraceSummary } from './trace.js';
+
+/**
+ * The keep-set: which paths of the original image the slim image holds, and why. Pure logic
+ * over the image index and the parsed trace, so every rule is unit-tested without an engine.
+ */
+
+export interface KeepOptions {
+  /** Image Env (`KEY=value`), for LD_LIBRARY_PATH. Default none. */
+  env?: string[];
+  /** The image's WorkingDir; kept so the runtime can chdir into it. Default none. */
+  workingDir?: string;
+  /** Declared volume mount points; kept (as directories) so the mounts keep their modes. */
+  volumes?: string[];
+  /** Globs (absolute paths, `**` allowed) kept in addition to the trace. Default none. */
+  include?: string[];
+  /** Globs removed from the keep-set even when traced (the user's call). Default none. */
+  exclude?: string[];
+}
+
+export interface KeepSet {
+  /** Kept path → first reason it is kept. Includes parent directories and symlinks. */
+  paths: Map<string, string>;
+  /** Bytes of the distinct regular files the trace reached plus their ELF closure (the floor). */
+  floorBytes: number;
+  /** Libraries the loader would not find (`binary: soname`); kept files may then fail to run. */
+  unresolved: string[];
+  /** Paths the trace or closure wanted that an exclude glob removed. */
+  excluded: string[];
+}
+
+/** Runtime pseudo-filesystems: never copied into an image (the engine mounts them). */
+const RUNTIME_MOUNTS = /^\/(proc|sys|dev)(\/|$)/;
+/** Files the engine bind-mounts into every container; the export holds empty placeholders. */
+const ENGINE_FILES = new Set(['/.dockerenv', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
+
+/** Match absolute paths; a glob without a leading `/` is taken from the root. */
+export function globMatcher(globs: string[]): (path: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const matchers = globs.map((g) => {
+    const abs = g.startsWith('/') ? g : `/${g}`;
+    // `dir` and `dir/` also match everything below `dir`, which is what people mean.
+    const base = abs.replace(/\/+$/, '');
+    return picomatch([base, `${base}/**`], { dot: true });
+  });
+  return (path) => matchers.some((m) => m(path));
+}
+
+export function computeKeepSet(index: ImageIndex, trace: TraceSummary, options: KeepOptions = {}): KeepSet {
+  const paths = new Map<string, string>();
+  const fromTrace = new Set<string>();
+  const keep = (path: string, reason: string): string | undefined => {
+    const { real, links } = index.resolve(path);
+    if (real === undefined) return undefined;
+    for (const link of links) if (!paths.has(link)) paths.set(link, `symlink on the way to ${path}`);
+    if (!paths.has(real)) paths.set(real, reason);
+    return real;
+  };
+
+  for (const access of trace.accesses) {
+    if (RUNTIME_MOUNTS.test(access.path) || ENGINE_FILES.has(access.path)) continue;
+    const real = keep(access.path, `traced (${access.syscall})`);
+    if (real) fromTrace.add(real);
+  }
+  if (options.workingDir) keep(options.workingDir, 'working directory');
+  for (const v of options.volumes ?? []) keep(v, 'volume mount point');
+  for (const p of ['/etc/passwd', '/etc/group']) keep(p, 'runtime user database');
+  if (index.get('/tmp')?.type === 'directory') keep('/tmp', 'temporary directory (kept empty)');
+
+  const included = globMatcher(options.include ?? []);
+  if ((options.include ?? []).length > 0) {
+    for (const path of index.entries.keys()) {
+      if (included(path)) keep(path, 'included (--include / x-shipshape.slim.include)');
+    }
+  }
+
+  // Loader search configuration of the image itself.
+  const ldLibraryPath = (options.env ?? [])
+    .find((e) => e.startsWith('LD_LIBRARY_PATH='))
+    ?.slice('LD_LIBRARY_PATH='.length)
+    .split(':')
+    .filter(Boolean);
+  const configuredDirs = [...index.texts.entries()]
+    .filter(([p]) => p !== '/etc/passwd' && p !== '/etc/group')
+    .flatMap(([, text]) => parseLdSoConf(text));
+
+  // Closure to a fixpoint: ELF interpreters and libraries, script interpreters, hard-link targets.
+  const unresolved = new Set<string>();
+  const processed = new Set<string>();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const path of [...paths.keys()]) {
+      if (processed.has(path)) continue;
+      processed.add(path);
+      const entry = index.get(path);
+      if (!entry) continue;
+      const derived = fromTrace.has(path);
+      const add = (p: string, reason: string) => {
+        const before = paths.size;
+        const real = keep(p, reason);
+        if (real && derived) fromTrace.add(real);
+        if (paths.size !== before) changed = true;
+      };
+      if (entry.type === 'link' && entry.linkname) add(entry.linkname, `hard-link target of ${path}`);
+      if (entry.shebang) add(entry.shebang, `interpreter of script ${path}`);
+      if (index.elf(path)) {
+        const closure = elfClosure([path], index, { ldLibraryPath, configuredDirs });
+        for (const [lib, reason] of closure.paths) add(lib, reason);
+        for (const u of closure.unresolved) unresolved.add(u);
+      }
+    }
+  }
+
+  const excludedMatch = globMatcher(options.exclude ?? []);
+  const excluded: string[] = [];
+  for (const path of [...paths.keys()]) {
+    if (excludedMatch(path)) {
+      paths.delete(path);
+      fromTrace.delete(path);
+      excluded.push(path);
+    }
+  }
+
+  // Parent directories, so every kept path keeps its directories' modes and owners.
+  for (const path of [...paths.keys()]) {
+    for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) {
+      if (paths.has(dir)) continue;
+      const entry = index.get(dir);
+      if (entry?.type === 'symlink') {
+        // A parent that is a symlink was resolved earlier; keep the link, its target is kept.
+        paths.set(dir, `symlink on the way to ${path}`);
+      } else if (entry) paths.set(dir, `parent directory of ${path}`);
+    }
+  }
+  for (const path of [...paths.keys()])
+    if (RUNTIME_MOUNTS.test(path) || ENGINE_FILES.has(path)) paths.delete(path);
+
+  let floorBytes = 0;
+  for (const path of fromTrace) {
+    const entry = index.get(path);
+    if (entry?.type === 'file' && paths.has(path)) floorBytes += entry.size;
+  }
+  return { paths, floorBytes, unresolved: [...unresolved].sort(), excluded: excluded.sort() };
+}
+
+/** Shells: kept only when the app itself runs one (the report says which and why). */
+export const SHELLS = new Set([
+  'sh',
+  'bash',
+  'dash',
+  'ash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'csh',
+  'tcsh',
+  'fish',
+  'busybox',
+]);
+/** Package managers: what an attacker would use to install tools in a running container. */
+export const PACKAGE_MANAGERS = new Set([
+  'apt',
+  'apt-get',
+  'aptitude',
+  'dpkg',
+  'apk',
+  'yum',
+  'dnf',
+  'microdnf',
+  'rpm',
+  'zypper',
+  'pacman',
+  'npm',
+  'npx',
+  'yarn',
+  'pnpm',
+  'corepack',
+  'pip',
+  'pip3',
+  'pipx',
+  'easy_install',
+  'gem',
+  'bundle',
+  'cargo',
+  'go',
+]);
+const BIN_DIR = /\/(s?bin)\/[^/]+$/;
+
+/** Executables in a bin directory whose name is in `names` (`/usr/bin/pip3.11` counts as pip3). */
+export function findNamed(index: ImageIndex, names: Set<string>, within?: Set<string>): string[] {
+  const out: string[] = [];
+  for (const [path, entry] of index.entries) {
+    if (within && !within.has(path)) continue;
+    if (!BIN_DIR.test(path) || (entry.type !== 'file' && entry.type !== 'symlink' && entry.type !== 'link'))
+      continue;
+    const base = posix.basename(path).replace(/[0-9.]+$/, (v) => (names.has(posix.basename(path)) ? v : ''));
+    if (names.has(posix.basename(path)) || names.has(base)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Regular files with the setuid or setgid bit. */
+export function findSetuid(index: ImageIndex, within?: Set<string>): string[] {
+  const out: string[] = [];
+  for (const [path, entry] of index.entries) {
+    if (within && !within.has(path)) continue;
+    if (entry.type === 'file' && (entry.mode & 0o6000) !== 0) out.push(path);
+  }
+  return out.sort();
+}
