@@ -1,5 +1,4 @@
 import { CfnParameter, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -10,6 +9,7 @@ import { backingServiceKind, PostgresDatabase } from './database.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
 import { ServiceRepository } from './registry.js';
+import { allowTcp, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
 import { applyTags } from './tags.js';
 import { assertNoUnsafeSettings, type UnsafeFinding } from './unsafe.js';
@@ -90,6 +90,12 @@ export class ComposeApp extends Construct {
         new PostgresDatabase(scopeFor(s.name), 'Database', {
           service: s,
           vpc,
+          securityGroup: newClosedGroup(
+            this,
+            `${s.name}SecurityGroup`,
+            vpc,
+            `${s.name} database: only its callers on 5432`,
+          ),
           subnets: this.network.dataSubnets,
           production,
         }),
@@ -134,6 +140,12 @@ export class ComposeApp extends Construct {
       }
       const service = new ComposeService(where, 'Service', {
         service: s,
+        securityGroup: newServiceGroup(
+          this,
+          `${s.name}SecurityGroup`,
+          vpc,
+          `${s.name}: only the callers the traffic graph allows`,
+        ),
         cluster: this.cluster.cluster,
         namespace: this.cluster.namespace,
         subnets: this.network.taskSubnets,
@@ -146,20 +158,11 @@ export class ComposeApp extends Construct {
         composeSecrets,
       });
       this.services.set(s.name, service);
-      this.allowHttpsOut(service.securityGroup);
     }
     this.wireTraffic(scopeFor);
 
     applyTags(this, app);
     if (props.scopeFor) for (const s of app.services) applyTags(props.scopeFor(s.name), app);
-  }
-
-  /**
-   * Egress every task needs: HTTPS to pull its image (ECR, S3 layers), ship logs and read secrets.
-   * With `nat: none` the subnets have no route out, so this reaches only the VPC endpoints.
-   */
-  private allowHttpsOut(sg: ec2.SecurityGroup): void {
-    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (ECR, logs, secrets) and the web');
   }
 
   /** One Secrets Manager secret per compose top-level secret that a deployed service uses. */
@@ -181,7 +184,11 @@ export class ComposeApp extends Construct {
     return out;
   }
 
-  /** Security group rules from the traffic graph: exactly one rule per allowed (caller, port). */
+  /**
+   * Security group rules from the traffic graph: exactly one ingress rule (and its egress twin) per
+   * allowed (caller, callee port). Load balancer → public service rules are added by CDK when the
+   * target group is attached to the listener.
+   */
   private wireTraffic(scopeFor: (name: string) => Construct): void {
     for (const e of this.app.traffic.edges) {
       const callee = this.services.get(e.to);
@@ -197,23 +204,33 @@ export class ComposeApp extends Construct {
           port,
           model.x.healthPath,
         );
-        callee.securityGroup.connections.allowFrom(
-          this.loadBalancer.securityGroup,
-          ec2.Port.tcp(port),
-          'from the public load balancer',
-        );
         continue;
       }
       const caller = this.services.get(e.from);
       if (!caller) continue;
+      const where = scopeFor(e.from);
       const db = this.databases.get(e.to);
       if (db) {
-        db.allowFrom(caller.securityGroup);
+        allowTcp(
+          where,
+          `To-${e.to}-${db.port}`,
+          caller.securityGroup,
+          db.securityGroup,
+          db.port,
+          `${e.from} to ${e.to}`,
+        );
         continue;
       }
       if (!callee) continue;
       for (const port of e.ports) {
-        callee.securityGroup.connections.allowFrom(caller.securityGroup, ec2.Port.tcp(port), `from ${e.from}`);
+        allowTcp(
+          where,
+          `To-${e.to}-${port}`,
+          caller.securityGroup,
+          callee.securityGroup,
+          port,
+          `${e.from} to ${e.to}`,
+        );
       }
     }
   }

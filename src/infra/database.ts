@@ -32,6 +32,8 @@ export function postgresVersion(image: string | undefined): rds.PostgresEngineVe
 export interface PostgresDatabaseProps {
   service: ServiceModel;
   vpc: ec2.IVpc;
+  /** The database's security group (created empty by the caller; see security.ts). */
+  securityGroup: ec2.SecurityGroup;
   /** Isolated subnets (no route to the internet). */
   subnets: ec2.SubnetSelection;
   /** Production settings: Multi-AZ and deletion protection. Default false. */
@@ -54,11 +56,7 @@ export class PostgresDatabase extends Construct {
     const env = props.service.environment;
     this.databaseName = (env.POSTGRES_DB ?? env.POSTGRES_USER ?? 'app').replace(/[^A-Za-z0-9_]/g, '_');
     const username = (env.POSTGRES_USER ?? 'app').replace(/[^A-Za-z0-9_]/g, '_');
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.vpc,
-      description: `${props.service.name} database: only its callers on ${this.port}`,
-      allowAllOutbound: false,
-    });
+    this.securityGroup = props.securityGroup;
     const production = props.production ?? false;
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: postgresVersion(props.service.image) }),
@@ -118,10 +116,5 @@ export class PostgresDatabase extends Construct {
         PGPASSWORD: ecs.Secret.fromSecretsManager(secret, 'password'),
       },
     };
-  }
-
-  /** Let `peer` connect on 5432 — the only ingress the database gets. */
-  allowFrom(peer: ec2.ISecurityGroup): void {
-    this.securityGroup.connections.allowFrom(peer, ec2.Port.tcp(this.port), 'caller in the traffic graph');
   }
 }

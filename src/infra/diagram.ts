@@ -39,11 +39,7 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
     edges.push({ from: INTERNET, to: LOAD_BALANCER_NODE, label: listen });
   }
   for (const s of app.services) {
-    const kind: DiagramNodeKind = backingServiceKind(s)
-      ? 'database'
-      : s.public
-        ? 'public'
-        : 'private';
+    const kind: DiagramNodeKind = backingServiceKind(s) ? 'database' : s.public ? 'public' : 'private';
     const count = s.x.scaling ? `${s.x.scaling.min}–${s.x.scaling.max}` : String(s.replicas);
     const label = kind === 'database' ? `${s.name} (RDS PostgreSQL)` : `${s.name} (Fargate ×${count})`;
     nodes.push({ id: `svc:${s.name}`, label, kind });
@@ -86,15 +82,17 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
       'elk.layered.spacing.nodeNodeBetweenLayers': '70',
       'elk.padding': '[top=50,left=20,bottom=20,right=20]',
     },
-    children: graph.nodes.map((n) => ({ id: n.id, width: Math.max(110, n.label.length * charWidth + 24), height: 40 })),
-    edges: graph.edges.map(
-      (e, i): ElkExtendedEdge => ({
-        id: `e${i}`,
-        sources: [e.from],
-        targets: [e.to],
-        labels: [{ text: e.label, width: e.label.length * 6.5 + 6, height: 14 }],
-      }),
-    ),
+    children: graph.nodes.map((n) => ({
+      id: n.id,
+      width: Math.max(110, n.label.length * charWidth + 24),
+      height: 40,
+    })),
+    edges: graph.edges.map((e, i): ElkExtendedEdge => ({
+      id: `e${i}`,
+      sources: [e.from],
+      targets: [e.to],
+      labels: [{ text: e.label, width: e.label.length * 6.5 + 6, height: 14 }],
+    })),
   };
   const laid = await elk.layout(root);
   const width = Math.ceil(laid.width ?? 400);

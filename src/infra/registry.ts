@@ -22,9 +22,7 @@ export class ServiceRepository extends Construct {
       imageScanOnPush: true,
       encryption: ecr.RepositoryEncryption.KMS,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        { description: 'keep the newest images only', maxImageCount: props.keepImages ?? 20 },
-      ],
+      lifecycleRules: [{ description: 'keep the newest images only', maxImageCount: props.keepImages ?? 20 }],
     });
   }
 }

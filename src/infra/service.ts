@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,6 +13,8 @@ import { sensitiveEnvironment } from './unsafe.js';
 export interface ComposeServiceProps {
   service: ServiceModel;
   cluster: ecs.ICluster;
+  /** The service's security group (created empty by the caller; see security.ts). */
+  securityGroup: ec2.SecurityGroup;
   /** Service Connect namespace. */
   namespace: servicediscovery.INamespace;
   /** Subnets the tasks run in (private). */
@@ -159,11 +161,7 @@ export class ComposeService extends Construct {
       this.container.addMountPoints({ containerPath: path, sourceVolume: name, readOnly: false });
     }
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
-      vpc: props.cluster.vpc,
-      description: `${s.name}: only the callers the traffic graph allows`,
-      allowAllOutbound: false,
-    });
+    this.securityGroup = props.securityGroup;
 
     const scaling = s.x.scaling;
     this.fargateService = new ecs.FargateService(this, 'Service', {

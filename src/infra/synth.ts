@@ -146,7 +146,8 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   try {
     assembly = built.cdkApp.synth();
   } catch (e) {
-    if (!(e instanceof Error) || !/ValidationFailed|Validation failed/.test(`${e.name} ${e.message}`)) throw e;
+    if (!(e instanceof Error) || !/ValidationFailed|Validation failed/.test(`${e.name} ${e.message}`))
+      throw e;
     validationError = e;
   }
   const nagResult = nag ? readNagReport(outdir, 'AwsSolutions', built.cdkApp) : undefined;
@@ -206,7 +207,10 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
 
   progress('drawing the architecture diagram');
   const diagramFile = join(outdir, 'architecture.svg');
-  writeFileSync(diagramFile, await renderDiagram(architectureGraph(model), `${model.name} (${model.x.environment})`));
+  writeFileSync(
+    diagramFile,
+    await renderDiagram(architectureGraph(model), `${model.name} (${model.x.environment})`),
+  );
 
   return {
     outdir,

@@ -20,7 +20,8 @@ export interface UnsafeFinding {
 }
 
 /** Environment variable names that usually hold credentials. */
-const SENSITIVE_NAME = /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH)/i;
+const SENSITIVE_NAME =
+  /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH)/i;
 
 /** Whether an environment variable looks like it holds a credential (by its name). */
 export function isSensitiveName(name: string): boolean {
@@ -47,7 +48,11 @@ export function findUnsafeSettings(app: AppModel): UnsafeFinding[] {
       findings.push({ rule, service: s.name, path, message, location: s.location, acknowledged });
     };
     if (s.privileged) {
-      add('privileged', `services.${s.name}.privileged`, 'privileged containers cannot run on Fargate safely');
+      add(
+        'privileged',
+        `services.${s.name}.privileged`,
+        'privileged containers cannot run on Fargate safely',
+      );
     }
     if (s.networkMode === 'host') {
       add('host-network', `services.${s.name}.network_mode`, 'host networking bypasses the security groups');

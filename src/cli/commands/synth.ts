@@ -60,7 +60,10 @@ Examples:
   shipshape synth -o infra --json
   shipshape -f compose.yaml -f compose.prod.yaml synth`,
     )
-    .action(async function (this: Command, opts: { out: string; split: 'auto' | 'always' | 'never'; json?: boolean }) {
+    .action(async function (
+      this: Command,
+      opts: { out: string; split: 'auto' | 'always' | 'never'; json?: boolean },
+    ) {
       const app = loadAppForCommand(this);
       const quiet = globalOptions(this).quiet;
       const result = await synthesize(app, {
