@@ -322,6 +322,8 @@ export function gatewayMain(config: GatewayConfig, load: Loader): GatewayHandle 
 /** The container command that runs the gateway with `config` (passed through the environment). */
 export function gatewayCommand(): string[] {
   const script = [
+    // Some TypeScript runners (tsx/esbuild keepNames) wrap functions in `__name(...)` calls.
+    'var __name = (f) => f;',
     `const gateway = (${gatewayMain.toString()})(JSON.parse(process.env.SHIPSHAPE_GATEWAY), require);`,
     `for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => gateway.close().then(() => process.exit(0)));`,
   ].join('\n');

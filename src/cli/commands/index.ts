@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
+import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
 import { synthCommand } from './synth.js';
 
 /** Every command the CLI offers. Only commands that work are listed here. */
 export function allCommands(): Command[] {
-  return [configCommand(), doctorCommand(), synthCommand()];
+  return [
+    configCommand(),
+    doctorCommand(),
+    upCommand(),
+    downCommand(),
+    psCommand(),
+    logsCommand(),
+    synthCommand(),
+  ];
 }

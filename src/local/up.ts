@@ -1,0 +1,383 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { ExitCode, ShipshapeError } from '../model/errors.js';
+import type { AppModel, DependencyCondition, ServiceModel } from '../model/types.js';
+import { buildServiceImage } from '../engine/build.js';
+import { LABELS, engine, removeByLabel } from '../engine/client.js';
+import { onCleanup } from '../support/cleanup.js';
+import { listLocalContainers } from './ops.js';
+import { dependencyOrder, planApp, type AppPlan, type PlannedContainer } from './plan.js';
+
+/** Label marking what one `up` run created, so Ctrl-C removes exactly that. */
+export const RUN_LABEL = 'io.shipshape.run';
+
+export interface UpOptions {
+  /** Services to start (plus their dependencies). Default: all. */
+  services?: string[];
+  /** Host address for published ports. Default `127.0.0.1` (compose's explicit host IP wins). */
+  host?: string;
+  /** Engine. Default the shared client. */
+  docker?: Docker;
+  /** Progress messages for people (stderr). Default: ignored. */
+  onProgress?: (message: string) => void;
+  /** Build output lines. Default: ignored. */
+  onBuildOutput?: (service: string, line: string) => void;
+  /** Give up waiting for a service to become healthy after this long. Default 180 000 ms. */
+  timeoutMs?: number;
+  /** Gateway image. Default `SHIPSHAPE_GATEWAY_IMAGE`, else `node:20-bookworm-slim`. */
+  gatewayImage?: string;
+}
+
+export interface UpResult {
+  plan: AppPlan;
+  /** Containers created by this run. */
+  created: string[];
+  /** Containers left as they were (same config hash). */
+  unchanged: string[];
+  /** Containers removed because their service changed or was scaled down. */
+  removed: string[];
+  /** Non-fatal findings, e.g. images that run as root. */
+  warnings: string[];
+}
+
+const isStatus = (e: unknown, ...codes: number[]) =>
+  codes.includes((e as { statusCode?: number }).statusCode ?? 0);
+
+/** Last `n` log lines of a container, for error messages. */
+export async function lastLogLines(docker: Docker, id: string, n = 20): Promise<string> {
+  try {
+    const buf = (await docker
+      .getContainer(id)
+      .logs({ stdout: true, stderr: true, tail: n })) as unknown as Buffer;
+    return demuxToText(buf).trimEnd();
+  } catch {
+    return '';
+  }
+}
+
+/** Decode the engine's multiplexed log framing (8-byte headers) when the container has no TTY. */
+export function demuxToText(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return i === 0 ? buf.toString('utf8') : out;
+}
+
+async function ensureImage(docker: Docker, ref: string, onProgress: (m: string) => void): Promise<string> {
+  try {
+    return ((await docker.getImage(ref).inspect()) as { Id: string }).Id;
+  } catch (e) {
+    if (!isStatus(e, 404)) throw e;
+  }
+  onProgress(`pulling ${ref}`);
+  try {
+    const stream = await docker.pull(ref);
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),
+    );
+  } catch (e) {
+    throw new ShipshapeError(
+      `image ${ref} is not on this machine and could not be pulled: ${(e as Error).message}`,
+      {
+        exitCode: ExitCode.environment,
+        hint: 'pull or load it (scripts/dev-env.sh provides the offline base images), or set `image:` to one you have',
+      },
+    );
+  }
+  return ((await docker.getImage(ref).inspect()) as { Id: string }).Id;
+}
+
+/**
+ * Bring the app up the way production runs it (see docs/up.md): build, plan, reconcile by
+ * config hash, start in dependency order, and return once every selected service is healthy.
+ * Everything created carries the app's labels; on Ctrl-C what this run created is removed.
+ */
+export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResult> {
+  const docker = options.docker ?? engine();
+  const progress = options.onProgress ?? (() => undefined);
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const runId = randomBytes(6).toString('hex');
+  const warnings: string[] = [];
+
+  // Resolve images first: a failed build leaves nothing running behind.
+  const order = dependencyOrder(app, options.services);
+  const selected = app.services.filter((s) => order.includes(s.name));
+  const images: Record<string, string> = {};
+  const imageIds: Record<string, string> = {};
+  for (const s of selected) {
+    if (s.build) {
+      progress(`building ${s.name}`);
+      const built = await buildServiceImage(app, s, {
+        docker,
+        onProgress: (line) => options.onBuildOutput?.(s.name, line),
+        ...(s.image ? { tag: s.image } : {}),
+      });
+      images[s.name] = built.tag;
+      imageIds[built.tag] = built.imageId;
+    } else if (s.image) {
+      images[s.name] = s.image;
+      imageIds[s.image] = await ensureImage(docker, s.image, progress);
+    } else {
+      throw new ShipshapeError(`service "${s.name}" has neither \`image:\` nor \`build:\``, {
+        location: s.location,
+        path: `services.${s.name}`,
+      });
+    }
+    const root = await runsAsRoot(docker, images[s.name]!, s);
+    if (root) {
+      const w = `service "${s.name}" runs as root (image ${images[s.name]} sets no USER); add \`USER\` to its Dockerfile or \`user:\` in compose`;
+      warnings.push(w);
+      progress(`warning: ${w}`);
+    }
+  }
+  const gatewayRef = options.gatewayImage;
+  const plan = planApp(app, {
+    services: options.services,
+    host: options.host,
+    images,
+    imageIds,
+    gatewayImage: gatewayRef,
+  });
+  if (plan.containers.some((c) => c.role === 'gateway')) {
+    await ensureImage(docker, plan.containers.find((c) => c.role === 'gateway')!.spec.Image!, progress);
+  }
+
+  // Undo for Ctrl-C / crash: remove exactly what this run created.
+  const runLabels = { [LABELS.app]: app.name, [RUN_LABEL]: runId };
+  const unregister = onCleanup(`remove what this \`up\` of ${app.name} created`, async () => {
+    await removeByLabel(runLabels, { docker, volumes: true });
+  });
+
+  try {
+    const result = await reconcile(docker, app, plan, runId, progress, timeoutMs);
+    unregister();
+    return { plan, ...result, warnings };
+  } catch (e) {
+    // A failed `up` leaves the app's containers for inspection (`logs`, `ps`); `down` removes them.
+    unregister();
+    throw e;
+  }
+}
+
+async function runsAsRoot(docker: Docker, ref: string, s: ServiceModel): Promise<boolean> {
+  const user =
+    s.user ?? ((await docker.getImage(ref).inspect()) as { Config?: { User?: string } }).Config?.User ?? '';
+  const name = user.split(':')[0] ?? '';
+  return name === '' || name === 'root' || name === '0';
+}
+
+interface ExistingContainer {
+  id: string;
+  name: string;
+  hash?: string;
+  service?: string;
+  state: string;
+}
+
+async function reconcile(
+  docker: Docker,
+  app: AppModel,
+  plan: AppPlan,
+  runId: string,
+  progress: (m: string) => void,
+  timeoutMs: number,
+): Promise<Pick<UpResult, 'created' | 'unchanged' | 'removed'>> {
+  const existing: ExistingContainer[] = (await listLocalContainers(app.name, docker)).map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    hash: c.Labels[LABELS.configHash],
+    service: c.Labels[LABELS.service],
+    state: c.State,
+  }));
+  const wanted = new Map(plan.containers.map((c) => [c.name, c]));
+  const selected = new Set(plan.order);
+  const removed: string[] = [];
+  const created: string[] = [];
+  const unchanged: string[] = [];
+
+  // Remove containers of selected services that are no longer wanted or whose config changed.
+  const keep = new Map<string, ExistingContainer>();
+  for (const c of existing) {
+    const want = wanted.get(c.name);
+    if (want && want.hash === c.hash) {
+      keep.set(c.name, c);
+      continue;
+    }
+    if (want || (c.service && selected.has(c.service))) {
+      await docker.getContainer(c.id).remove({ force: true, v: true });
+      removed.push(c.name);
+    }
+  }
+  if (removed.length > 0) progress(`removed ${removed.length} changed container(s): ${removed.join(', ')}`);
+
+  const runLabels = { [RUN_LABEL]: runId };
+  for (const v of plan.volumes) {
+    try {
+      await docker.getVolume(v.name).inspect();
+    } catch (e) {
+      if (!isStatus(e, 404)) throw e;
+      await docker.createVolume({ Name: v.name, Labels: { ...v.labels, ...runLabels } });
+    }
+  }
+  const networkIds = new Map<string, string>();
+  for (const n of plan.networks) {
+    const found = await docker.listNetworks({ filters: JSON.stringify({ name: [n.name] }) });
+    const exact = found.find((x) => x.Name === n.name);
+    if (exact && exact.Internal === n.internal) {
+      networkIds.set(n.name, exact.Id);
+      continue;
+    }
+    if (exact) await docker.getNetwork(exact.Id).remove();
+    const net = await docker.createNetwork({
+      Name: n.name,
+      Internal: n.internal,
+      Options: n.options,
+      CheckDuplicate: true,
+      Labels: { ...n.labels, ...runLabels, 'io.shipshape.purpose': n.purpose },
+    });
+    networkIds.set(n.name, net.id);
+  }
+
+  const byService = new Map<string, PlannedContainer[]>();
+  for (const c of plan.containers) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
+  const ids = new Map<string, string>();
+
+  for (const serviceName of plan.order) {
+    const service = app.services.find((s) => s.name === serviceName)!;
+    for (const dep of service.dependsOn) {
+      if (!selected.has(dep.service)) continue;
+      progress(`${serviceName}: waiting for ${dep.service} (${dep.condition})`);
+      await waitForService(
+        docker,
+        app,
+        dep.service,
+        byService.get(dep.service) ?? [],
+        ids,
+        dep.condition,
+        timeoutMs,
+      );
+    }
+    const containers = byService.get(serviceName) ?? [];
+    // Replicas first, then the gateway in front of them.
+    for (const c of [...containers].sort((a, b) => (a.replica === 0 ? 1 : 0) - (b.replica === 0 ? 1 : 0))) {
+      const kept = keep.get(c.name);
+      if (kept) {
+        ids.set(c.name, kept.id);
+        unchanged.push(c.name);
+        if (kept.state !== 'running' && !isOneShot(app, serviceName))
+          await docker.getContainer(kept.id).start();
+        continue;
+      }
+      const [first, ...rest] = c.networks;
+      const container = await docker.createContainer({
+        ...c.spec,
+        Labels: { ...c.spec.Labels, [LABELS.configHash]: c.hash, ...runLabels },
+        HostConfig: { ...c.spec.HostConfig, NetworkMode: first!.network },
+        NetworkingConfig: { EndpointsConfig: { [first!.network]: { Aliases: first!.aliases } } },
+      });
+      // API 1.41 attaches one network at create; the others are connected before start.
+      for (const n of rest) {
+        await docker.getNetwork(networkIds.get(n.network)!).connect({
+          Container: container.id,
+          EndpointConfig: { Aliases: n.aliases },
+        });
+      }
+      await container.start();
+      ids.set(c.name, container.id);
+      created.push(c.name);
+    }
+    progress(`${serviceName}: started ${containers.length} container(s)`);
+  }
+
+  for (const serviceName of plan.order) {
+    const condition: DependencyCondition = isOneShot(app, serviceName)
+      ? 'service_completed_successfully'
+      : 'service_healthy';
+    await waitForService(
+      docker,
+      app,
+      serviceName,
+      byService.get(serviceName) ?? [],
+      ids,
+      condition,
+      timeoutMs,
+    );
+    progress(`${serviceName}: ${condition === 'service_healthy' ? 'ready' : 'completed'}`);
+  }
+  return { created, unchanged, removed };
+}
+
+/** A service some other service waits on with `service_completed_successfully`: a job, not a server. */
+function isOneShot(app: AppModel, service: string): boolean {
+  return app.services.some((s) =>
+    s.dependsOn.some((d) => d.service === service && d.condition === 'service_completed_successfully'),
+  );
+}
+
+interface InspectState {
+  Status: string;
+  Running: boolean;
+  ExitCode: number;
+  Restarting: boolean;
+  Health?: { Status: string };
+}
+
+/**
+ * Wait until every container of `service` satisfies `condition`. `service_healthy` means healthy
+ * when the service has a healthcheck, else running; the gateway must also be listening.
+ */
+async function waitForService(
+  docker: Docker,
+  app: AppModel,
+  service: string,
+  containers: PlannedContainer[],
+  ids: Map<string, string>,
+  condition: DependencyCondition,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const fail = async (c: PlannedContainer, id: string, why: string): Promise<never> => {
+    const logs = await lastLogLines(docker, id);
+    throw new ShipshapeError(
+      `service "${service}" ${c.replica === 0 ? '(gateway)' : `(replica ${c.replica})`} ${why}` +
+        (logs ? `\n--- last log lines of ${c.name} ---\n${logs}` : ''),
+      {
+        exitCode: ExitCode.failure,
+        location: app.services.find((s) => s.name === service)?.location,
+        hint: `\`shipshape logs ${service}\` shows more; \`shipshape down\` removes the app`,
+      },
+    );
+  };
+  for (const c of containers) {
+    const id = ids.get(c.name);
+    if (!id) continue;
+    if (condition === 'service_started' && c.role === 'service') continue;
+    for (;;) {
+      const info = (await docker.getContainer(id).inspect()) as { State: InspectState };
+      const st = info.State;
+      if (condition === 'service_completed_successfully') {
+        if (c.role === 'gateway') break;
+        if (!st.Running && st.Status === 'exited') {
+          if (st.ExitCode === 0) break;
+          await fail(c, id, `exited with code ${st.ExitCode}`);
+        }
+      } else {
+        if (st.Status === 'exited' || st.Status === 'dead')
+          await fail(c, id, `exited with code ${st.ExitCode}`);
+        if (st.Restarting) await fail(c, id, 'keeps restarting');
+        if (st.Health?.Status === 'unhealthy') await fail(c, id, 'is unhealthy');
+        if (c.role === 'gateway') {
+          if ((await lastLogLines(docker, id, 200)).includes('listening on')) break;
+        } else if (condition === 'service_started' || !st.Health || st.Health.Status === 'healthy') {
+          if (st.Running) break;
+        }
+      }
+      if (Date.now() > deadline) await fail(c, id, `was not ready within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
