@@ -36,7 +36,13 @@ export async function serviceImage(
 ): Promise<string> {
   if (service.build) {
     onProgress(`building ${service.name}`);
-    const built = await buildServiceImage(app, service, { docker, onProgress: (l) => onProgress(`  ${l}`) });
+    const built = await buildServiceImage(app, service, {
+      docker,
+      // Step headers only: the full build log is noise here, and a failing step is in the error.
+      onProgress: (l) => {
+        if (/^Step \d+\/\d+ :/.test(l)) onProgress(`  ${l}`);
+      },
+    });
     return built.imageId;
   }
   if (!service.image) {

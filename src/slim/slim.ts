@@ -18,6 +18,7 @@ import { parseProbe, type ProbeResult } from './probes.js';
 import { parseTrace } from './trace.js';
 import { TRACE_FILE, buildTracerBundle } from './tracer.js';
 import { resolveRuntimeUser, type RuntimeUser } from './user.js';
+import { analyzeEntrypoint, type WrapperVerdict } from './wrapper.js';
 
 /**
  * `shipshape slim`: trace the app while probes and tests exercise it, keep only what it touched
@@ -31,6 +32,8 @@ export const SHIPSHAPE_VERSION = (
 
 /** Label carrying the per-run id, so cleanup removes only this run's objects. */
 export const SLIM_RUN_LABEL = 'io.shipshape.slim-run';
+/** `app/service` being slimmed, for people inspecting a run's containers. */
+export const SLIM_APP_LABEL = 'io.shipshape.slim-target';
 
 export type SlimTarget =
   { kind: 'service'; app: AppModel; service: ServiceModel } | { kind: 'image'; ref: string };
@@ -85,6 +88,8 @@ export interface SlimReport {
   setuidRemoved: string[];
   capabilitiesStripped: string[];
   unresolvedLibraries: string[];
+  /** What happened to an entrypoint script: dropped as a proven pass-through, or kept and why. */
+  entrypointScript?: { path: string; elided: boolean; reason: string };
   probes: ProbeResult[];
   durationMs: number;
 }
@@ -113,7 +118,9 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
     [LABELS.managed]: 'true',
     [LABELS.role]: 'slim',
     [SLIM_RUN_LABEL]: runId,
-    ...(app && service ? { [LABELS.app]: app.name, [LABELS.service]: service.name } : {}),
+    // Deliberately not LABELS.app/LABELS.service: these throwaway containers are not part of the
+    // running app, and `down`/`ps` for the app must neither list nor remove them mid-run.
+    ...(app && service ? { [SLIM_APP_LABEL]: `${app.name}/${service.name}` } : {}),
   };
   const prefix = `shipshape-slim-${runId}`;
   const temp = mkdtempSync(join(tmpdir(), 'shipshape-slim-'));
@@ -233,8 +240,11 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
       );
     }
 
-    // 5. Keep-set.
-    const keep = computeKeepSet(index, trace, {
+    // 5. Entrypoint wrapper, then the keep-set.
+    const entrypointLength = service?.entrypoint ? 0 : toList(cfg.Entrypoint).length;
+    const wrapper: WrapperVerdict = analyzeEntrypoint(trace, argv, entrypointLength, index);
+    if (wrapper.script) progress(wrapper.reason);
+    const keep = computeKeepSet(index, wrapper.trace ?? trace, {
       env: [...(cfg.Env ?? []), ...base.env],
       workingDir: cfg.WorkingDir || undefined,
       volumes: Object.keys(cfg.Volumes ?? {}),
@@ -246,7 +256,7 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
     // 6. Assemble (second streamed pass over the same never-started container).
     const keptFiles = [...keep.paths.keys()].filter((p) => FILE_TYPES.has(index.get(p)?.type ?? '')).length;
     const slimConfig: SlimConfig = {
-      entrypoint: cfg.Entrypoint as string[] | null,
+      entrypoint: wrapper.elided ? null : toList(cfg.Entrypoint),
       cmd: cfg.Cmd,
       env: cfg.Env ?? [],
       workingDir: cfg.WorkingDir || undefined,
@@ -276,7 +286,8 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
 
     // 7. Verify the slim image under the same probes and tests.
     progress('verifying the slim image');
-    const verified = await exercise({ ...base, image: slimId, name: `${prefix}-verify`, argv });
+    const slimArgv = effectiveArgv(slimConfig.entrypoint, cfg.Cmd, service);
+    const verified = await exercise({ ...base, image: slimId, name: `${prefix}-verify`, argv: slimArgv });
     if (!verified.ok) {
       progress('verification failed; tracing the slim image to find what it missed');
       const diagDir = join(temp, 'trace-slim');
@@ -345,6 +356,9 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
       ].sort(),
       capabilitiesStripped: stats.capabilitiesStripped,
       unresolvedLibraries: keep.unresolved,
+      entrypointScript: wrapper.script
+        ? { path: wrapper.script, elided: wrapper.elided, reason: wrapper.reason }
+        : undefined,
       probes: verified.probes,
       durationMs: Date.now() - started,
     };
@@ -364,13 +378,16 @@ async function inspectImageId(docker: Docker, ref: string): Promise<string> {
   }
 }
 
+function toList(v: string[] | string | null | undefined): string[] {
+  return v == null ? [] : Array.isArray(v) ? v : [v];
+}
+
 /** The argv the container runs, with compose's override rules for entrypoint and command. */
 export function effectiveArgv(
   imageEntrypoint: string[] | string | null | undefined,
   imageCmd: string[] | null | undefined,
   service?: ServiceModel,
 ): string[] {
-  const toList = (v: string[] | string | null | undefined) => (v == null ? [] : Array.isArray(v) ? v : [v]);
   const entrypoint = service?.entrypoint ?? toList(imageEntrypoint);
   // Compose: overriding the entrypoint drops the image's CMD unless `command` is also set.
   const cmd = service?.command ?? (service?.entrypoint ? [] : toList(imageCmd));

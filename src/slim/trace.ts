@@ -13,12 +13,18 @@ export interface TraceAccess {
   pid: number;
   /** True when the call succeeded. */
   ok: boolean;
+  /** Position in the trace (line order), to tell what happened before what. */
+  seq: number;
+  /** True when the call changes the filesystem (creates, writes, removes, renames, chmods). */
+  writes: boolean;
 }
 
 export interface TraceSummary {
   accesses: TraceAccess[];
-  /** Programs executed successfully, in order: `{pid, path, argv}`. */
-  execs: Array<{ pid: number; path: string; argv: string[] }>;
+  /** Programs executed successfully, in order. `env` is empty when strace abbreviated it. */
+  execs: Array<{ pid: number; path: string; argv: string[]; env: string[]; seq: number }>;
+  /** Processes created: parent pid, child pid, position. */
+  forks: Array<{ parent: number; child: number; seq: number }>;
   /** Paths that were looked up and not found (ENOENT/ENOTDIR), for the failure report. */
   missing: Set<string>;
 }
@@ -108,11 +114,16 @@ PATH_ARGS.linkat = [
 ];
 PATH_ARGS.symlinkat = [[2, 1]];
 
+/** Syscalls that change the filesystem whatever their flags. */
+const WRITING =
+  /^(creat|mkdir|mkdirat|rmdir|unlink|unlinkat|rename|renameat2?|link|linkat|symlink|symlinkat|chmod|fchmodat2?|chown|lchown|fchownat|truncate|mknod|mknodat|utime|utimes|utimensat|futimesat|setxattr|lsetxattr|removexattr|lremovexattr)$/;
+
 const LINE = /^(\d+)\s+(.*)$/;
 const CALL = /^([a-z0-9_]+)\((.*)\)\s+=\s+(.*)$/s;
 
 export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
-  const summary: TraceSummary = { accesses: [], execs: [], missing: new Set() };
+  const summary: TraceSummary = { accesses: [], execs: [], forks: [], missing: new Set() };
+  let seq = 0;
   const pending = new Map<number, string>();
   const cwd = new Map<number, string>();
   const cwdOf = (pid: number) => cwd.get(pid) ?? initialCwd;
@@ -120,6 +131,7 @@ export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
   for (const raw of text.split('\n')) {
     const m = LINE.exec(raw);
     if (!m) continue;
+    seq++;
     const pid = Number(m[1]);
     let body = m[2]!;
     if (body.endsWith('<unfinished ...>')) {
@@ -142,7 +154,10 @@ export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
 
     if (/^(clone3?|fork|vfork)$/.test(syscall) && ok) {
       const child = Number.parseInt(result, 10);
-      if (child > 0) cwd.set(child, cwdOf(pid));
+      if (child > 0) {
+        cwd.set(child, cwdOf(pid));
+        summary.forks.push({ parent: pid, child, seq });
+      }
       continue;
     }
 
@@ -164,11 +179,19 @@ export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
         continue;
       }
       const path = posix.resolve(base, named);
-      summary.accesses.push({ path, syscall, pid, ok });
+      const flags = /^open/.test(syscall) ? (args[pathIndex + 1] ?? '') : '';
+      const writes = WRITING.test(syscall) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(flags);
+      summary.accesses.push({ path, syscall, pid, ok, seq, writes });
       if (!ok && /ENOENT|ENOTDIR/.test(result)) summary.missing.add(path);
       if (syscall === 'chdir' && ok) cwd.set(pid, path);
       if ((syscall === 'execve' || syscall === 'execveat') && ok) {
-        summary.execs.push({ pid, path, argv: stringArray(args[pathIndex + 1] ?? '') });
+        summary.execs.push({
+          pid,
+          path,
+          argv: stringArray(args[pathIndex + 1] ?? ''),
+          env: stringArray(args[pathIndex + 2] ?? ''),
+          seq,
+        });
       }
     }
     if (syscall === 'fchdir' && ok) {
@@ -178,7 +201,7 @@ export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
     // `= 3</real/path>`: the file the kernel actually opened (symlinks resolved).
     const opened = /^\d+<(.*)>$/s.exec(result.split(' ')[0] ?? '');
     if (ok && opened && !opened[1]!.includes(':[')) {
-      summary.accesses.push({ path: unescape(opened[1]!), syscall, pid, ok });
+      summary.accesses.push({ path: unescape(opened[1]!), syscall, pid, ok, seq, writes: false });
     }
   }
   return summary;

@@ -142,6 +142,8 @@ export function traceCommand(bundle: TracerBundle, program: string[]): string[] 
     `trace=${TRACED_SYSCALLS}`,
     '-e',
     'signal=none',
+    '-e',
+    'abbrev=!execve,execveat', // full exec environments, to tell a pass-through entrypoint script
     '-o',
     `${TRACE_MOUNT}/${TRACE_FILE}`,
     '--',

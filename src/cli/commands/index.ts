@@ -3,6 +3,7 @@ import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
 import { synthCommand } from './synth.js';
+import { slimCommand } from './slim.js';
 
 /** Every command the CLI offers. Only commands that work are listed here. */
 export function allCommands(): Command[] {
@@ -14,5 +15,6 @@ export function allCommands(): Command[] {
     psCommand(),
     logsCommand(),
     synthCommand(),
+    slimCommand(),
   ];
 }
