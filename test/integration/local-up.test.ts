@@ -1,0 +1,264 @@
+import http from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LABELS, engine } from '../../src/engine/client.js';
+import { loadApp } from '../../src/model/load.js';
+import { ShipshapeError } from '../../src/model/errors.js';
+import type { AppModel } from '../../src/model/types.js';
+import { down, ps } from '../../src/local/ops.js';
+import { up } from '../../src/local/up.js';
+import { demuxToText } from '../../src/local/up.js';
+
+const docker = engine();
+const run = `t${process.pid.toString(36)}${Date.now().toString(36)}`;
+const examples = path.resolve(import.meta.dirname, '../../examples');
+const apps: string[] = [];
+
+/** Load an example under a per-run name, on ephemeral host ports, with quick healthchecks. */
+function example(dir: string, suffix: string): AppModel {
+  const app = loadApp([], { cwd: dir, env: {} });
+  app.name = `${app.name}-${run}-${suffix}`;
+  for (const s of app.services) {
+    for (const p of s.ports) p.published = undefined; // colleagues use the same engine: no fixed host ports
+    if (s.healthcheck) s.healthcheck.intervalMs = 1000;
+  }
+  apps.push(app.name);
+  return app;
+}
+
+async function leftovers(app: string): Promise<number> {
+  const filters = JSON.stringify({ label: [`${LABELS.app}=${app}`, `${LABELS.role}`] });
+  const roles = new Set(['service', 'lb', 'local']);
+  const c = (await docker.listContainers({ all: true, filters })).filter((x) =>
+    roles.has(x.Labels[LABELS.role]!),
+  );
+  const n = (await docker.listNetworks({ filters })).filter((x) => roles.has(x.Labels?.[LABELS.role] ?? ''));
+  const v = ((await docker.listVolumes({ filters })).Volumes ?? []).filter((x) =>
+    roles.has(x.Labels?.[LABELS.role] ?? ''),
+  );
+  return c.length + n.length + v.length;
+}
+
+afterEach(async () => {
+  for (const app of apps) {
+    await down(app, { volumes: true });
+    expect(await leftovers(app)).toBe(0);
+  }
+});
+afterAll(async () => {
+  for (const app of apps) {
+    for (const img of await docker.listImages({
+      filters: JSON.stringify({ label: [`${LABELS.app}=${app}`] }),
+    })) {
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  }
+});
+
+async function publishedPort(app: AppModel, service: string): Promise<number> {
+  const row = (await ps(app)).find((r) => r.service === service && r.replica === 'lb')!;
+  expect(row.ports[0]).toMatch(/^127\.0\.0\.1:\d+->/);
+  return Number(/:(\d+)->/.exec(row.ports[0]!)![1]);
+}
+
+function get(
+  port: number,
+  agent: http.Agent,
+  pathname = '/',
+): Promise<{ status: number; body: string; server?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, server: String(res.headers.server ?? '') }),
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+/** Run a command in a container and return its exit code and output. */
+async function exec(container: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await e.start({});
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  await new Promise((r) => stream.on('end', r));
+  const info = await e.inspect();
+  return { code: info.ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
+}
+
+async function ipsOf(container: string): Promise<string[]> {
+  const info = await docker.getContainer(container).inspect();
+  return Object.values(info.NetworkSettings.Networks).map((n) => n.IPAddress);
+}
+
+describe('shipshape up on the real engine', () => {
+  it('hello-lb: the load balancer alternates replicas and drops a killed one within 2 s, without failures', async () => {
+    const app = example(path.join(examples, 'hello-lb'), 'lb');
+    const result = await up(app);
+    expect(result.created).toHaveLength(3);
+    const port = await publishedPort(app, 'hello');
+    const agent = new http.Agent({ keepAlive: true }); // like a browser: one reused connection
+    const seen: string[] = [];
+    for (let i = 0; i < 10; i++) seen.push((await get(port, agent)).body);
+    expect(seen.filter((b) => b.includes('container ONE')).length).toBeGreaterThanOrEqual(4);
+    expect(seen.filter((b) => b.includes('container TWO')).length).toBeGreaterThanOrEqual(4);
+
+    await docker.getContainer(`${app.name}-hello-2`).kill();
+    const killedAt = Date.now();
+    const after: { at: number; ok: boolean; body: string }[] = [];
+    while (Date.now() - killedAt < 4000) {
+      const at = Date.now() - killedAt;
+      const r = await get(port, agent).catch((e: Error) => ({ status: 0, body: e.message }));
+      after.push({ at, ok: r.status === 200, body: r.body });
+    }
+    const settled = after.filter((r) => r.at >= 2000);
+    expect(settled.length).toBeGreaterThan(10);
+    expect(settled.every((r) => r.ok && r.body.includes('container ONE'))).toBe(true);
+    agent.destroy();
+
+    // Re-running up reconciles: the killed replica is started again, nothing is recreated.
+    const again = await up(app);
+    expect(again.created).toEqual([]);
+    expect(again.unchanged).toHaveLength(3);
+    const rows = await ps(app);
+    expect(rows.map((r) => [r.replica, r.state])).toEqual([
+      ['lb', 'running'],
+      ['1', 'running'],
+      ['2', 'running'],
+    ]);
+  });
+
+  it('web-api: isolation follows the traffic graph, and the hardened defaults show in docker inspect', async () => {
+    const app = example(path.join(examples, 'web-api'), 'wa');
+    await up(app);
+    const port = await publishedPort(app, 'web');
+
+    // The host reaches the web through its load balancer (and the page includes the API's answer).
+    const page = await get(port, new http.Agent());
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('hello from the private API');
+
+    // The host cannot reach the API: nothing published, and no route to its container address.
+    const rows = await ps(app);
+    expect(rows.filter((r) => r.service === 'api').every((r) => r.ports.length === 0)).toBe(true);
+    for (const ip of [...(await ipsOf(`${app.name}-api-1`)), ...(await ipsOf(`${app.name}-api-lb`))]) {
+      const r = await new Promise<{ server?: string } | Error>((resolve) => {
+        const req = http.get({ host: ip, port: 5000, path: '/healthz', timeout: 1500 }, (res) => {
+          res.resume();
+          resolve({ server: String(res.headers.server ?? '') });
+        });
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', (e) => resolve(e));
+      });
+      if (!(r instanceof Error)) expect(r.server ?? '').not.toMatch(/web-api-api/);
+    }
+
+    // The web reaches the API by its compose name.
+    const fromWeb = await exec(`${app.name}-web-1`, [
+      'node',
+      '-e',
+      "require('http').get('http://api:5000/healthz', r => { console.log('status', r.statusCode); r.resume() }).on('error', e => console.log('error', e.message))",
+    ]);
+    expect(fromWeb.out).toContain('status 200');
+
+    // The API cannot open a connection to the web: not by name, not by any of its addresses.
+    const targets = [
+      'web',
+      `${app.name}-web-1`,
+      ...(await ipsOf(`${app.name}-web-1`)),
+      ...(await ipsOf(`${app.name}-web-lb`)),
+    ];
+    const probe = await exec(`${app.name}-api-1`, [
+      'python3',
+      '-c',
+      `import socket
+for t in ${JSON.stringify(targets)}:
+    try:
+        socket.create_connection((t, 8080), timeout=1.5).close(); print('CONNECTED', t)
+    except Exception as e:
+        print('refused', t, type(e).__name__)`,
+    ]);
+    expect(probe.out).not.toContain('CONNECTED');
+    expect(probe.out.match(/refused/g)).toHaveLength(targets.length);
+
+    // Hardened defaults, visible in docker inspect.
+    for (const name of [`${app.name}-web-1`, `${app.name}-api-1`, `${app.name}-web-lb`]) {
+      const hc = (await docker.getContainer(name).inspect()).HostConfig as Docker.HostConfig & {
+        ReadonlyRootfs?: boolean;
+        Tmpfs?: Record<string, string>;
+      };
+      expect(hc.CapDrop).toEqual(['ALL']);
+      expect(hc.CapAdd ?? []).toEqual([]);
+      expect(hc.SecurityOpt).toContain('no-new-privileges:true');
+      expect(hc.ReadonlyRootfs).toBe(true);
+      expect(hc.PidsLimit).toBeGreaterThan(0);
+      expect(hc.Memory).toBeGreaterThan(0);
+      if (!name.endsWith('-lb')) {
+        expect(hc.Tmpfs?.['/tmp']).toContain('noexec');
+        expect(hc.PidsLimit).toBe(256);
+        expect(hc.Memory).toBe(512 * 1024 * 1024);
+        expect(hc.PortBindings ?? {}).toEqual({});
+      }
+    }
+    const env = (await docker.getContainer(`${app.name}-web-1`).inspect()).Config.Env;
+    expect(env).toContain('SHIPSHAPE_REPLICA=1');
+  });
+
+  it('honours depends_on conditions, warns about root images, and names the failing service with its logs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-up-'));
+    try {
+      const name = `deps-${run}`;
+      writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        `name: ${name}
+services:
+  migrate:
+    image: debian:bookworm-slim
+    command: ["sh", "-c", "echo migrated"]
+  app:
+    image: debian:bookworm-slim
+    command: ["sleep", "300"]
+    user: "1000"
+    stop_signal: SIGKILL
+    read_only: false
+    cap_add: [NET_BIND_SERVICE]
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+  broken:
+    image: debian:bookworm-slim
+    command: ["sh", "-c", "echo something went wrong >&2; exit 3"]
+    depends_on: [app]
+`,
+      );
+      const app = loadApp([], { cwd: dir, env: {} });
+      apps.push(app.name);
+      const ok = await up(app, { services: ['app'] });
+      expect(ok.plan.order).toEqual(['migrate', 'app']);
+      expect(ok.warnings.some((w) => w.includes('"migrate" runs as root'))).toBe(true);
+      expect(ok.warnings.some((w) => w.includes('"app"'))).toBe(false);
+      const migrate = await docker.getContainer(`${name}-migrate-1`).inspect();
+      expect(migrate.State.Status).toBe('exited');
+      const appInfo = await docker.getContainer(`${name}-app-1`).inspect();
+      expect(appInfo.State.Running).toBe(true);
+      expect(appInfo.HostConfig.ReadonlyRootfs).toBe(false); // loosened explicitly by read_only: false
+      expect(appInfo.HostConfig.CapAdd).toEqual(['NET_BIND_SERVICE']);
+
+      const err = await up(app).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ShipshapeError);
+      expect((err as ShipshapeError).message).toMatch(/service "broken" \(replica 1\) exited with code 3/);
+      expect((err as ShipshapeError).message).toContain('something went wrong');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
