@@ -1,0 +1,149 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { architectureGraph, renderDiagram } from '../../../src/infra/diagram.js';
+import { synthesize, type SynthResult } from '../../../src/infra/synth.js';
+import { findMissingTags, loadTaggableSpec, requiredTags } from '../../../src/infra/tags.js';
+import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
+import { INTERNET } from '../../../src/model/types.js';
+import { example, fixture, load } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'shipshape-synth-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+const readTemplate = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Template;
+
+const cases = [
+  ['hello-lb', example('hello-lb')],
+  ['web-api', example('web-api')],
+  ['postgres fixture', fixture('postgres')],
+  ['acknowledged unsafe fixture', fixture('unsafe-acknowledged')],
+] as const;
+
+describe.each(cases)('synthesize %s', (name, file) => {
+  const model = load(file);
+  let result: SynthResult;
+  it('passes the policy gate with zero unacknowledged findings, each acknowledgement with a reason', async () => {
+    result = await synthesize(model, { outdir: join(tmp, name.replace(/ /g, '-')), verifyTags: false });
+    expect(result.nag?.findings).toEqual([]);
+    expect(result.nag!.acknowledged.length).toBeGreaterThan(0);
+    for (const a of result.nag!.acknowledged) expect(a.reason.length).toBeGreaterThan(20);
+    expect(result.split).toBe(false);
+    expect(result.stacks).toHaveLength(1);
+  });
+
+  it('tags every taggable resource (per the CloudFormation resource specification)', async () => {
+    const spec = await loadTaggableSpec();
+    const required = requiredTags(model);
+    expect(Object.keys(required)).toEqual(expect.arrayContaining(['app', 'environment', 'managed-by']));
+    for (const stack of result.stacks) {
+      const template = readTemplate(stack.templateFile);
+      const taggable = Object.values(template.Resources).filter((r) => spec.get(r.Type));
+      expect(taggable.length).toBeGreaterThan(10);
+      expect(findMissingTags(template, required, spec)).toEqual([]);
+    }
+  });
+
+  it('writes plain CloudFormation YAML equal to the assembly template, and the diagram', () => {
+    for (const stack of result.stacks) {
+      expect(parse(readFileSync(stack.yamlFile, 'utf8'))).toEqual(readTemplate(stack.templateFile));
+    }
+    expect(readFileSync(result.diagramFile, 'utf8')).toMatch(/^<svg /);
+  });
+});
+
+describe('tag walker', () => {
+  it('flags a taggable resource without the tags and ignores types that take none', async () => {
+    const spec = await loadTaggableSpec();
+    const template = {
+      Resources: {
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: { Tags: [{ Key: 'app', Value: 'x' }] } },
+        Rule: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: {} },
+        Param: { Type: 'AWS::SSM::Parameter', Properties: { Tags: { app: 'x', environment: 'dev' } } },
+      },
+    };
+    expect(findMissingTags(template, { app: 'x', environment: 'dev' }, spec)).toEqual([
+      { logicalId: 'Bucket', type: 'AWS::S3::Bucket', missing: ['environment'] },
+    ]);
+  });
+
+  it('fails synth (exit 4) when something leaves a resource untagged', async () => {
+    const model = load(example('hello-lb'));
+    const err = await synthesize(model, {
+      outdir: join(tmp, 'untagged'),
+      nag: false,
+      customize: (app) => {
+        const bucket = new s3.CfnBucket(app, 'Untagged');
+        // Simulate a resource the tag aspect cannot reach: wipe its tags at the last moment.
+        bucket.addPropertyOverride('Tags', []);
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShipshapeError);
+    expect((err as ShipshapeError).exitCode).toBe(ExitCode.verification);
+    expect((err as ShipshapeError).more.map((d) => d.message).join('\n')).toMatch(
+      /Untagged.*AWS::S3::Bucket.*lacks app/,
+    );
+  });
+});
+
+describe('policy gate', () => {
+  it('fails with exit 4 and lists each unacknowledged cdk-nag finding', async () => {
+    const model = load(example('hello-lb'));
+    const err = await synthesize(model, {
+      outdir: join(tmp, 'nag-fail'),
+      customize: (app) => {
+        new s3.Bucket(app, 'CarelessBucket'); // no TLS enforcement, no access logs
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShipshapeError);
+    const e = err as ShipshapeError;
+    expect(e.exitCode).toBe(ExitCode.verification);
+    const listed = e.more.map((d) => d.message).join('\n');
+    expect(listed).toMatch(/AwsSolutions-S1\b.*CarelessBucket/);
+    expect(listed).toMatch(/AwsSolutions-S10\b.*CarelessBucket/);
+  });
+
+  it('unsafe compose settings fail synth with exit 2 before anything is built', async () => {
+    const err = await synthesize(load(fixture('unsafe')), { outdir: join(tmp, 'unsafe') }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ShipshapeError);
+    expect((err as ShipshapeError).exitCode).toBe(ExitCode.usage);
+  });
+});
+
+describe('architecture diagram', () => {
+  it('has exactly the allowed edges: internet → ALB → public, callers → callees and databases', async () => {
+    const model = load(fixture('postgres'));
+    const graph = architectureGraph(model);
+    expect(graph.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
+      [`${INTERNET}->alb`, 'alb->svc:app', 'svc:app->svc:db', 'svc:worker->svc:db'].sort(),
+    );
+    expect(graph.nodes.find((n) => n.id === 'svc:db')?.kind).toBe('database');
+    expect(graph.nodes.find((n) => n.id === 'svc:app')?.kind).toBe('public');
+    expect(graph.nodes.find((n) => n.id === 'svc:worker')?.kind).toBe('private');
+
+    const svg = await renderDiagram(graph, 'shop');
+    const drawn = [...svg.matchAll(/data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[1]}->${m[2]}`);
+    expect([...new Set(drawn)].sort()).toEqual(graph.edges.map((e) => `${e.from}->${e.to}`).sort());
+    expect(svg.match(/<g class="node"/g)).toHaveLength(graph.nodes.length);
+    // ELK placed every node: no two boxes share a position.
+    const positions = [...svg.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width/g)].map(
+      (m) => `${m[1]},${m[2]}`,
+    );
+    expect(new Set(positions).size).toBe(positions.length);
+  });
+
+  it('web-api: internet → ALB → web → api and nothing else', () => {
+    const graph = architectureGraph(load(example('web-api')));
+    expect(graph.edges.map((e) => `${e.from}->${e.to}:${e.label}`)).toEqual([
+      'internet->alb:80',
+      'alb->svc:web:8080',
+      'svc:web->svc:api:5000',
+    ]);
+  });
+});
