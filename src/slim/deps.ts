@@ -96,7 +96,9 @@ export async function startDependencies(
         hc && !hc.disabled
           ? {
               Test: hc.test,
-              Interval: hc.intervalMs * NS,
+              // Checked every second here (not the app's interval): this throwaway copy only
+              // needs to be ready as soon as it is, and the check itself is unchanged.
+              Interval: Math.min(hc.intervalMs, 1000) * NS,
               Timeout: hc.timeoutMs * NS,
               Retries: hc.retries,
               StartPeriod: hc.startPeriodMs * NS,

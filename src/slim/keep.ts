@@ -56,7 +56,8 @@ export function computeKeepSet(index: ImageIndex, trace: TraceSummary, options: 
   const keep = (path: string, reason: string): string | undefined => {
     const { real, links } = index.resolve(path);
     if (real === undefined) return undefined;
-    for (const link of links) if (!paths.has(link)) paths.set(link, `symlink on the way to ${path}`);
+    for (const link of links)
+      if (!paths.has(link)) paths.set(link, `symlink on the way to ${path}: ${reason}`);
     if (!paths.has(real)) paths.set(real, reason);
     return real;
   };

@@ -128,6 +128,9 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
 
   const cleanup = async () => {
     await removeByLabel({ [SLIM_RUN_LABEL]: runId }, { volumes: true, docker }).catch(() => undefined);
+    // A create request in flight when Ctrl-C arrived can land after the first sweep: sweep again.
+    await new Promise((r) => setTimeout(r, 300));
+    await removeByLabel({ [SLIM_RUN_LABEL]: runId }, { volumes: true, docker }).catch(() => undefined);
     if (uncommittedImage) {
       await docker
         .getImage(uncommittedImage)
