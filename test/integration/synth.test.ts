@@ -1,0 +1,114 @@
+/**
+ * `shipshape synth` as a user runs it — a real process — and every synthesized template checked by
+ * the real cfn-lint (PyPI, /opt/shipshape-venv/bin/cfn-lint): zero errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateCompose } from '../fixtures/infra/generate.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const CFN_LINT = process.env.CFN_LINT ?? '/opt/shipshape-venv/bin/cfn-lint';
+const tmp = mkdtempSync(join(tmpdir(), 'shipshape-synth-it-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function shipshape(args: string[], cwd: string) {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args],
+    { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational. */
+function cfnLint(files: string[]) {
+  const r = spawnSync(CFN_LINT, ['--format', 'parseable', '--', ...files], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.error) throw r.error;
+  const errors = r.stdout.split('\n').filter((l) => /:E\d{4}:/.test(l));
+  return { status: r.status ?? -1, errors, output: r.stdout + r.stderr };
+}
+
+interface SynthJson {
+  outdir: string;
+  diagramFile: string;
+  split: boolean;
+  stacks: { name: string; resources: number; yamlFile: string; templateFile: string }[];
+  nag: { findings: unknown[]; acknowledged: { rule: string; reason: string }[] };
+}
+
+const examples = [
+  ['hello-lb', join(root, 'examples/hello-lb')],
+  ['web-api', join(root, 'examples/web-api')],
+  ['postgres fixture', join(root, 'test/fixtures/infra/postgres')],
+] as const;
+
+describe.each(examples)('shipshape synth: %s', (name, dir) => {
+  it('exits 0, passes the policy gate, and every template is cfn-lint clean', () => {
+    const out = join(tmp, name.replace(/ /g, '-'));
+    const r = shipshape(['synth', '-o', out, '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as SynthJson;
+    expect(result.nag.findings).toEqual([]);
+    expect(result.nag.acknowledged.map((a) => a.rule)).toContain('AwsSolutions-EC23');
+    expect(r.stderr).toMatch(/synth: synthesizing 1 stack/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+    expect(readFileSync(result.diagramFile, 'utf8')).toContain('load balancer (ALB)');
+
+    const lint = cfnLint(result.stacks.map((s) => s.yamlFile));
+    expect(lint.errors, lint.output).toEqual([]);
+    expect(lint.status & 2, lint.output).toBe(0);
+  });
+});
+
+describe('shipshape synth: human output', () => {
+  it('prints the stacks table, the nag result and where things went', () => {
+    const out = join(tmp, 'human');
+    const r = shipshape(['synth', '-o', out], join(root, 'examples/web-api'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^STACK\s+RESOURCES\s+TEMPLATE \(YAML\)\n/);
+    expect(r.stdout).toMatch(/^web-api-dev\s+\d+\s+\S+web-api-dev\.template\.yaml$/m);
+    expect(r.stdout).toMatch(/policy gate: cdk-nag AwsSolutions: 0 findings, \d+ acknowledged in code/);
+    expect(r.stdout).toContain(`diagram: ${join(out, 'architecture.svg')}`);
+  });
+});
+
+describe('shipshape synth: unsafe compose settings', () => {
+  it('exits 2 and lists every finding with file:line', () => {
+    const file = join(root, 'test/fixtures/infra/unsafe/compose.yaml');
+    const r = shipshape(['-f', file, 'synth', '-o', join(tmp, 'unsafe')], dirname(file));
+    expect(r.code).toBe(2);
+    for (const what of ['privileged', 'root-user', 'host-network', 'plain-secret']) {
+      expect(r.stderr).toMatch(
+        new RegExp(`${file.replace(/[/.]/g, '\\$&')}:\\d+:\\d+: error: .*\\[${what}\\]`),
+      );
+    }
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(existsSync(join(tmp, 'unsafe', 'manifest.json'))).toBe(false);
+  });
+});
+
+describe('shipshape synth: 100 services', () => {
+  it('splits into shared + per-service stacks, each under 500 resources, all cfn-lint clean', () => {
+    const { dir, file } = generateCompose(100);
+    try {
+      const out = join(tmp, 'gen100');
+      const r = shipshape(['-f', file, 'synth', '-o', out, '--json'], dir);
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout) as SynthJson;
+      expect(result.split).toBe(true);
+      // 100 services + 4 databases, each in its own stack, plus the shared one.
+      expect(result.stacks).toHaveLength(105);
+      for (const s of result.stacks) expect(s.resources, s.name).toBeLessThan(500);
+      const lint = cfnLint(result.stacks.map((s) => s.yamlFile));
+      expect(lint.errors, lint.output.slice(0, 4000)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
