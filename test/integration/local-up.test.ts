@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -257,6 +260,88 @@ services:
       expect(err).toBeInstanceOf(ShipshapeError);
       expect((err as ShipshapeError).message).toMatch(/service "broken" \(replica 1\) exited with code 3/);
       expect((err as ShipshapeError).message).toContain('something went wrong');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI: up -d, ps, logs, down; Ctrl-C during up removes what that run created', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-cli-'));
+    const name = `cli-${run}`;
+    apps.push(name);
+    const cli = (args: string[], onStderr?: (text: string, kill: () => void) => void) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+            path.resolve(import.meta.dirname, '../../src/cli/main.ts'),
+            ...args,
+          ],
+          {
+            cwd: dir,
+            env: { ...process.env, NO_COLOR: '1' },
+          },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          onStderr?.(err, () => child.kill('SIGINT'));
+        });
+        child.on('exit', (code) => resolve({ code, out, err }));
+      });
+    try {
+      writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        `name: ${name}
+services:
+  ok:
+    image: debian:bookworm-slim
+    user: "1000"
+    command: ["sh", "-c", "echo ready-to-serve; exec sleep 300"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "true"], interval: 1s}
+`,
+      );
+      const upped = await cli(['up', '-d']);
+      expect(upped.code).toBe(0);
+      const rows = JSON.parse((await cli(['ps', '--json'])).out) as {
+        service: string;
+        state: string;
+        health: string;
+      }[];
+      expect(rows).toMatchObject([{ service: 'ok', replica: '1', state: 'running', health: 'healthy' }]);
+      expect((await cli(['logs'])).out).toMatch(/^ok-1\s+\| ready-to-serve$/m);
+      const downed = await cli(['down']);
+      expect(downed.code).toBe(0);
+      expect(await leftovers(name)).toBe(0);
+
+      // A service that never becomes healthy; interrupt while `up` waits for it.
+      writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        `name: ${name}
+services:
+  slow:
+    image: debian:bookworm-slim
+    user: "1000"
+    command: ["sleep", "300"]
+    stop_signal: SIGKILL
+    healthcheck: {test: ["CMD", "false"], interval: 30s}
+`,
+      );
+      let sent = false;
+      const interrupted = await cli(['up', '-d'], (err, kill) => {
+        if (!sent && err.includes('slow: started')) {
+          sent = true;
+          kill();
+        }
+      });
+      expect(sent).toBe(true);
+      expect(interrupted.code).toBe(130);
+      expect(await leftovers(name)).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
