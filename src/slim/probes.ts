@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { ShipshapeError } from '../model/errors.js';
+import { onCleanup } from '../support/cleanup.js';
 
 /**
  * Probes exercise the app during the traced run and judge the slim image: an HTTP GET on each
@@ -89,7 +90,21 @@ export function runTestCommand(
     env.SHIPSHAPE_TARGET_URL = `http://${target.host}:${target.port}`;
   }
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group, so Ctrl-C cleanup can end the test and everything it started.
+    const child = spawn('sh', ['-c', command], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const unregister = onCleanup(`test command ${command}`, killGroup);
     let output = '';
     const append = (c: Buffer) => {
       if (output.length < 64 * 1024) output += c.toString('utf8');
@@ -98,14 +113,16 @@ export function runTestCommand(
     child.stderr.on('data', append);
     const timer = setTimeout(() => {
       output += `\n(killed after ${options.timeoutMs} ms)`;
-      child.kill('SIGKILL');
+      killGroup();
     }, options.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
+      unregister();
       resolve({ name: `test: ${command}`, ok: false, detail: e.message });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      unregister();
       resolve({
         name: `test: ${command}`,
         ok: code === 0,

@@ -300,7 +300,7 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
         ...base,
         image: slimId,
         name: `${prefix}-diag`,
-        argv,
+        argv: slimArgv,
         tracer: { bundle, traceDir: diagDir },
       }).catch(() => undefined);
       const diagText = existsSync(join(diagDir, TRACE_FILE))
