@@ -130,6 +130,10 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
 
+  // Start reading the resource specification now; its decompression overlaps construction.
+  const verifyTags = options.verifyTags ?? true;
+  const specLoading = verifyTags ? loadTaggableSpec() : undefined;
+  specLoading?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
   progress(`building constructs for ${model.services.length} service(s)`);
   let split = options.split === 'always';
   let built = buildApp(model, outdir, split, nag);
@@ -187,9 +191,9 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   }
 
   const missingTags: SynthResult['missingTags'] = [];
-  if (options.verifyTags ?? true) {
+  if (specLoading) {
     progress('checking tags against the CloudFormation resource specification');
-    const spec = await loadTaggableSpec();
+    const spec = await specLoading;
     const required = requiredTags(model);
     for (const [name, template] of templates) {
       for (const m of findMissingTags(template, required, spec)) missingTags.push({ ...m, stack: name });

@@ -240,7 +240,7 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
       MaxCapacity: 6,
     });
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
-      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60 }),
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 55 }),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
