@@ -251,7 +251,8 @@ describe('shipshape slim on compiled binaries', () => {
     expect(names.some((n) => n.endsWith('/ld-musl-x86_64.so.1'))).toBe(true);
     expect(names.some((n) => n.includes('libc.so.6'))).toBe(false); // no glibc: nothing needed it
     expect(report.ratio).toBeGreaterThan(20);
-    expect((await docker.getImage(report.tag).inspect()).Config.StopSignal).toBe('SIGINT');
+    const config = (await docker.getImage(report.tag).inspect()).Config as { StopSignal?: string };
+    expect(config.StopSignal).toBe('SIGINT');
     expect(await runImage(report.tag)).toEqual({ code: 0, output: greeting });
   });
 
