@@ -34,6 +34,12 @@ export interface PlanOptions {
   imageIds?: Record<string, string>;
   /** Gateway image. Default `gatewayImage()`. */
   gatewayImage?: string;
+  /**
+   * How public ports are balanced. `http` (default): per HTTP request, like nginx or a cloud
+   * application load balancer, with TCP fall-back for non-HTTP bytes. `tcp`: per connection,
+   * cheaper, but a keep-alive client stays on one replica.
+   */
+  lbMode?: 'http' | 'tcp';
 }
 
 export interface PlannedNetwork {
@@ -356,7 +362,12 @@ function planGateway(
     Array.from({ length: s.replicas }, (_, i) => ({ host: `${s.name}-${i + 1}`, port }));
   const listeners: GatewayListener[] = ports.map((port) =>
     publicPorts.includes(port)
-      ? { port, mode: 'auto', upstreams: upstreams(port), healthPath: s.x.healthPath }
+      ? {
+          port,
+          mode: options.lbMode === 'tcp' ? 'tcp' : 'auto',
+          upstreams: upstreams(port),
+          healthPath: s.x.healthPath,
+        }
       : { port, mode: 'tcp', upstreams: upstreams(port) },
   );
   const config: GatewayConfig = { listeners };

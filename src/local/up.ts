@@ -26,6 +26,8 @@ export interface UpOptions {
   timeoutMs?: number;
   /** Gateway image. Default `SHIPSHAPE_GATEWAY_IMAGE`, else `node:20-bookworm-slim`. */
   gatewayImage?: string;
+  /** Balancing of public ports: `http` per request (default) or `tcp` per connection. */
+  lbMode?: 'http' | 'tcp';
 }
 
 export interface UpResult {

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadAppForCommand } from '../app-options.js';
 import { engine, requireEngine } from '../../engine/client.js';
 import { onCleanup } from '../../support/cleanup.js';
@@ -13,6 +13,11 @@ export function upCommand(): Command {
     .argument('[service...]', 'services to start (their dependencies come along); default all')
     .option('-d, --detach', 'return once every service is healthy instead of following the logs')
     .option('--host <address>', 'host address the public load balancers publish on', '127.0.0.1')
+    .addOption(
+      new Option('--lb <mode>', 'public load balancing: per HTTP request, or per TCP connection (cheaper)')
+        .choices(['http', 'tcp'])
+        .default('http'),
+    )
     .option('--timeout <seconds>', 'give up waiting for a service to become healthy after this long', '180')
     .option('--json', 'print what was created as JSON (implies --detach)')
     .addHelpText(
@@ -28,7 +33,7 @@ Docs: docs/up.md`,
     .action(async function (
       this: Command,
       services: string[],
-      opts: { detach?: boolean; host: string; timeout: string; json?: boolean },
+      opts: { detach?: boolean; host: string; timeout: string; json?: boolean; lb: 'http' | 'tcp' },
     ) {
       const app = loadAppForCommand(this);
       const docker = await requireEngine(engine());
@@ -37,6 +42,7 @@ Docs: docs/up.md`,
         docker,
         services,
         host: opts.host,
+        lbMode: opts.lb,
         timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 180_000,
         onProgress: (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
         onBuildOutput: (service, line) => process.stderr.write(errColors.dim(`  ${service} | ${line}\n`)),

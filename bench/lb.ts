@@ -1,0 +1,145 @@
+/**
+ * Load balancer benchmark: requests/s and latency through shipshape's gateway versus straight to
+ * one replica, with wrk (Debian's `wrk` package). Bounded: two 10 s runs plus warm-up.
+ *
+ *   npx tsx bench/lb.ts            # writes bench/results/lb.json and lb.md
+ *
+ * Both paths cross the same docker-proxy/NAT hop for a port published on 127.0.0.1; the direct
+ * target is a throwaway container of the same image, limits and hardening as a replica.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LABELS, engine, removeByLabel } from '../src/engine/client.js';
+import { loadApp } from '../src/model/load.js';
+import { down, ps } from '../src/local/ops.js';
+import { up } from '../src/local/up.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const DURATION = process.env.BENCH_DURATION ?? '10s';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(url: string): WrkResult {
+  const out = execFileSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', url], {
+    encoding: 'utf8',
+  });
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requestsPerSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)![1]),
+    p50Ms: toMs(/ 50%\s+(\S+)/.exec(out)![1]!),
+    p99Ms: toMs(/ 99%\s+(\S+)/.exec(out)![1]!),
+    errors: Number(errors) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
+
+async function main() {
+  const docker = engine();
+  const app = loadApp([], { cwd: path.join(root, 'examples/hello-lb'), env: {} });
+  app.name = `bench-lb-${process.pid}`;
+  for (const s of app.services) for (const p of s.ports) p.published = undefined;
+  const benchLabels = { [LABELS.app]: app.name, [LABELS.role]: 'bench' };
+  try {
+    process.stderr.write('starting hello-lb (2 replicas behind the gateway)…\n');
+    await up(app, { onProgress: (m) => process.stderr.write(`  ${m}\n`) });
+    const lbPort = Number(/:(\d+)->/.exec((await ps(app)).find((r) => r.replica === 'lb')!.ports[0]!)![1]);
+
+    // The direct target: one replica's exact create spec, published on 127.0.0.1.
+    const replica = await docker.getContainer(`${app.name}-hello-1`).inspect();
+    const direct = await docker.createContainer({
+      Image: replica.Config.Image,
+      Env: replica.Config.Env,
+      User: replica.Config.User,
+      Labels: { ...benchLabels, [LABELS.managed]: 'true' },
+      ExposedPorts: { '8080/tcp': {} },
+      HostConfig: {
+        ...replica.HostConfig,
+        NetworkMode: 'bridge',
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      },
+    });
+    await direct.start();
+    const directPort = Number((await direct.inspect()).NetworkSettings.Ports['8080/tcp']![0]!.HostPort);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    process.stderr.write(`wrk ${DURATION}, ${CONNECTIONS} connections: direct…\n`);
+    wrk(`http://127.0.0.1:${directPort}/`); // warm-up (JIT, pools), result discarded
+    const directResult = wrk(`http://127.0.0.1:${directPort}/`);
+    process.stderr.write('… through the gateway (per-request HTTP balancing, the default)\n');
+    wrk(`http://127.0.0.1:${lbPort}/`);
+    const lbResult = wrk(`http://127.0.0.1:${lbPort}/`);
+
+    // Same app with `--lb tcp`: reconcile recreates only the gateway.
+    await up(app, { lbMode: 'tcp' });
+    const tcpPort = Number(/:(\d+)->/.exec((await ps(app)).find((r) => r.replica === 'lb')!.ports[0]!)![1]);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.stderr.write('… through the gateway (--lb tcp, per connection)\n');
+    wrk(`http://127.0.0.1:${tcpPort}/`);
+    const tcpResult = wrk(`http://127.0.0.1:${tcpPort}/`);
+
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model },
+      tool: `wrk -t2 -c${CONNECTIONS} -d${DURATION} --latency`,
+      setup:
+        'hello-lb: replicas limited to 0.5 CPU / 128 MiB each (from its compose file); gateway unlimited CPU. Direct = one replica.',
+      direct: directResult,
+      gateway: lbResult,
+      throughputRatio: Number((lbResult.requestsPerSecond / directResult.requestsPerSecond).toFixed(3)),
+      addedP99Ms: Number((lbResult.p99Ms - directResult.p99Ms).toFixed(3)),
+      gatewayTcp: tcpResult,
+      tcpThroughputRatio: Number((tcpResult.requestsPerSecond / directResult.requestsPerSecond).toFixed(3)),
+      tcpAddedP99Ms: Number((tcpResult.p99Ms - directResult.p99Ms).toFixed(3)),
+      targets: { throughputRatioAtLeast: 0.7, addedP99MsAtMost: 3 },
+    };
+    const dir = path.join(root, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'lb.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(
+      path.join(dir, 'lb.md'),
+      `# Load balancer benchmark (${result.date.slice(0, 10)})
+
+${result.tool}, ${result.machine.cpus} CPUs. ${result.setup}
+
+| path | requests/s | p50 ms | p99 ms | errors |
+| --- | ---: | ---: | ---: | ---: |
+| direct to one replica | ${directResult.requestsPerSecond.toFixed(0)} | ${directResult.p50Ms} | ${directResult.p99Ms} | ${directResult.errors} |
+| gateway, \`--lb http\` (default, per request) | ${lbResult.requestsPerSecond.toFixed(0)} | ${lbResult.p50Ms} | ${lbResult.p99Ms} | ${lbResult.errors} |
+| gateway, \`--lb tcp\` (per connection) | ${tcpResult.requestsPerSecond.toFixed(0)} | ${tcpResult.p50Ms} | ${tcpResult.p99Ms} | ${tcpResult.errors} |
+
+Targets: throughput ≥ 0.7 × direct, p99 ≤ direct + 3 ms.
+- \`--lb http\`: ratio ${result.throughputRatio}, added p99 ${result.addedP99Ms} ms.
+- \`--lb tcp\`: ratio ${result.tcpThroughputRatio}, added p99 ${result.tcpAddedP99Ms} ms.
+`,
+    );
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await removeByLabel(benchLabels);
+    await down(app);
+    for (const img of await docker.listImages({
+      filters: JSON.stringify({ label: [`${LABELS.app}=${app.name}`] }),
+    })) {
+      await docker
+        .getImage(img.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  }
+}
+
+await main();
