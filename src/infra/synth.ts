@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { stringify } from 'yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { ComposeApp } from './compose-app.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
@@ -124,11 +125,37 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
  * when the compose file asks for unsafe settings without acknowledging them.
  */
 export async function synthesize(model: AppModel, options: SynthOptions = {}): Promise<SynthResult> {
+  const finalDir = resolve(options.outdir ?? 'cdk.out');
+  // Work in a staging directory and swap it in only when everything passed, so a failed or
+  // interrupted synth never leaves a half-written (or half-checked) assembly at `outdir`.
+  const staging = `${finalDir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const unregister = onCleanup(`remove ${staging}`, () => rmSync(staging, { recursive: true, force: true }));
+  try {
+    const result = await synthesizeInto(model, staging, options);
+    rmSync(finalDir, { recursive: true, force: true });
+    renameSync(staging, finalDir);
+    const moved = (p: string) => join(finalDir, p.slice(staging.length + 1));
+    return {
+      ...result,
+      outdir: finalDir,
+      diagramFile: moved(result.diagramFile),
+      stacks: result.stacks.map((st) => ({
+        ...st,
+        templateFile: moved(st.templateFile),
+        yamlFile: moved(st.yamlFile),
+      })),
+    };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+    unregister();
+  }
+}
+
+async function synthesizeInto(model: AppModel, outdir: string, options: SynthOptions): Promise<SynthResult> {
   const progress = options.onProgress ?? (() => {});
-  const outdir = resolve(options.outdir ?? 'cdk.out');
   const nag = options.nag ?? true;
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
 
   // Start reading the resource specification now; its decompression overlaps construction.
   const verifyTags = options.verifyTags ?? true;

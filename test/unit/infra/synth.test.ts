@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -105,6 +105,9 @@ describe('policy gate', () => {
     const listed = e.more.map((d) => d.message).join('\n');
     expect(listed).toMatch(/AwsSolutions-S1\b.*CarelessBucket/);
     expect(listed).toMatch(/AwsSolutions-S10\b.*CarelessBucket/);
+    // Nothing half-checked is left behind: no assembly, no staging directory.
+    expect(existsSync(join(tmp, 'nag-fail'))).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
   it('unsafe compose settings fail synth with exit 2 before anything is built', async () => {
