@@ -119,6 +119,35 @@ describe('policy gate', () => {
   });
 });
 
+describe('split stacks', () => {
+  it('services that call each other still synthesize: service stacks depend only on shared', async () => {
+    const model = load(fixture('mutual'));
+    expect(model.traffic.edges.map((e) => `${e.from}->${e.to}`)).toEqual(
+      expect.arrayContaining(['a->b', 'b->a']),
+    );
+    const result = await synthesize(model, { outdir: join(tmp, 'mutual'), split: 'always' });
+    expect(result.split).toBe(true);
+    expect(result.stacks.map((s) => s.name)).toEqual([
+      'mutual-dev',
+      'mutual-dev-front',
+      'mutual-dev-a',
+      'mutual-dev-b',
+    ]);
+    const manifest = JSON.parse(readFileSync(join(result.outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; dependencies?: string[] }>;
+    };
+    for (const id of ['Service-front', 'Service-a', 'Service-b']) {
+      const deps = (manifest.artifacts[id]!.dependencies ?? []).filter((d) => !d.endsWith('.assets'));
+      expect(deps, id).toEqual(['Shared']);
+    }
+    // Each caller's stack holds its own ingress/egress pair towards its callee.
+    const a = readTemplate(result.stacks.find((s) => s.name === 'mutual-dev-a')!.templateFile);
+    const types = Object.values(a.Resources).map((r) => r.Type);
+    expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupIngress')).toHaveLength(1);
+    expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupEgress')).toHaveLength(1);
+  });
+});
+
 describe('architecture diagram', () => {
   it('has exactly the allowed edges: internet → ALB → public, callers → callees and databases', async () => {
     const model = load(fixture('postgres'));
