@@ -1,7 +1,8 @@
-import { CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ShipshapeError } from '../model/errors.js';
 import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel } from '../model/types.js';
 import { AppCluster } from './cluster.js';
@@ -66,6 +67,12 @@ export class ComposeApp extends Construct {
         return where;
       });
 
+    const region = Stack.of(this).region;
+    if (Token.isUnresolved(region) && app.services.some((s) => s.public)) {
+      throw new ShipshapeError('ComposeApp needs a stack with a region', {
+        hint: "create the stack with env: { region: 'us-east-1' } (the load balancer's access logs need it); the account may stay unset",
+      });
+    }
     const backing = app.services.filter((s) => backingServiceKind(s) === 'postgres');
     const runtime = app.services.filter((s) => backingServiceKind(s) === undefined);
     this.network = new Network(this, 'Network', {

@@ -49,6 +49,14 @@ function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefine
   };
 }
 
+/**
+ * ECS port mapping (and Cloud Map discovery) names allow only lowercase letters, digits, `_` and
+ * `-`, while compose service names may have capitals and dots.
+ */
+export function portName(service: string, port: number): string {
+  return `${service.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}-${port}`.slice(-64);
+}
+
 /** `db_password` → `DB_PASSWORD`: how a compose secret appears in the container's environment. */
 export function secretVariableName(secret: string): string {
   return secret.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
@@ -129,7 +137,7 @@ export class ComposeService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
       portMappings: s.servicePorts.map((port) => ({
         containerPort: port,
-        name: `${s.name}-${port}`,
+        name: portName(s.name, port),
         protocol: ecs.Protocol.TCP,
       })),
     });
@@ -180,8 +188,8 @@ export class ComposeService extends Construct {
         services:
           props.serviceConnectServer && s.servicePorts.length > 0
             ? s.servicePorts.map((port) => ({
-                portMappingName: `${s.name}-${port}`,
-                discoveryName: `${s.name}-${port}`,
+                portMappingName: portName(s.name, port),
+                discoveryName: portName(s.name, port),
                 dnsName: s.name,
                 port,
               }))

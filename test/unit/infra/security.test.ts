@@ -278,3 +278,22 @@ describe('nat: none', () => {
     expect(open.every((r) => r.group.includes('PublicLoadBalancer'))).toBe(true);
   });
 });
+
+describe('ComposeApp as a library', () => {
+  it('explains that a region is needed instead of failing deep inside CDK', async () => {
+    const { App, Stack } = await import('aws-cdk-lib');
+    const { ComposeApp } = await import('../../../src/infra/compose-app.js');
+    const stack = new Stack(new App(), 'NoRegion');
+    expect(() => new ComposeApp(stack, 'App', { compose: example('web-api') })).toThrow(
+      /needs a stack with a region/,
+    );
+  });
+
+  it('accepts a loaded model and exposes its parts', () => {
+    const { composeApp } = composeStack({ app: load(example('web-api')) });
+    expect([...composeApp.services.keys()]).toEqual(['web', 'api']);
+    expect([...composeApp.repositories.keys()]).toEqual(['web', 'api']);
+    expect(composeApp.loadBalancer).toBeDefined();
+    expect(composeApp.databases.size).toBe(0);
+  });
+});
