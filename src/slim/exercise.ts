@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { ShipshapeError, ExitCode } from '../model/errors.js';
+import { ShipshapeError } from '../model/errors.js';
 import { probeUntil, runTestCommand, type ProbeResult } from './probes.js';
 import { TRACE_MOUNT, TRACER_MOUNT, traceCommand, type TracerBundle } from './tracer.js';
 
@@ -161,12 +161,4 @@ export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {
     probes,
     logs: demuxLogs(raw).slice(-256 * 1024),
   };
-}
-
-/** Fail with an environment error when the engine refuses a container setting we rely on. */
-export function engineRefused(e: unknown, what: string): ShipshapeError {
-  return new ShipshapeError(`the Docker engine refused to ${what}: ${(e as Error).message}`, {
-    exitCode: ExitCode.environment,
-    cause: e,
-  });
 }

@@ -12,7 +12,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { filterExport, importSlimImage, type SlimConfig } from './assemble.js';
 import { serviceImage, startDependencies } from './deps.js';
 import { exercise, type ExerciseResult, type ExerciseSpec } from './exercise.js';
-import { ImageIndex, indexExport } from './image-fs.js';
+import { indexExport } from './image-fs.js';
 import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid } from './keep.js';
 import { parseProbe, type ProbeResult } from './probes.js';
 import { parseTrace } from './trace.js';
@@ -500,4 +500,3 @@ function writeFailureFolder(
   return folder;
 }
 
-export type { ImageIndex };

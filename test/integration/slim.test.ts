@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engine } from '../../src/engine/client.js';
 import { run } from '../../src/cli/program.js';
 import { loadApp } from '../../src/model/load.js';
@@ -277,6 +277,24 @@ describe('failures and interruption leave nothing behind', () => {
     build(join(root, 'examples/hello-lb'), image);
   });
 
+  it('bad input exits 2 with a readable message and leaves nothing behind', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let printed = '';
+    try {
+      expect(await run(['-q', 'slim', `${repo('nope')}:none`])).toBe(2);
+      expect(await run(['-q', 'slim', image, '--user', '0:0'])).toBe(2);
+      expect(await run(['-q', 'slim', image, '--probe', 'tcp:5432'])).toBe(2);
+      printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(printed).toMatch(/no image or service named "slim-it-.*-nope:none"/);
+    expect(printed).toMatch(/never run as root/);
+    expect(printed).toMatch(/probe "tcp:5432" is not http:PATH/);
+    expect(printed).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(await leftovers()).toEqual({ containers: 0, networks: 0, tempDirs: tempDirsBefore });
+  });
+
   it('a failing --test exits 4, tags nothing, and writes a readable failure folder', async () => {
     const reportDir = join(work, 'reports-test');
     const tag = `${repo('failing')}:slim`;
@@ -375,9 +393,17 @@ describe('failures and interruption leave nothing behind', () => {
     expect(await leftovers()).toEqual({ containers: 0, networks: 0, tempDirs: tempDirsBefore });
     await expect(docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
 
-    const again = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    const code = await new Promise<number | null>((r) => again.on('exit', (c) => r(c)));
+    const again = spawn(process.execPath, [...args, '--json'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    again.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const code = await new Promise<number | null>((r) => again.on('close', (c) => r(c)));
     expect(code).toBe(0);
+    const report = JSON.parse(stdout) as SlimReport;
+    expect(report).toMatchObject({ tag, shellsKept: [], user: '1000:1000' });
+    expect(report.ratio).toBeGreaterThan(1.5);
     expect((await docker.getImage(tag).inspect()).RootFS.Layers).toHaveLength(1);
     expect(await leftovers()).toEqual({ containers: 0, networks: 0, tempDirs: tempDirsBefore });
   });

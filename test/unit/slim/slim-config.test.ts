@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { AppModel, ServiceModel } from '../../../src/model/types.js';
+import { defaultTag, effectiveArgv, exposedPorts, splitTag } from '../../../src/slim/slim.js';
+import { parseProbe } from '../../../src/slim/probes.js';
+
+const service = (over: Partial<ServiceModel>): ServiceModel =>
+  ({ name: 'api', servicePorts: [], ...over }) as ServiceModel;
+
+describe('effectiveArgv (compose override rules)', () => {
+  it('joins the image entrypoint and cmd', () => {
+    expect(effectiveArgv(['docker-entrypoint.sh'], ['node', 'server.js'])).toEqual([
+      'docker-entrypoint.sh',
+      'node',
+      'server.js',
+    ]);
+    expect(effectiveArgv(null, ['python3', 'app.py'])).toEqual(['python3', 'app.py']);
+  });
+  it('lets `command` replace CMD and `entrypoint` drop CMD', () => {
+    expect(effectiveArgv(['/e'], ['a'], service({ command: ['b'] }))).toEqual(['/e', 'b']);
+    expect(effectiveArgv(['/e'], ['a'], service({ entrypoint: ['/f'] }))).toEqual(['/f']);
+    expect(effectiveArgv(['/e'], ['a'], service({ entrypoint: ['/f'], command: ['c'] }))).toEqual([
+      '/f',
+      'c',
+    ]);
+  });
+});
+
+describe('exposedPorts', () => {
+  it('prefers the service’s ports, else the image’s TCP EXPOSE', () => {
+    expect(exposedPorts({ '8080/tcp': {}, '53/udp': {} })).toEqual([8080]);
+    expect(exposedPorts({ '8080/tcp': {} }, service({ servicePorts: [5000, 5000, 80] }))).toEqual([80, 5000]);
+    expect(exposedPorts(undefined)).toEqual([]);
+  });
+});
+
+describe('tags', () => {
+  it('derives the slim tag from the image or the app', () => {
+    expect(defaultTag({ kind: 'image', ref: 'node:20-bookworm-slim' })).toBe('node:20-bookworm-slim-slim');
+    expect(defaultTag({ kind: 'image', ref: 'registry:5000/team/app' })).toBe('registry:5000/team/app:slim');
+    const app = { name: 'Web API' } as AppModel;
+    expect(
+      defaultTag({
+        kind: 'service',
+        app,
+        service: service({ build: { context: '/x', dockerfile: 'Dockerfile', args: {} } }),
+      }),
+    ).toBe('web-api-api:slim');
+    expect(defaultTag({ kind: 'service', app, service: service({ image: 'postgres:16' }) })).toBe(
+      'postgres:16-slim',
+    );
+  });
+  it('splits a reference with a registry port', () => {
+    expect(splitTag('127.0.0.1:5000/app:1.2')).toEqual(['127.0.0.1:5000/app', '1.2']);
+    expect(splitTag('127.0.0.1:5000/app')).toEqual(['127.0.0.1:5000/app', 'latest']);
+  });
+});
+
+describe('parseProbe', () => {
+  it('accepts http:PATH and /PATH, and refuses anything else', () => {
+    expect(parseProbe('http:/healthz')).toBe('/healthz');
+    expect(parseProbe('/')).toBe('/');
+    expect(() => parseProbe('tcp:5432')).toThrow(/not http:PATH/);
+  });
+});
