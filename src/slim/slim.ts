@@ -499,4 +499,3 @@ function writeFailureFolder(
     writeFileSync(join(folder, 'logs-traced-slim.txt'), data.diagnosticLogs);
   return folder;
 }
-
