@@ -8,6 +8,7 @@ import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { HealthCheck, ServiceModel } from '../model/types.js';
 import { fargateSize, type FargateSize } from './fargate.js';
+import { dockerfileUser } from './image-user.js';
 import { sensitiveEnvironment } from './unsafe.js';
 
 export interface ComposeServiceProps {
@@ -34,6 +35,8 @@ export interface ComposeServiceProps {
   /** Secrets Manager secrets for compose `secrets:`, by top-level secret name. Default none. */
   composeSecrets?: Map<string, secretsmanager.ISecret>;
 }
+
+const nonRoot = (user: string | undefined) => (user === 'root' ? undefined : user);
 
 /** ECS health checks accept narrower ranges than compose; clamp into them. */
 function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefined {
@@ -125,7 +128,9 @@ export class ComposeService extends Construct {
     this.container = this.taskDefinition.addContainer('app', {
       image,
       essential: true,
-      user: s.user,
+      // Compose's user, else the image's own (non-root) USER from its Dockerfile, stated in the
+      // task definition so the account it runs as is visible in the template.
+      user: s.user ?? nonRoot(dockerfileUser(s)),
       command: s.command,
       entryPoint: s.entrypoint,
       workingDirectory: s.workingDir,

@@ -1,5 +1,6 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { Acknowledgement, AppModel, Diagnostic, ServiceModel } from '../model/types.js';
+import { dockerfileUser } from './image-user.js';
 
 /**
  * The unsafe-settings gate: compose settings that would weaken the deployed app. Each finding fails
@@ -67,6 +68,12 @@ export function findUnsafeSettings(app: AppModel): UnsafeFinding[] {
     }
     if (isRootUser(s.user)) {
       add('root-user', `services.${s.name}.user`, `the container runs as root (user: ${s.user})`);
+    } else if (s.user === undefined && dockerfileUser(s) === 'root') {
+      add(
+        'root-user',
+        `services.${s.name}.build`,
+        `the image runs as root: ${s.build!.dockerfile} sets no USER in its final stage`,
+      );
     }
     for (const cap of s.capAdd) {
       add('added-capability', `services.${s.name}.cap_add`, `adds Linux capability ${cap}`);
