@@ -57,7 +57,8 @@ function printHuman(r: SlimReport): void {
     ['verification', r.probes.map((p) => `${colors.green('pass')} ${p.name}`).join('; ')],
     ['time', `${secs} s`],
   ];
-  const out = [table(['', ''], rows)];
+  // A two-column key/value list: the table's (empty) header line is dropped.
+  const out = [table(['', ''], rows).split('\n').slice(1).join('\n')];
   if (r.entrypointScript)
     out.push((r.entrypointScript.elided ? colors.dim : colors.yellow)(r.entrypointScript.reason));
   for (const s of r.shellsKept) out.push(colors.yellow(`kept shell ${s.path}: ${s.reason}`));
