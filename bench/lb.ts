@@ -7,7 +7,9 @@
  * Both paths cross the same docker-proxy/NAT hop for a port published on 127.0.0.1; the direct
  * target is a throwaway container of the same image, limits and hardening as a replica.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { LABELS, engine, removeByLabel } from '../src/engine/client.js';
 import { loadApp } from '../src/model/load.js';
 import { down, ps } from '../src/local/ops.js';
 import { up } from '../src/local/up.js';
+import { gatewayCommand } from '../src/local/gateway.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const DURATION = process.env.BENCH_DURATION ?? '10s';
@@ -46,6 +49,77 @@ function wrk(url: string): WrkResult {
     p99Ms: toMs(/ 99%\s+(\S+)/.exec(out)![1]!),
     errors: Number(errors) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
   };
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * The same gateway code and hello server as plain host processes (no containers, no bridges),
+ * to separate the gateway's own cost from the cost of the extra hop through Docker networking.
+ */
+async function onHost(): Promise<{ direct: WrkResult; http: WrkResult; tcp: WrkResult }> {
+  const children: ChildProcess[] = [];
+  const start = async (args: string[], env: Record<string, string>, ready: string) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    await new Promise<void>((resolve) =>
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes(ready) && resolve()),
+    );
+    return child;
+  };
+  try {
+    const server = path.join(root, 'examples/hello-lb/server.js');
+    const [p1, p2] = [await freePort(), await freePort()];
+    await start([server], { PORT: String(p1), SHIPSHAPE_REPLICA: '1' }, 'listening');
+    await start([server], { PORT: String(p2), SHIPSHAPE_REPLICA: '2' }, 'listening');
+    const gateway = async (mode: 'auto' | 'tcp') => {
+      const port = await freePort();
+      const config = {
+        host: '127.0.0.1',
+        listeners: [
+          {
+            port,
+            mode,
+            healthPath: '/healthz',
+            upstreams: [p1, p2].map((p) => ({ host: '127.0.0.1', port: p })),
+          },
+        ],
+      };
+      const child = await start(
+        gatewayCommand().slice(1),
+        { SHIPSHAPE_GATEWAY: JSON.stringify(config) },
+        'listening',
+      );
+      return {
+        port,
+        stop: async () => {
+          child.kill();
+          await once(child, 'exit');
+        },
+      };
+    };
+    wrk(`http://127.0.0.1:${p1}/`);
+    const direct = wrk(`http://127.0.0.1:${p1}/`);
+    const results: WrkResult[] = [];
+    for (const mode of ['auto', 'tcp'] as const) {
+      const g = await gateway(mode);
+      wrk(`http://127.0.0.1:${g.port}/`);
+      results.push(wrk(`http://127.0.0.1:${g.port}/`));
+      await g.stop();
+    }
+    return { direct, http: results[0]!, tcp: results[1]! };
+  } finally {
+    for (const c of children) c.kill();
+  }
 }
 
 async function main() {
@@ -92,6 +166,9 @@ async function main() {
     wrk(`http://127.0.0.1:${tcpPort}/`);
     const tcpResult = wrk(`http://127.0.0.1:${tcpPort}/`);
 
+    process.stderr.write('the same gateway and server as host processes…\n');
+    const host = await onHost();
+
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model },
@@ -106,6 +183,12 @@ async function main() {
       tcpThroughputRatio: Number((tcpResult.requestsPerSecond / directResult.requestsPerSecond).toFixed(3)),
       tcpAddedP99Ms: Number((tcpResult.p99Ms - directResult.p99Ms).toFixed(3)),
       targets: { throughputRatioAtLeast: 0.7, addedP99MsAtMost: 3 },
+      hostProcesses: {
+        note: 'no containers: hello server and gateway as plain processes, no CPU limits',
+        ...host,
+        httpThroughputRatio: Number((host.http.requestsPerSecond / host.direct.requestsPerSecond).toFixed(3)),
+        tcpThroughputRatio: Number((host.tcp.requestsPerSecond / host.direct.requestsPerSecond).toFixed(3)),
+      },
     };
     const dir = path.join(root, 'bench/results');
     mkdirSync(dir, { recursive: true });
@@ -125,6 +208,15 @@ ${result.tool}, ${result.machine.cpus} CPUs. ${result.setup}
 Targets: throughput ≥ 0.7 × direct, p99 ≤ direct + 3 ms.
 - \`--lb http\`: ratio ${result.throughputRatio}, added p99 ${result.addedP99Ms} ms.
 - \`--lb tcp\`: ratio ${result.tcpThroughputRatio}, added p99 ${result.tcpAddedP99Ms} ms.
+
+The same gateway code and server as plain host processes (no containers, no CPU limits), to
+separate the gateway's own cost from Docker networking's:
+
+| path | requests/s | p50 ms | p99 ms |
+| --- | ---: | ---: | ---: |
+| direct to one server | ${host.direct.requestsPerSecond.toFixed(0)} | ${host.direct.p50Ms} | ${host.direct.p99Ms} |
+| gateway, http | ${host.http.requestsPerSecond.toFixed(0)} | ${host.http.p50Ms} | ${host.http.p99Ms} |
+| gateway, tcp | ${host.tcp.requestsPerSecond.toFixed(0)} | ${host.tcp.p50Ms} | ${host.tcp.p99Ms} |
 `,
     );
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
