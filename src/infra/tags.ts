@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AppModel } from '../model/types.js';
@@ -27,29 +29,61 @@ export interface TaggableSpec {
 
 let specPromise: Promise<TaggableSpec> | undefined;
 
+type TagTable = Record<string, { property: string; variant: TagVariant }>;
+
+/**
+ * Read the specification in a worker thread: decompressing and indexing it takes most of a second,
+ * which then overlaps CDK synthesis on the other core instead of adding to it. The worker sends
+ * back only the small table of taggable types.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+require(workerData.specModule).loadAwsServiceSpec().then((db) => {
+  const table = {};
+  for (const r of db.all('resource')) {
+    if (r.tagInformation) table[r.cloudFormationType] = { property: r.tagInformation.tagPropertyName, variant: r.tagInformation.variant };
+  }
+  parentPort.postMessage(table);
+}, (e) => { throw e; });
+`;
+
+function tableInWorker(): Promise<TagTable> {
+  const specModule = createRequire(import.meta.url).resolve('@aws-cdk/aws-service-spec');
+  return new Promise<TagTable>((resolvePromise, reject) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { specModule } });
+    worker.once('message', (table: TagTable) => {
+      resolvePromise(table);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`specification worker exited with ${code}`)));
+  });
+}
+
+async function tableInProcess(): Promise<TagTable> {
+  const { loadAwsServiceSpec } = await import('@aws-cdk/aws-service-spec');
+  const db = await loadAwsServiceSpec();
+  const table: TagTable = {};
+  for (const r of db.all('resource')) {
+    if (r.tagInformation) {
+      table[r.cloudFormationType] = {
+        property: r.tagInformation.tagPropertyName,
+        variant: r.tagInformation.variant as TagVariant,
+      };
+    }
+  }
+  return table;
+}
+
 /**
  * Which CloudFormation types take tags, read from the CloudFormation resource specification
- * (`@aws-cdk/aws-service-spec`, the database CDK's own L1s are generated from). Loaded once.
+ * (`@aws-cdk/aws-service-spec`, the database CDK's own L1s are generated from). Loaded once per
+ * process, in a worker thread when possible.
  */
 export function loadTaggableSpec(): Promise<TaggableSpec> {
-  specPromise ??= (async () => {
-    const { loadAwsServiceSpec } = await import('@aws-cdk/aws-service-spec');
-    const db = await loadAwsServiceSpec();
-    const cache = new Map<string, { property: string; variant: TagVariant } | undefined>();
-    return {
-      get(type: string) {
-        if (!cache.has(type)) {
-          const found = db.lookup('resource', 'cloudFormationType', 'equals', type);
-          const info = found.length > 0 ? found[0]!.tagInformation : undefined;
-          cache.set(
-            type,
-            info ? { property: info.tagPropertyName, variant: info.variant as TagVariant } : undefined,
-          );
-        }
-        return cache.get(type);
-      },
-    };
-  })();
+  specPromise ??= tableInWorker()
+    .catch(() => tableInProcess())
+    .then((table) => ({ get: (type: string) => table[type] }));
   return specPromise;
 }
 
