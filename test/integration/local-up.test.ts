@@ -235,12 +235,15 @@ services:
     stop_signal: SIGKILL
     read_only: false
     cap_add: [NET_BIND_SERVICE]
+    volumes: ["data:/data"]
     depends_on:
       migrate: {condition: service_completed_successfully}
   broken:
     image: debian:bookworm-slim
     command: ["sh", "-c", "echo something went wrong >&2; exit 3"]
     depends_on: [app]
+volumes:
+  data: {}
 `,
       );
       const app = loadApp([], { cwd: dir, env: {} });
@@ -255,6 +258,9 @@ services:
       expect(appInfo.State.Running).toBe(true);
       expect(appInfo.HostConfig.ReadonlyRootfs).toBe(false); // loosened explicitly by read_only: false
       expect(appInfo.HostConfig.CapAdd).toEqual(['NET_BIND_SERVICE']);
+      expect(appInfo.Mounts.find((m) => m.Destination === '/data')?.Name).toBe(`${name}_data`);
+      const volume = await docker.getVolume(`${name}_data`).inspect();
+      expect(volume.Labels).toMatchObject({ [LABELS.app]: name, [LABELS.role]: 'local' });
 
       const err = await up(app).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ShipshapeError);
