@@ -191,14 +191,13 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
     }
   }
 
-  // Calls between selected services that carry at least one port.
+  // Every call in the app that carries a port — not only between selected services — so that a
+  // container's spec (and config hash) does not depend on which services this `up` names:
+  // `up api` after `up` must not rewire the gateway web calls through.
+  const known = new Set(app.services.map((s) => s.name));
   const calls = app.traffic.edges.filter(
     (e) =>
-      e.from !== INTERNET &&
-      e.ports.length > 0 &&
-      selected.has(e.from) &&
-      selected.has(e.to) &&
-      e.from !== e.to,
+      e.from !== INTERNET && e.ports.length > 0 && known.has(e.from) && known.has(e.to) && e.from !== e.to,
   );
   const hasGateway = (s: ServiceModel) => s.public || calls.some((e) => e.to === s.name);
 
@@ -220,7 +219,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
       });
     }
   }
-  for (const e of calls) {
+  for (const e of calls.filter((c) => selected.has(c.from) || selected.has(c.to))) {
     networks.push({
       name: callNetwork(app.name, e.from, e.to),
       internal: true,

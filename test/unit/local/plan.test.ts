@@ -134,8 +134,16 @@ describe('planApp', () => {
     const only = planApp(a, { images: images(a), services: ['api'] });
     expect(only.order).toEqual(['db', 'api']);
     expect(only.containers.some((c) => c.service === 'web')).toBe(false);
-    // api has no selected caller and is private: no gateway.
-    expect(only.containers.map((c) => c.name).sort()).toEqual(['shop-api-1', 'shop-db-1', 'shop-db-lb']);
+    expect(only.containers.map((c) => c.name).sort()).toEqual([
+      'shop-api-1',
+      'shop-api-lb',
+      'shop-db-1',
+      'shop-db-lb',
+    ]);
+    // Selecting fewer services changes no container: `up api` after `up` recreates nothing.
+    for (const c of only.containers)
+      expect(c.hash).toBe(plan.containers.find((x) => x.name === c.name)!.hash);
+    expect(only.networks.map((n) => n.name)).toContain('shop_web-to-api');
   });
 
   it('rejects unknown services and network_mode with a usage error', () => {
