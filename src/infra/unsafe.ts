@@ -29,9 +29,20 @@ export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(name);
 }
 
+/** A URL with a password in it, e.g. `postgres://app:s3cret@db:5432/app` or `redis://:s3cret@cache`. */
+const CREDENTIAL_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
+
+/** Whether a variable looks like it holds a credential: by its name, or a URL with a password. */
+export function isSensitive(name: string, value: string): boolean {
+  return isSensitiveName(name) || CREDENTIAL_URL.test(value);
+}
+
 /** Sensitive-looking variables of a service: these become Secrets Manager references. */
 export function sensitiveEnvironment(service: ServiceModel): string[] {
-  return Object.keys(service.environment).filter(isSensitiveName).sort();
+  return Object.entries(service.environment)
+    .filter(([name, value]) => isSensitive(name, value))
+    .map(([name]) => name)
+    .sort();
 }
 
 function isRootUser(user: string | undefined): boolean {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
 import { loadApp } from '../../../src/model/load.js';
-import { assertNoUnsafeSettings, findUnsafeSettings, isSensitiveName } from '../../../src/infra/unsafe.js';
+import {
+  assertNoUnsafeSettings,
+  findUnsafeSettings,
+  isSensitive,
+  isSensitiveName,
+} from '../../../src/infra/unsafe.js';
 
 const fixture = (name: string) =>
   new URL(`../../fixtures/infra/${name}/compose.yaml`, import.meta.url).pathname;
@@ -14,6 +19,13 @@ describe('unsafe settings gate', () => {
     for (const n of ['LOG_LEVEL', 'PORT', 'API_URL', 'KEYBOARD_LAYOUT']) {
       expect(isSensitiveName(n), n).toBe(false);
     }
+  });
+
+  it('recognizes URLs with a password as credentials, whatever the variable is called', () => {
+    expect(isSensitive('DATABASE_URL', 'postgres://shop:s3cret@db:5432/shop')).toBe(true);
+    expect(isSensitive('CACHE', 'redis://:s3cret@cache:6379')).toBe(true); // password only
+    expect(isSensitive('API_URL', 'http://api:5000')).toBe(false);
+    expect(isSensitive('LINK', 'https://user@example.com/x')).toBe(false);
   });
 
   it('lists every unsafe setting with its rule, path and file:line', () => {
