@@ -234,13 +234,23 @@ async function reconcile(
       continue;
     }
     if (exact) await docker.getNetwork(exact.Id).remove();
-    const net = await docker.createNetwork({
-      Name: n.name,
-      Internal: n.internal,
-      Options: n.options,
-      CheckDuplicate: true,
-      Labels: { ...n.labels, ...runLabels, 'io.shipshape.purpose': n.purpose },
-    });
+    const net = await docker
+      .createNetwork({
+        Name: n.name,
+        Internal: n.internal,
+        Options: n.options,
+        CheckDuplicate: true,
+        Labels: { ...n.labels, ...runLabels, 'io.shipshape.purpose': n.purpose },
+      })
+      .catch((e: Error) => {
+        throw new ShipshapeError(`creating network ${n.name} failed: ${e.message}`, {
+          exitCode: ExitCode.environment,
+          cause: e,
+          hint: /address pool/i.test(e.message)
+            ? 'the engine ran out of subnets: remove unused networks (`docker network prune`) or widen `default-address-pools` in daemon.json'
+            : 'check the Docker engine (`shipshape doctor up`)',
+        });
+      });
     networkIds.set(n.name, net.id);
   }
 
@@ -288,8 +298,18 @@ async function reconcile(
           EndpointConfig: { Aliases: n.aliases },
         });
       }
-      await container.start();
       ids.set(c.name, container.id);
+      await container.start().catch((e: Error) => {
+        const port = /(?:Bind for |listen tcp4? )[\d.:]*:(\d+)/.exec(e.message)?.[1];
+        throw new ShipshapeError(`starting ${c.name} failed: ${e.message}`, {
+          exitCode: ExitCode.failure,
+          location: app.services.find((s) => s.name === serviceName)?.location,
+          cause: e,
+          hint: port
+            ? `host port ${port} is taken by another process or app: stop it, or change \`ports:\` (e.g. "${port}" alone picks a free port)`
+            : `\`shipshape logs ${serviceName}\` shows more; \`shipshape down\` removes the app`,
+        });
+      });
       created.push(c.name);
     }
     progress(`${serviceName}: started ${containers.length} container(s)`);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -349,6 +350,27 @@ services:
       expect(interrupted.code).toBe(130);
       expect(await leftovers(name)).toBe(0);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a taken host port fails with a ShipshapeError that names the port', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-port-'));
+    try {
+      writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        `name: port-${run}\nservices:\n  web:\n    image: debian:bookworm-slim\n    user: "1000"\n    command: ["sleep", "300"]\n    stop_signal: SIGKILL\n    ports: ["${port}:8080"]\n`,
+      );
+      const app = loadApp([], { cwd: dir, env: {} });
+      apps.push(app.name);
+      const err = await up(app).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ShipshapeError);
+      expect((err as ShipshapeError).hint).toContain(`host port ${port} is taken`);
+    } finally {
+      blocker.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
