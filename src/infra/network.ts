@@ -4,6 +4,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NatStrategy } from '../model/types.js';
 
+/** The VPC's address range. A literal (not the VPC's CidrBlock attribute) so rules stay checkable. */
+export const VPC_CIDR = '10.0.0.0/16';
+
 export interface NetworkProps {
   /** How private subnets reach the internet. Default `single` (one NAT gateway). */
   nat?: NatStrategy;
@@ -43,7 +46,7 @@ export class Network extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr('10.0.0.0/16'),
+      ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
       maxAzs: 2,
       natGateways,
       subnetConfiguration,
@@ -79,8 +82,15 @@ export class Network extends Construct {
       ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
     ];
     for (const [id, service] of interfaces) {
-      // `open: true` lets the VPC CIDR reach the endpoint on 443 — only the VPC, never 0.0.0.0/0.
-      this.vpc.addInterfaceEndpoint(id, { service, subnets, open: true, privateDnsEnabled: true });
+      const endpoint = this.vpc.addInterfaceEndpoint(id, {
+        service,
+        subnets,
+        open: false,
+        privateDnsEnabled: true,
+      });
+      // Only the VPC may reach the endpoint, only on 443. The literal CIDR (rather than CDK's
+      // `open: true`, which refers to the VPC's CidrBlock attribute) lets cdk-nag check the rule.
+      endpoint.connections.allowFrom(ec2.Peer.ipv4(VPC_CIDR), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     }
   }
 }

@@ -46,6 +46,7 @@ const examples = [
   ['hello-lb', join(root, 'examples/hello-lb')],
   ['web-api', join(root, 'examples/web-api')],
   ['postgres fixture', join(root, 'test/fixtures/infra/postgres')],
+  ['nat-none fixture', join(root, 'test/fixtures/infra/nat-none')],
 ] as const;
 
 describe.each(examples)('shipshape synth: %s', (name, dir) => {

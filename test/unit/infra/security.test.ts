@@ -273,9 +273,16 @@ describe('nat: none', () => {
         svc,
       ).toBe(true);
     }
-    // Endpoints admit the VPC only, never 0.0.0.0/0.
-    const open = allRules(template).filter((r) => r.direction === 'ingress' && r.cidr === '0.0.0.0/0');
+    // Endpoints admit the VPC only, on 443; 0.0.0.0/0 only reaches the load balancer.
+    const byCidr = allRules(template).filter((r) => r.direction === 'ingress' && r.cidr !== undefined);
+    const endpointRules = byCidr.filter((r) => /Ecr|Logs|SecretsManager/.test(r.group));
+    expect(endpointRules).toHaveLength(4);
+    for (const r of endpointRules)
+      expect(r).toMatchObject({ cidr: '10.0.0.0/16', fromPort: 443, toPort: 443 });
+    const open = byCidr.filter((r) => r.cidr === '0.0.0.0/0');
     expect(open.every((r) => r.group.includes('PublicLoadBalancer'))).toBe(true);
+    // Tasks run in isolated subnets (no route out).
+    template.resourceCountIs('AWS::EC2::InternetGateway', 1); // for the public load balancer only
   });
 });
 
