@@ -33,16 +33,12 @@ function example(dir: string, suffix: string): AppModel {
   return app;
 }
 
+/** Containers, networks and volumes carrying the app's label, whatever made them. */
 async function leftovers(app: string): Promise<number> {
-  const filters = JSON.stringify({ label: [`${LABELS.app}=${app}`, `${LABELS.role}`] });
-  const roles = new Set(['service', 'lb', 'local']);
-  const c = (await docker.listContainers({ all: true, filters })).filter((x) =>
-    roles.has(x.Labels[LABELS.role]!),
-  );
-  const n = (await docker.listNetworks({ filters })).filter((x) => roles.has(x.Labels?.[LABELS.role] ?? ''));
-  const v = ((await docker.listVolumes({ filters })).Volumes ?? []).filter((x) =>
-    roles.has(x.Labels?.[LABELS.role] ?? ''),
-  );
+  const filters = JSON.stringify({ label: [`${LABELS.app}=${app}`] });
+  const c = await docker.listContainers({ all: true, filters });
+  const n = await docker.listNetworks({ filters });
+  const v = (await docker.listVolumes({ filters })).Volumes ?? [];
   return c.length + n.length + v.length;
 }
 

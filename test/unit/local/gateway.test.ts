@@ -13,9 +13,12 @@ afterEach(async () => {
 });
 
 /** A real HTTP replica that answers its name; `kill()` closes it and drops its connections. */
-async function replica(name: string) {
+async function replica(name: string, state = { healthy: true }) {
   const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') return void res.end('ok');
+    if (req.url === '/healthz') {
+      res.statusCode = state.healthy ? 200 : 503;
+      return void res.end(state.healthy ? 'ok' : 'sick');
+    }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => res.end(`${name}${body ? `:${body}` : ''}`));
@@ -99,6 +102,33 @@ describe('gateway (embedded load balancer)', () => {
     const after = [];
     for (let i = 0; i < 20; i++) after.push(await get(g.ports()[0]!, agent));
     expect(new Set(after)).toEqual(new Set(['ONE']));
+  });
+
+  it('skips a replica whose health path fails, and takes it back when it recovers', async () => {
+    const twoState = { healthy: true };
+    const [a, b] = [await replica('ONE'), await replica('TWO', twoState)];
+    const g = await startGateway({
+      listeners: [
+        {
+          port: 0,
+          mode: 'auto',
+          healthPath: '/healthz',
+          upstreams: [a, b].map((r) => ({ host: '127.0.0.1', port: r.port })),
+        },
+      ],
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    cleanups.push(async () => agent.destroy());
+    twoState.healthy = false;
+    await new Promise((r) => setTimeout(r, 400)); // a few probe intervals (100 ms here)
+    const sick = [];
+    for (let i = 0; i < 6; i++) sick.push(await get(g.ports()[0]!, agent));
+    expect(new Set(sick)).toEqual(new Set(['ONE']));
+    twoState.healthy = true;
+    await new Promise((r) => setTimeout(r, 400));
+    const healed = [];
+    for (let i = 0; i < 6; i++) healed.push(await get(g.ports()[0]!, agent));
+    expect(new Set(healed)).toEqual(new Set(['ONE', 'TWO']));
   });
 
   it('answers 502 when no replica is reachable', async () => {
