@@ -148,6 +148,13 @@ export const backendNetwork = (app: string, service: string) => `${app}_${servic
 export const edgeNetwork = (app: string, service: string) => `${app}_${service}-edge`;
 export const callNetwork = (app: string, from: string, to: string) => `${app}_${from}-to-${to}`;
 
+/** Compose `restart` (`no`, `always`, `unless-stopped`, `on-failure[:N]`) → the engine's policy. */
+export function restartPolicy(restart: string | undefined): { Name: string; MaximumRetryCount?: number } {
+  if (!restart || restart === 'no') return { Name: '' };
+  const [name, retries] = restart.split(':');
+  return retries ? { Name: name!, MaximumRetryCount: Number(retries) } : { Name: name! };
+}
+
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
@@ -323,7 +330,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
           // Privileged is only ever on when compose says `privileged: true` (policy flags it).
           Privileged: s.privileged,
           Mounts: mounts,
-          RestartPolicy: { Name: s.restart && s.restart !== 'no' ? s.restart : '' },
+          RestartPolicy: restartPolicy(s.restart),
           LogConfig: { Type: 'json-file', Config: {} },
         },
       };

@@ -10,6 +10,7 @@ import {
   DEFAULT_PIDS_LIMIT,
   dependencyOrder,
   planApp,
+  restartPolicy,
 } from '../../../src/local/plan.js';
 
 const dirs: string[] = [];
@@ -150,5 +151,12 @@ describe('planApp', () => {
     expect(() => dependencyOrder(a, ['nope'])).toThrow(/no service named "nope"/);
     const host = app('name: h\nservices:\n  x: {image: x, network_mode: host}\n');
     expect(() => planApp(host, { images: images(host) })).toThrow(ShipshapeError);
+  });
+
+  it('maps compose restart values to engine restart policies', () => {
+    expect(restartPolicy(undefined)).toEqual({ Name: '' });
+    expect(restartPolicy('no')).toEqual({ Name: '' });
+    expect(restartPolicy('unless-stopped')).toEqual({ Name: 'unless-stopped' });
+    expect(restartPolicy('on-failure:3')).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 });
   });
 });
