@@ -38,17 +38,22 @@ export interface ComposeServiceProps {
 
 const nonRoot = (user: string | undefined) => (user === 'root' ? undefined : user);
 
-/** ECS health checks accept narrower ranges than compose; clamp into them. */
-function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefined {
+/**
+ * ECS health checks accept narrower ranges than compose (interval 5–300 s, timeout 2–60 s and
+ * shorter than the interval, retries 1–10, start period 0–300 s); clamp into them.
+ */
+export function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefined {
   if (!hc || hc.disabled || hc.test.length === 0 || hc.test[0] === 'NONE') return undefined;
-  const clamp = (ms: number, min: number, max: number) =>
-    Duration.seconds(Math.min(max, Math.max(min, Math.round(ms / 1000))));
+  const seconds = (ms: number, min: number, max: number) =>
+    Math.min(max, Math.max(min, Math.round(ms / 1000)));
+  const interval = seconds(hc.intervalMs, 5, 300);
+  const timeout = Math.min(seconds(hc.timeoutMs, 2, 60), interval - 1);
   return {
     command: hc.test,
-    interval: clamp(hc.intervalMs, 5, 300),
-    timeout: clamp(hc.timeoutMs, 2, 60),
+    interval: Duration.seconds(interval),
+    timeout: Duration.seconds(timeout),
     retries: Math.min(10, Math.max(1, hc.retries)),
-    startPeriod: clamp(hc.startPeriodMs, 0, 300),
+    startPeriod: Duration.seconds(seconds(hc.startPeriodMs, 0, 300)),
   };
 }
 

@@ -304,3 +304,25 @@ describe('ComposeApp as a library', () => {
     expect(composeApp.databases.size).toBe(0);
   });
 });
+
+describe('two public services', () => {
+  const { template } = composeStack({ compose: fixture('two-public') });
+  it('the first gets every path, the second its host header; each admits only the load balancer', () => {
+    const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).map(
+      (r) => `${r.Properties.Priority}:${JSON.stringify(r.Properties.Conditions)}`,
+    );
+    expect(rules).toHaveLength(2);
+    expect(rules.find((r) => r.startsWith('50000:'))).toContain('"/*"');
+    expect(rules.find((r) => r.startsWith('2:'))).toContain('"admin.*"');
+    const alb = groupId(template, 'PublicLoadBalancerSecurityGroup');
+    for (const [name, port] of [
+      ['site', 8080],
+      ['admin', 9000],
+    ] as const) {
+      const g = groupId(template, `App${name}SecurityGroup`);
+      expect(allRules(template).filter((r) => r.direction === 'ingress' && r.group === g)).toEqual([
+        { direction: 'ingress', group: g, peerGroup: alb, fromPort: port, toPort: port },
+      ]);
+    }
+  });
+});

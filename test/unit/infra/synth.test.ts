@@ -24,6 +24,7 @@ const cases = [
   ['acknowledged unsafe fixture', fixture('unsafe-acknowledged')],
   ['nat-none fixture', fixture('nat-none')],
   ['private-only fixture', fixture('private-only')],
+  ['two-public fixture', fixture('two-public')],
 ] as const;
 
 describe.each(cases)('synthesize %s', (name, file) => {
