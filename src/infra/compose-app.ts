@@ -15,6 +15,8 @@ import { ComposeService } from './service.js';
 import { applyTags } from './tags.js';
 import { assertNoUnsafeSettings, type UnsafeFinding } from './unsafe.js';
 
+const RESERVED_IDS = new Set(['Network', 'Cluster', 'PublicLoadBalancer']);
+
 export interface ComposeAppProps {
   /** Compose file(s) to load with `loadApp`. One of `compose` or `app` is required. */
   compose?: string | string[];
@@ -63,7 +65,9 @@ export class ComposeApp extends Construct {
       props.scopeFor ??
       ((name: string) => {
         let where = own.get(name);
-        if (!where) own.set(name, (where = new Construct(this, name)));
+        // Service names are construct ids here; keep clear of this construct's own children.
+        const id = RESERVED_IDS.has(name) ? `service-${name}` : name;
+        if (!where) own.set(name, (where = new Construct(this, id)));
         return where;
       });
 

@@ -80,7 +80,7 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
       'elk.edgeRouting': 'ORTHOGONAL',
       'elk.spacing.nodeNode': '30',
       'elk.layered.spacing.nodeNodeBetweenLayers': '70',
-      'elk.padding': '[top=50,left=20,bottom=20,right=20]',
+      'elk.padding': '[top=60,left=20,bottom=20,right=20]',
     },
     children: graph.nodes.map((n) => ({
       id: n.id,
@@ -130,6 +130,23 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
       `<text x="${x + (n.width ?? 0) / 2}" y="${y + (n.height ?? 0) / 2 + 4}" text-anchor="middle">${escape(node.label)}</text>`,
       '</g>',
     );
+  }
+  const kinds = [...new Set(graph.nodes.map((n) => n.kind))];
+  const legendLabel: Record<DiagramNodeKind, string> = {
+    internet: 'internet',
+    'load-balancer': 'load balancer',
+    public: 'public service',
+    private: 'private service',
+    database: 'database',
+  };
+  let lx = 20;
+  for (const kind of kinds) {
+    const style = STYLE[kind];
+    out.push(
+      `<rect x="${lx}" y="36" width="10" height="10" fill="${style.fill}" stroke="${style.stroke}"/>`,
+      `<text x="${lx + 14}" y="45" font-size="10" fill="#3f3f46">${legendLabel[kind]}</text>`,
+    );
+    lx += 24 + legendLabel[kind].length * 6;
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;

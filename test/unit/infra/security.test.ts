@@ -326,3 +326,14 @@ describe('two public services', () => {
     }
   });
 });
+
+describe('service names that match ComposeApp parts', () => {
+  it('a service called "Network" does not collide with the network construct', () => {
+    const app = load(example('web-api'), (a) => {
+      for (const s of a.services) if (s.name === 'api') s.name = 'Network';
+      for (const e of a.traffic.edges) if (e.to === 'api') e.to = 'Network';
+    });
+    const { composeApp } = composeStack({ app });
+    expect(composeApp.services.get('Network')!.node.path).toBe('Test/App/service-Network/Service');
+  });
+});
