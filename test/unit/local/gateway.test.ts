@@ -161,6 +161,28 @@ describe('gateway (embedded load balancer)', () => {
     }
   });
 
+  it('proxies server-speaks-first protocols (client silent) as TCP in auto mode', async () => {
+    const greeter = net.createServer((s) => {
+      s.write('220 hello\r\n');
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => greeter.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => greeter.close(() => r())));
+    const port = (greeter.address() as net.AddressInfo).port;
+    const g = await startGateway({
+      listeners: [{ port: 0, mode: 'auto', upstreams: [{ host: '127.0.0.1', port }] }],
+    });
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(g.ports()[0]!, '127.0.0.1');
+      s.once('data', (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    expect(greeting).toBe('220 hello\r\n');
+  });
+
   it('runs as the self-contained `node -e` command used in containers', async () => {
     const a = await replica('ONE');
     const free = net.createServer();
