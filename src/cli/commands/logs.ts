@@ -3,7 +3,7 @@ import { loadAppForCommand } from '../app-options.js';
 import { engine, requireEngine } from '../../engine/client.js';
 import type { AppModel } from '../../model/types.js';
 import { onCleanup } from '../../support/cleanup.js';
-import { colors, printJson } from '../../support/output.js';
+import { colors } from '../../support/output.js';
 import { logs, type LogLine } from '../../local/ops.js';
 
 const PALETTE = [colors.cyan, colors.magenta, colors.yellow, colors.green, colors.blue, colors.red];
@@ -38,9 +38,12 @@ export function logsCommand(): Command {
       const docker = await requireEngine(engine());
       const abort = new AbortController();
       if (opts.follow) onCleanup('stop following logs', () => abort.abort());
-      const print = opts.json ? (l: LogLine) => printJson(l) : printLogLine(app);
+      // --json: one compact object per line (JSON Lines), so it can be followed and piped.
+      const print = opts.json
+        ? (l: LogLine) => process.stdout.write(`${JSON.stringify(l)}\n`)
+        : printLogLine(app);
       const tail = opts.tail === undefined ? undefined : Number(opts.tail);
-      await logs(app, opts.json ? (l) => process.stdout.write(`${JSON.stringify(l)}\n`) : print, {
+      await logs(app, print, {
         services,
         follow: opts.follow,
         ...(tail !== undefined && Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
