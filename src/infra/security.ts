@@ -34,7 +34,6 @@ export function newClosedGroup(
     vpc,
     description,
     allowAllOutbound: false,
-    disableInlineRules: false,
   });
 }
 

@@ -157,7 +157,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   const progress = options.onProgress ?? (() => {});
   const nag = options.nag ?? true;
 
-  // Start reading the resource specification now; its decompression overlaps construction.
+  // Start reading the resource specification now: it loads in a worker thread during synthesis.
   const verifyTags = options.verifyTags ?? true;
   const specLoading = verifyTags ? loadTaggableSpec() : undefined;
   specLoading?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
@@ -172,10 +172,11 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
 
   options.customize?.(built.composeApp);
   progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
+  // CDK is told not to throw on policy violations (see buildApp); this catch only keeps a CDK
+  // that throws anyway from hiding our own, more readable report.
   let validationError: unknown;
-  let assembly;
   try {
-    assembly = built.cdkApp.synth();
+    built.cdkApp.synth();
   } catch (e) {
     if (!(e instanceof Error) || !/ValidationFailed|Validation failed/.test(`${e.name} ${e.message}`))
       throw e;
@@ -196,7 +197,6 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
       },
     );
   }
-  void assembly;
 
   progress('writing CloudFormation YAML');
   const stacks: SynthStack[] = [];
