@@ -24,7 +24,18 @@ function printHuman(r: SynthResult): void {
     out.push(
       `policy gate: cdk-nag ${r.nag.pack}: ${ok ? colors.green('0 findings') : colors.red(`${r.nag.findings.length} findings`)}, ${r.nag.acknowledged.length} acknowledged in code`,
     );
-    for (const a of r.nag.acknowledged) out.push(`  ${colors.dim(`${a.rule} at ${a.path}: ${a.reason}`)}`);
+    // One line per rule and reason (a 100-service app acknowledges the same thing 100 times).
+    const grouped = new Map<string, { rule: string; reason: string; paths: string[] }>();
+    for (const a of r.nag.acknowledged) {
+      const key = `${a.rule}\0${a.reason}`;
+      const g = grouped.get(key) ?? { rule: a.rule, reason: a.reason, paths: [] };
+      g.paths.push(a.path);
+      grouped.set(key, g);
+    }
+    for (const g of grouped.values()) {
+      const where = g.paths.length === 1 ? g.paths[0] : `${g.paths.length} constructs`;
+      out.push(`  ${colors.dim(`${g.rule} (${where}): ${g.reason}`)}`);
+    }
   }
   for (const f of r.acknowledgedUnsafe) {
     out.push(
