@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ShipshapeError, formatDiagnostic } from '../model/errors.js';
 import { InterruptedError, runCleanup } from '../support/cleanup.js';
 import { errColors } from '../support/output.js';
 import { allCommands } from './commands/index.js';
-
-export const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+import { SHIPSHAPE_VERSION } from '../support/version.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -18,7 +14,7 @@ export function buildProgram(): Command {
     .description(
       'Take a docker-compose app to production safely: one app model for local runs, slim images and AWS.',
     )
-    .version(VERSION, '-v, --version')
+    .version(SHIPSHAPE_VERSION, '-v, --version')
     .option('-f, --file <file>', 'compose file (repeat to merge, in order); default compose.yaml', collect)
     .option('--profile <profile>', 'enable a compose profile (repeatable)', collect)
     .option('--env-file <file>', 'variables for interpolation; default .env next to the first compose file')

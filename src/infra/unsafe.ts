@@ -1,5 +1,5 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import type { Acknowledgement, AppModel, Diagnostic, ServiceModel } from '../model/types.js';
+import type { Acknowledgement, AppModel, Diagnostic, ServiceModel, UnsafeRule } from '../model/types.js';
 import { dockerfileUser } from './image-user.js';
 
 /**
@@ -7,7 +7,7 @@ import { dockerfileUser } from './image-user.js';
  * synth unless the user acknowledges its rule in `x-shipshape.acknowledge` (on the app or the
  * service) with a reason.
  */
-export type UnsafeRule = 'privileged' | 'host-network' | 'plain-secret' | 'root-user' | 'added-capability';
+export type { UnsafeRule };
 
 export interface UnsafeFinding {
   rule: UnsafeRule;

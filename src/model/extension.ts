@@ -1,13 +1,28 @@
 import { z } from 'zod';
+import type { UnsafeRule } from './types.js';
 
 /**
  * The `x-shipshape` extension: its schema (zod) and defaults. Documented in docs/x-shipshape.md.
  * Keys are kebab-case like compose's own (`allow-from`, `health-path`).
  */
 
+/** Unsafe settings a user may accept on purpose (checked by `synth`'s unsafe-settings gate). */
+export const UNSAFE_RULES = [
+  'privileged',
+  'host-network',
+  'plain-secret',
+  'root-user',
+  'added-capability',
+] as const satisfies readonly UnsafeRule[];
+// Compile-time proof that the list names every rule of the model's type.
+const _everyRule: Record<UnsafeRule, true> = Object.fromEntries(UNSAFE_RULES.map((r) => [r, true])) as Record<
+  (typeof UNSAFE_RULES)[number],
+  true
+>;
+
 const acknowledgement = z
   .object({
-    rule: z.enum(['privileged', 'host-network', 'plain-secret', 'root-user', 'writable-root', 'public-port']),
+    rule: z.enum(UNSAFE_RULES),
     reason: z.string().min(10, 'give a reason of at least 10 characters'),
   })
   .strict();

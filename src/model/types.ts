@@ -98,9 +98,11 @@ export interface ServiceExtension {
   acknowledge: Acknowledgement[];
 }
 
+export type UnsafeRule = 'privileged' | 'host-network' | 'plain-secret' | 'root-user' | 'added-capability';
+
 export interface Acknowledgement {
-  /** The rule acknowledged, e.g. `privileged`, `host-network`, `plain-secret`. */
-  rule: string;
+  /** The rule acknowledged. */
+  rule: UnsafeRule;
   reason: string;
 }
 

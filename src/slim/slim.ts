@@ -1,3 +1,4 @@
+import { SHIPSHAPE_VERSION } from '../support/version.js';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,10 +26,6 @@ import { analyzeEntrypoint, type WrapperVerdict } from './wrapper.js';
  * (plus the ELF closure), assemble a one-layer FROM-scratch image, and tag it only after the same
  * probes and tests pass against it.
  */
-
-export const SHIPSHAPE_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** Label carrying the per-run id, so cleanup removes only this run's objects. */
 export const SLIM_RUN_LABEL = 'io.shipshape.slim-run';

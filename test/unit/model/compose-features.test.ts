@@ -323,6 +323,20 @@ describe('compose features', () => {
     });
   });
 
+  it('accepts acknowledgements of every unsafe rule synth gates on, and rejects unknown rules', () => {
+    const ack = (rule: string) =>
+      `services:\n  a:\n    image: x\n    cap_add: [NET_ADMIN]\n    x-shipshape:\n      acknowledge:\n        - { rule: ${rule}, reason: "needed by the VPN sidecar" }\n`;
+    for (const rule of ['privileged', 'host-network', 'plain-secret', 'root-user', 'added-capability']) {
+      expect(load({ 'compose.yaml': ack(rule) }).services[0]!.x.acknowledge).toEqual([
+        { rule, reason: 'needed by the VPN sidecar' },
+      ]);
+    }
+    const dir = composeDir({ 'compose.yaml': ack('everything') });
+    expect(() => loadApp([], { cwd: dir, env: {} })).toThrowError(
+      expect.objectContaining({ path: 'services.a.x-shipshape.acknowledge[0].rule', exitCode: 2 }),
+    );
+  });
+
   it('warns about unknown keys, with a suggestion, and ignores them', () => {
     const app = load({ 'compose.yaml': 'services:\n  a:\n    image: x\n    enviroment: { A: "1" }\n' });
     expect(app.warnings).toEqual([
