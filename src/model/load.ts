@@ -4,7 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { ShipshapeError } from './errors.js';
 import { appExtensionSchema } from './extension.js';
 import { InterpolationError, interpolateDocument } from './interpolate.js';
-import { mergeCompose } from './merge.js';
+import { isObj, mergeCompose, type Obj } from './merge.js';
 import { fail, normalizeService, type NormalizeContext } from './normalize.js';
 import { validateCompose } from './schema.js';
 import { buildTrafficGraph } from './traffic.js';
@@ -19,9 +19,6 @@ import type {
 } from './types.js';
 import { parseExtension } from './zod-diagnostics.js';
 import { formatPath, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface LoadOptions {
   /** Directory to look for compose files and `.env` in. Default `process.cwd()`. */

@@ -7,9 +7,10 @@
  * Written by hand: no JS library implements these compose-specific rules.
  */
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A YAML mapping (not a sequence, not null). */
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Sequences whose later value replaces the earlier one. */
 const REPLACED = new Set(['command', 'entrypoint', 'test', 'dns', 'dns_search', 'tmpfs']);

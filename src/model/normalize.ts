@@ -4,7 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { parse as shellParse } from 'shell-quote';
 import { ShipshapeError } from './errors.js';
 import { serviceExtensionSchema } from './extension.js';
-import { listOrDictToMap } from './merge.js';
+import { isObj, listOrDictToMap, type Obj } from './merge.js';
 import type {
   BuildSpec,
   Dependency,
@@ -28,9 +28,6 @@ import {
 } from './units.js';
 import { parseExtension } from './zod-diagnostics.js';
 import { formatPath, type DocPath } from './yaml-source.js';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface NormalizeContext {
   projectDir: string;
