@@ -141,7 +141,10 @@ describe('gateway (embedded load balancer)', () => {
   });
 
   it('proxies non-HTTP bytes as TCP, per connection', async () => {
-    const echo = net.createServer((s) => s.pipe(s));
+    const echo = net.createServer((s) => {
+      s.on('error', () => undefined); // probes and clients hang up abruptly
+      s.pipe(s);
+    });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     cleanups.push(() => new Promise((r) => echo.close(() => r())));
     const port = (echo.address() as net.AddressInfo).port;
@@ -163,6 +166,8 @@ describe('gateway (embedded load balancer)', () => {
 
   it('proxies server-speaks-first protocols (client silent) as TCP in auto mode', async () => {
     const greeter = net.createServer((s) => {
+      // The gateway's TCP health probes and the test client hang up abruptly: resets are expected.
+      s.on('error', () => undefined);
       s.write('220 hello\r\n');
       s.pipe(s);
     });
