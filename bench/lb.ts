@@ -1,6 +1,7 @@
 /**
- * Load balancer benchmark: requests/s and latency through shipshape's gateway versus straight to
- * one replica, with wrk (Debian's `wrk` package). Bounded: two 10 s runs plus warm-up.
+ * Load balancer benchmark: requests/s and latency through shipshape's gateway (Node `--lb http`,
+ * `--lb tcp`, and nginx `--lb nginx`) versus straight to one replica, with wrk (Debian's `wrk`
+ * package). Bounded: one 10 s run per path plus a warm-up run each.
  *
  *   npx tsx bench/lb.ts            # writes bench/results/lb.json and lb.md
  *
@@ -166,6 +167,14 @@ async function main() {
     wrk(`http://127.0.0.1:${tcpPort}/`);
     const tcpResult = wrk(`http://127.0.0.1:${tcpPort}/`);
 
+    // Same app with `--lb nginx` (nginx:stable-bookworm): again only the gateway is recreated.
+    await up(app, { lbMode: 'nginx' });
+    const nginxPort = Number(/:(\d+)->/.exec((await ps(app)).find((r) => r.replica === 'lb')!.ports[0]!)![1]);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.stderr.write('… through the nginx gateway (--lb nginx, per request)\n');
+    wrk(`http://127.0.0.1:${nginxPort}/`);
+    const nginxResult = wrk(`http://127.0.0.1:${nginxPort}/`);
+
     process.stderr.write('the same gateway and server as host processes…\n');
     const host = await onHost();
 
@@ -182,6 +191,11 @@ async function main() {
       gatewayTcp: tcpResult,
       tcpThroughputRatio: Number((tcpResult.requestsPerSecond / directResult.requestsPerSecond).toFixed(3)),
       tcpAddedP99Ms: Number((tcpResult.p99Ms - directResult.p99Ms).toFixed(3)),
+      gatewayNginx: nginxResult,
+      nginxThroughputRatio: Number(
+        (nginxResult.requestsPerSecond / directResult.requestsPerSecond).toFixed(3),
+      ),
+      nginxAddedP99Ms: Number((nginxResult.p99Ms - directResult.p99Ms).toFixed(3)),
       targets: { throughputRatioAtLeast: 0.7, addedP99MsAtMost: 3 },
       hostProcesses: {
         note: 'no containers: hello server and gateway as plain processes, no CPU limits',
@@ -204,10 +218,12 @@ ${result.tool}, ${result.machine.cpus} CPUs. ${result.setup}
 | direct to one replica | ${directResult.requestsPerSecond.toFixed(0)} | ${directResult.p50Ms} | ${directResult.p99Ms} | ${directResult.errors} |
 | gateway, \`--lb http\` (default, per request) | ${lbResult.requestsPerSecond.toFixed(0)} | ${lbResult.p50Ms} | ${lbResult.p99Ms} | ${lbResult.errors} |
 | gateway, \`--lb tcp\` (per connection) | ${tcpResult.requestsPerSecond.toFixed(0)} | ${tcpResult.p50Ms} | ${tcpResult.p99Ms} | ${tcpResult.errors} |
+| nginx gateway, \`--lb nginx\` (per request) | ${nginxResult.requestsPerSecond.toFixed(0)} | ${nginxResult.p50Ms} | ${nginxResult.p99Ms} | ${nginxResult.errors} |
 
 Targets: throughput ≥ 0.7 × direct, p99 ≤ direct + 3 ms.
 - \`--lb http\`: ratio ${result.throughputRatio}, added p99 ${result.addedP99Ms} ms.
 - \`--lb tcp\`: ratio ${result.tcpThroughputRatio}, added p99 ${result.tcpAddedP99Ms} ms.
+- \`--lb nginx\`: ratio ${result.nginxThroughputRatio}, added p99 ${result.nginxAddedP99Ms} ms.
 
 The same gateway code and server as plain host processes (no containers, no CPU limits), to
 separate the gateway's own cost from Docker networking's:

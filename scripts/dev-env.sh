@@ -7,7 +7,8 @@
 #   3. a local registry on 127.0.0.1:5000 (Debian's distribution registry)
 #   4. a Python venv with the test oracles moto[server] and cfn-lint
 #   5. offline stand-ins for the public base images used by the examples
-#      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm),
+#      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm,
+#      nginx:stable-bookworm for `shipshape up --lb nginx`),
 #      built only when the tag is absent, labelled io.shipshape.standin=true.
 # Idempotent; a run on a prepared machine takes a few seconds.
 #
@@ -49,6 +50,7 @@ STANDIN_LABEL=io.shipshape.standin
 IMG_DEBIAN=debian:bookworm-slim
 IMG_NODE=node:20-bookworm-slim
 IMG_PYTHON=python:3.11-slim-bookworm
+IMG_NGINX=nginx:stable-bookworm
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
   curl iptables debian-archive-keyring musl-tools gcc)
 export DEBIAN_FRONTEND=noninteractive
@@ -433,9 +435,61 @@ build_python() {
   say "built $IMG_PYTHON stand-in ($pyver) in $((SECONDS - t))s ($(image_size "$IMG_PYTHON"))"
 }
 
+# Debian's nginx-light (1.22, with the http upstream/proxy modules shipshape's generated config
+# uses) installed offline from debs like python; user nginx 101:101, logs to stdout/stderr and
+# `nginx -g "daemon off;"` as in the official image, so either image runs the same config.
+build_nginx() {
+  local t=$SECONDS mirror dl name
+  mirror=$(detect_mirror)
+  workdir
+  dl="$WORKDIR/nginx-debs"
+  mkdir -p "$CACHE_DIR/debs"
+  say "building $IMG_NGINX stand-in: Debian nginx-light debs via debootstrap --download-only"
+  debootstrap --variant=minbase --download-only --cache-dir="$CACHE_DIR/debs" \
+    --include=nginx-light,ca-certificates bookworm "$dl" "$mirror" \
+    >"$WORKDIR/debootstrap-nginx.log" 2>&1 ||
+    { tail -20 "$WORKDIR/debootstrap-nginx.log" >&2; die "debootstrap --download-only failed"; }
+  name="shipshape-standin-nginx-$$"
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  tar -C "$dl/var/cache/apt/archives" -c --exclude=partial . |
+    docker run -i --name "$name" --network none "$IMG_DEBIAN" sh -ec '
+      mkdir /tmp/debs && tar -x -C /tmp/debs
+      # The official image has user nginx 101:101; create it before the package would pick ids.
+      groupadd --system --gid 101 nginx
+      useradd --system --uid 101 --gid nginx --no-create-home --home-dir /nonexistent \
+        --shell /bin/false nginx
+      set --
+      for d in /tmp/debs/*.deb; do
+        p=$(dpkg-deb -f "$d" Package)
+        [ "$(dpkg-query -W -f="\${db:Status-Status}" "$p" 2>/dev/null)" = installed ] || set -- "$@" "$d"
+      done
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+        >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; exit 1; }
+      # Like the official image: logs to the container output, cache dir owned by nginx.
+      ln -sf /dev/stdout /var/log/nginx/access.log
+      ln -sf /dev/stderr /var/log/nginx/error.log
+      mkdir -p /var/cache/nginx && chown nginx:nginx /var/cache/nginx
+      rm -rf /tmp/debs /tmp/dpkg.log /var/log/dpkg.log /var/log/apt/* \
+        /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/cache/ldconfig/aux-cache \
+        /var/lib/apt/lists/auxfiles
+      nginx -v
+    ' || { docker rm -f "$name" >/dev/null 2>&1; die "installing nginx into the $IMG_NGINX stand-in failed"; }
+  local ver
+  docker commit \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL $STANDIN_LABEL=true" \
+    --change 'EXPOSE 80' \
+    --change 'CMD ["nginx", "-g", "daemon off;"]' \
+    "$name" "$IMG_NGINX" >/dev/null
+  docker rm -f "$name" >/dev/null
+  ver=$(docker run --rm --network none --user 101:101 "$IMG_NGINX" nginx -v 2>&1) ||
+    die "$IMG_NGINX stand-in smoke test failed"
+  say "built $IMG_NGINX stand-in ($ver) in $((SECONDS - t))s ($(image_size "$IMG_NGINX"))"
+}
+
 IMAGES_OK=()
 if [ "$DOCKER_OK" -eq 1 ]; then
-  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON"; do
+  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON" "$IMG_NGINX"; do
     if image_present "$img"; then
       say "ok image $img ($(image_kind "$img"))"
       IMAGES_OK+=("$img")
@@ -449,6 +503,7 @@ if [ "$DOCKER_OK" -eq 1 ]; then
       "$IMG_DEBIAN") build_debian ;;
       "$IMG_NODE") build_node ;;
       "$IMG_PYTHON") build_python ;;
+      "$IMG_NGINX") build_nginx ;;
     esac
     IMAGES_OK+=("$img")
   done

@@ -4,6 +4,7 @@ import { ShipshapeError } from '../model/errors.js';
 import { INTERNET, type AppModel, type ServiceModel } from '../model/types.js';
 import { LABELS } from '../engine/client.js';
 import { gatewayCommand, type GatewayConfig, type GatewayListener } from './gateway.js';
+import { NGINX_USER, nginxCanServe, nginxCommand, nginxConfig, nginxImage } from './nginx.js';
 
 /** Memory limit when compose sets none (`deploy.resources.limits.memory`). */
 export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -37,9 +38,13 @@ export interface PlanOptions {
   /**
    * How public ports are balanced. `http` (default): per HTTP request, like nginx or a cloud
    * application load balancer, with TCP fall-back for non-HTTP bytes. `tcp`: per connection,
-   * cheaper, but a keep-alive client stays on one replica.
+   * cheaper, but a keep-alive client stays on one replica. `nginx`: per HTTP request by nginx
+   * (image `nginxImage()`) for gateways whose ports are all public; a gateway that also carries
+   * internal calls (any TCP protocol) stays the Node gateway.
    */
-  lbMode?: 'http' | 'tcp';
+  lbMode?: 'http' | 'tcp' | 'nginx';
+  /** nginx gateway image for `lbMode: 'nginx'`. Default `nginxImage()`. */
+  nginxImage?: string;
 }
 
 export interface PlannedNetwork {
@@ -64,6 +69,8 @@ export interface PlannedContainer {
   /** 1-based replica index; 0 for the gateway. */
   replica: number;
   role: 'service' | 'gateway';
+  /** Which proxy a gateway runs (`node` for replicas too, where it means nothing). */
+  gateway: 'node' | 'nginx';
   /** Create options minus networking; the first of `networks` is attached at create time. */
   spec: Docker.ContainerCreateOptions;
   networks: PlannedEndpoint[];
@@ -343,6 +350,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
         service: s.name,
         replica,
         role: 'service',
+        gateway: 'node',
         spec,
         networks: nets,
         hash: hashOf({ spec, nets, imageId: options.imageIds?.[image] ?? image }),
@@ -393,19 +401,35 @@ function planGateway(
     }
   }
   const name = containerName(app.name, s.name, 0);
+  const kind = options.lbMode === 'nginx' && nginxCanServe(config) ? 'nginx' : 'node';
+  const runtime: Pick<Docker.ContainerCreateOptions, 'Image' | 'User' | 'Cmd' | 'Env' | 'StopSignal'> =
+    kind === 'nginx'
+      ? {
+          Image: options.nginxImage ?? nginxImage(),
+          User: NGINX_USER,
+          Cmd: nginxCommand(),
+          Env: [`SHIPSHAPE_NGINX_CONF=${nginxConfig(config)}`],
+          // Graceful: finish requests in flight (the official image's STOPSIGNAL).
+          StopSignal: 'SIGQUIT',
+        }
+      : {
+          Image: options.gatewayImage ?? gatewayImage(),
+          User: '1000:1000',
+          Cmd: gatewayCommand(),
+          Env: [`SHIPSHAPE_GATEWAY=${JSON.stringify(config)}`],
+        };
   const spec: Docker.ContainerCreateOptions = {
     name,
-    Image: options.gatewayImage ?? gatewayImage(),
+    ...runtime,
     Hostname: `${s.name}-lb`,
-    User: '1000:1000',
-    Cmd: gatewayCommand(),
-    Env: [`SHIPSHAPE_GATEWAY=${JSON.stringify(config)}`],
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
     Labels: { ...base, [LABELS.service]: s.name, [LABELS.replica]: '0', [LABELS.role]: LOCAL_ROLES.gateway },
     HostConfig: {
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
       ReadonlyRootfs: true,
+      // nginx writes its config, pid and temp files here; the Node gateway writes nothing.
+      ...(kind === 'nginx' ? { Tmpfs: { '/tmp': TMP_TMPFS } } : {}),
       PidsLimit: GATEWAY_PIDS_LIMIT,
       Memory: GATEWAY_MEMORY_BYTES,
       MemorySwap: GATEWAY_MEMORY_BYTES,
@@ -425,6 +449,7 @@ function planGateway(
     service: s.name,
     replica: 0,
     role: 'gateway',
+    gateway: kind,
     spec,
     networks: nets,
     hash: hashOf({ spec, nets }),

@@ -6,6 +6,7 @@ import { buildServiceImage } from '../engine/build.js';
 import { LABELS, engine, removeByLabel } from '../engine/client.js';
 import { onCleanup } from '../support/cleanup.js';
 import { listLocalContainers } from './ops.js';
+import { NGINX_READY_LOG } from './nginx.js';
 import { dependencyOrder, planApp, type AppPlan, type PlannedContainer } from './plan.js';
 
 /** Label marking what one `up` run created, so Ctrl-C removes exactly that. */
@@ -26,8 +27,13 @@ export interface UpOptions {
   timeoutMs?: number;
   /** Gateway image. Default `SHIPSHAPE_GATEWAY_IMAGE`, else `node:20-bookworm-slim`. */
   gatewayImage?: string;
-  /** Balancing of public ports: `http` per request (default) or `tcp` per connection. */
-  lbMode?: 'http' | 'tcp';
+  /**
+   * Balancing of public ports: `http` per request (default), `tcp` per connection, or `nginx`
+   * (per request by nginx, for gateways whose ports are all public).
+   */
+  lbMode?: 'http' | 'tcp' | 'nginx';
+  /** nginx image for `lbMode: 'nginx'`. Default `SHIPSHAPE_NGINX_IMAGE`, else `nginx:stable-bookworm`. */
+  nginxImage?: string;
 }
 
 export interface UpResult {
@@ -143,9 +149,17 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
     images,
     imageIds,
     gatewayImage: gatewayRef,
+    lbMode: options.lbMode,
+    nginxImage: options.nginxImage,
   });
-  if (plan.containers.some((c) => c.role === 'gateway')) {
-    await ensureImage(docker, plan.containers.find((c) => c.role === 'gateway')!.spec.Image!, progress);
+  const gateways = plan.containers.filter((c) => c.role === 'gateway');
+  for (const image of new Set(gateways.map((c) => c.spec.Image!))) await ensureImage(docker, image, progress);
+  if (options.lbMode === 'nginx') {
+    for (const g of gateways.filter((c) => c.gateway === 'node')) {
+      progress(
+        `${g.service}: its gateway also carries internal calls (any TCP protocol), which nginx here cannot proxy; it stays the Node gateway`,
+      );
+    }
   }
 
   // Undo for Ctrl-C / crash: remove exactly what this run created.
@@ -282,6 +296,12 @@ async function reconcile(
         unchanged.push(c.name);
         if (kept.state !== 'running' && !isOneShot(app, serviceName))
           await docker.getContainer(kept.id).start();
+        else if (c.gateway === 'nginx' && containers.some((r) => r.replica > 0 && created.includes(r.name))) {
+          // nginx resolved the replica names when it started; recreated replicas may have new
+          // addresses. SIGHUP reloads the config, resolving them again, without dropping requests.
+          await docker.getContainer(kept.id).kill({ signal: 'SIGHUP' });
+          progress(`${serviceName}: reloaded the nginx gateway for the new replicas`);
+        }
         continue;
       }
       const [first, ...rest] = c.networks;
@@ -393,7 +413,8 @@ async function waitForService(
         if (st.Restarting) await fail(c, id, 'keeps restarting');
         if (st.Health?.Status === 'unhealthy') await fail(c, id, 'is unhealthy');
         if (c.role === 'gateway') {
-          if ((await lastLogLines(docker, id, 200)).includes('listening on')) break;
+          const log = await lastLogLines(docker, id, 200);
+          if (log.includes(c.gateway === 'nginx' ? NGINX_READY_LOG : 'listening on')) break;
         } else if (condition === 'service_started' || !st.Health || st.Health.Status === 'healthy') {
           if (st.Running) break;
         }

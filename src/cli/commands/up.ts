@@ -14,8 +14,11 @@ export function upCommand(): Command {
     .option('-d, --detach', 'return once every service is healthy instead of following the logs')
     .option('--host <address>', 'host address the public load balancers publish on', '127.0.0.1')
     .addOption(
-      new Option('--lb <mode>', 'public load balancing: per HTTP request, or per TCP connection (cheaper)')
-        .choices(['http', 'tcp'])
+      new Option(
+        '--lb <mode>',
+        'public load balancing: per HTTP request, per TCP connection (cheaper), or per HTTP request by nginx (image nginx:stable-bookworm)',
+      )
+        .choices(['http', 'tcp', 'nginx'])
         .default('http'),
     )
     .option('--timeout <seconds>', 'give up waiting for a service to become healthy after this long', '180')
@@ -27,13 +30,14 @@ Examples:
   shipshape up -d                      # build, start, wait until healthy, return
   shipshape up web                     # web and what it depends on; follow logs, Ctrl-C stops
   shipshape up -d --host 0.0.0.0       # publish on every interface (explicit opt-in)
+  shipshape up -d --lb nginx           # nginx balances the public HTTP ports
 
 Docs: docs/up.md`,
     )
     .action(async function (
       this: Command,
       services: string[],
-      opts: { detach?: boolean; host: string; timeout: string; json?: boolean; lb: 'http' | 'tcp' },
+      opts: { detach?: boolean; host: string; timeout: string; json?: boolean; lb: 'http' | 'tcp' | 'nginx' },
     ) {
       const app = loadAppForCommand(this);
       const docker = await requireEngine(engine());
