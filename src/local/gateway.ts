@@ -6,7 +6,8 @@
  * Why hand-written: it is ~200 lines over node:http/node:net, and what it must do — per-request
  * round robin for HTTP, plain TCP for everything else on the same port, active health probes,
  * passive fail-over without failing a request — is exactly the part a generic proxy library
- * would still leave to us; nginx would need an image we cannot assume is present.
+ * would still leave to us; nginx needs an image we cannot assume is present, so it is the opt-in
+ * `--lb nginx` (nginx.ts), which renders the same GatewayConfig as an nginx.conf.
  *
  * `gatewayMain` is serialised with `Function.prototype.toString`, so it must not reference
  * anything outside its own body: modules come in through `load` (the container's `require`).
