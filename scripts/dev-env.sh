@@ -428,7 +428,8 @@ build_python() {
     --change 'ENV LANG=C.UTF-8' \
     --change "LABEL $STANDIN_LABEL=true" \
     --change 'CMD ["python3"]' \
-    "$name" "$IMG_PYTHON" >/dev/null
+    "$name" "$IMG_PYTHON" >/dev/null ||
+    { docker rm -f "$name" >/dev/null 2>&1; die "docker commit of $IMG_PYTHON failed"; }
   docker rm -f "$name" >/dev/null
   pyver=$(docker run --rm --network none "$IMG_PYTHON" python --version 2>&1) ||
     die "$IMG_PYTHON stand-in smoke test failed"
@@ -480,7 +481,8 @@ build_nginx() {
     --change "LABEL $STANDIN_LABEL=true" \
     --change 'EXPOSE 80' \
     --change 'CMD ["nginx", "-g", "daemon off;"]' \
-    "$name" "$IMG_NGINX" >/dev/null
+    "$name" "$IMG_NGINX" >/dev/null ||
+    { docker rm -f "$name" >/dev/null 2>&1; die "docker commit of $IMG_NGINX failed"; }
   docker rm -f "$name" >/dev/null
   ver=$(docker run --rm --network none --user 101:101 "$IMG_NGINX" nginx -v 2>&1) ||
     die "$IMG_NGINX stand-in smoke test failed"
