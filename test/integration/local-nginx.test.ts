@@ -1,80 +1,14 @@
 import http from 'node:http';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { LABELS, engine } from '../../src/engine/client.js';
-import { loadApp } from '../../src/model/load.js';
-import type { AppModel } from '../../src/model/types.js';
-import { down, ps } from '../../src/local/ops.js';
-import { demuxToText, up } from '../../src/local/up.js';
+import { describe, expect, it } from 'vitest';
+import { ps } from '../../src/local/ops.js';
+import { up } from '../../src/local/up.js';
+import { docker, examples, exec, get, useLocalApps } from '../support/local-apps.js';
 
 // `shipshape up --lb nginx` on the real engine, with the nginx:stable-bookworm image
 // (scripts/dev-env.sh provides an offline stand-in built from Debian's nginx-light).
-const docker = engine();
-const run = `n${process.pid.toString(36)}${Date.now().toString(36)}`;
-const examples = path.resolve(import.meta.dirname, '../../examples');
-const apps: string[] = [];
-
-/** Load an example under a per-run name, on ephemeral host ports, with quick healthchecks. */
-function example(dir: string, suffix: string): AppModel {
-  const app = loadApp([], { cwd: dir, env: {} });
-  app.name = `${app.name}-${run}-${suffix}`;
-  for (const s of app.services) {
-    for (const p of s.ports) p.published = undefined; // shared engine: no fixed host ports
-    if (s.healthcheck) s.healthcheck.intervalMs = 1000;
-  }
-  apps.push(app.name);
-  return app;
-}
-
-async function leftovers(app: string): Promise<number> {
-  const filters = JSON.stringify({ label: [`${LABELS.app}=${app}`] });
-  const c = await docker.listContainers({ all: true, filters });
-  const n = await docker.listNetworks({ filters });
-  const v = (await docker.listVolumes({ filters })).Volumes ?? [];
-  return c.length + n.length + v.length;
-}
-
-afterEach(async () => {
-  for (const app of apps) {
-    await down(app, { volumes: true });
-    expect(await leftovers(app)).toBe(0);
-  }
-});
-afterAll(async () => {
-  for (const app of apps) {
-    for (const img of await docker.listImages({
-      filters: JSON.stringify({ label: [`${LABELS.app}=${app}`] }),
-    })) {
-      await docker
-        .getImage(img.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-  }
-});
-
-function get(port: number, agent: http.Agent, host = '127.0.0.1'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', agent, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-async function exec(container: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise((r) => stream.on('end', r));
-  const info = await e.inspect();
-  return { code: info.ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
-}
+const { example } = useLocalApps('n');
 
 describe('shipshape up --lb nginx on the real engine', () => {
   it('hello-lb: nginx alternates replicas, drops a killed one within 2 s, runs hardened, and the host cannot reach replicas', async () => {
@@ -122,7 +56,7 @@ describe('shipshape up --lb nginx on the real engine', () => {
     for (const r of [1, 2]) {
       const nets = (await docker.getContainer(`${app.name}-hello-${r}`).inspect()).NetworkSettings.Networks;
       for (const ip of Object.values(nets).map((n) => n.IPAddress)) {
-        const reached = await get(8080, new http.Agent(), ip).then(
+        const reached = await get(8080, new http.Agent(), { host: ip }).then(
           (res) => res.body.includes("I'm container"),
           () => false,
         );

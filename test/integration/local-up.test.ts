@@ -7,94 +7,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { LABELS, engine } from '../../src/engine/client.js';
+import { describe, expect, it } from 'vitest';
+import {
+  docker,
+  examples,
+  exec,
+  get,
+  leftovers,
+  publishedPort,
+  useLocalApps,
+} from '../support/local-apps.js';
+import { LABELS } from '../../src/engine/client.js';
 import { loadApp } from '../../src/model/load.js';
 import { ShipshapeError } from '../../src/model/errors.js';
-import type { AppModel } from '../../src/model/types.js';
-import { down, ps } from '../../src/local/ops.js';
+import { ps } from '../../src/local/ops.js';
 import { up } from '../../src/local/up.js';
-import { demuxToText } from '../../src/local/up.js';
 
-const docker = engine();
-const run = `t${process.pid.toString(36)}${Date.now().toString(36)}`;
-const examples = path.resolve(import.meta.dirname, '../../examples');
-const apps: string[] = [];
-
-/** Load an example under a per-run name, on ephemeral host ports, with quick healthchecks. */
-function example(dir: string, suffix: string): AppModel {
-  const app = loadApp([], { cwd: dir, env: {} });
-  app.name = `${app.name}-${run}-${suffix}`;
-  for (const s of app.services) {
-    for (const p of s.ports) p.published = undefined; // colleagues use the same engine: no fixed host ports
-    if (s.healthcheck) s.healthcheck.intervalMs = 1000;
-  }
-  apps.push(app.name);
-  return app;
-}
-
-/** Containers, networks and volumes carrying the app's label, whatever made them. */
-async function leftovers(app: string): Promise<number> {
-  const filters = JSON.stringify({ label: [`${LABELS.app}=${app}`] });
-  const c = await docker.listContainers({ all: true, filters });
-  const n = await docker.listNetworks({ filters });
-  const v = (await docker.listVolumes({ filters })).Volumes ?? [];
-  return c.length + n.length + v.length;
-}
-
-afterEach(async () => {
-  for (const app of apps) {
-    await down(app, { volumes: true });
-    expect(await leftovers(app)).toBe(0);
-  }
-});
-afterAll(async () => {
-  for (const app of apps) {
-    for (const img of await docker.listImages({
-      filters: JSON.stringify({ label: [`${LABELS.app}=${app}`] }),
-    })) {
-      await docker
-        .getImage(img.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-  }
-});
-
-async function publishedPort(app: AppModel, service: string): Promise<number> {
-  const row = (await ps(app)).find((r) => r.service === service && r.replica === 'lb')!;
-  expect(row.ports[0]).toMatch(/^127\.0\.0\.1:\d+->/);
-  return Number(/:(\d+)->/.exec(row.ports[0]!)![1]);
-}
-
-function get(
-  port: number,
-  agent: http.Agent,
-  pathname = '/',
-): Promise<{ status: number; body: string; server?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body, server: String(res.headers.server ?? '') }),
-      );
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-/** Run a command in a container and return its exit code and output. */
-async function exec(container: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise((r) => stream.on('end', r));
-  const info = await e.inspect();
-  return { code: info.ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
-}
+const { example, run, track } = useLocalApps('t');
 
 async function ipsOf(container: string): Promise<string[]> {
   const info = await docker.getContainer(container).inspect();
@@ -244,7 +173,7 @@ volumes:
 `,
       );
       const app = loadApp([], { cwd: dir, env: {} });
-      apps.push(app.name);
+      track(app.name);
       const ok = await up(app, { services: ['app'] });
       expect(ok.plan.order).toEqual(['migrate', 'app']);
       expect(ok.warnings.some((w) => w.includes('"migrate" runs as root'))).toBe(true);
@@ -271,7 +200,7 @@ volumes:
   it('the CLI: up -d, ps, logs, down; Ctrl-C during up removes what that run created', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-cli-'));
     const name = `cli-${run}`;
-    apps.push(name);
+    track(name);
     const cli = (args: string[], onStderr?: (text: string, kill: () => void) => void) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         const child = spawn(
@@ -361,7 +290,7 @@ services:
         `name: port-${run}\nservices:\n  web:\n    image: debian:bookworm-slim\n    user: "1000"\n    command: ["sleep", "300"]\n    stop_signal: SIGKILL\n    ports: ["${port}:8080"]\n`,
       );
       const app = loadApp([], { cwd: dir, env: {} });
-      apps.push(app.name);
+      track(app.name);
       const err = await up(app).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ShipshapeError);
       expect((err as ShipshapeError).hint).toContain(`host port ${port} is taken`);
