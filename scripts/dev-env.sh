@@ -389,101 +389,80 @@ EOF
   say "built $IMG_NODE stand-in in $((SECONDS - t))s ($(image_size "$IMG_NODE"))"
 }
 
-build_python() {
-  local t=$SECONDS mirror dl name
+# Build stand-in IMAGE from debian:bookworm-slim plus Debian packages, offline: debootstrap
+# downloads (or reuses from the cache) the package set, which is streamed into a container with
+# no network and installed there with apt (not dpkg -i, so Pre-Depends are ordered). PRE runs
+# before the install, POST after it (shell snippets, inside the container); the remaining
+# arguments are `docker commit --change` values.
+#   standin_from_debs IMAGE SLUG PACKAGES PRE POST CHANGE...
+standin_from_debs() {
+  local image=$1 slug=$2 packages=$3 pre=$4 post=$5 mirror dl name
+  shift 5
   mirror=$(detect_mirror)
   workdir
-  dl="$WORKDIR/python-debs"
+  dl="$WORKDIR/$slug-debs"
   mkdir -p "$CACHE_DIR/debs"
-  say "building $IMG_PYTHON stand-in: Debian python3 debs via debootstrap --download-only"
-  # Downloads (or reuses from the cache) the full package set for minbase+python3;
-  # inside the container only the packages the base lacks get installed.
+  say "building $image stand-in: Debian $packages via debootstrap --download-only"
   debootstrap --variant=minbase --download-only --cache-dir="$CACHE_DIR/debs" \
-    --include=python3,ca-certificates,netbase,tzdata bookworm "$dl" "$mirror" \
-    >"$WORKDIR/debootstrap-python.log" 2>&1 ||
-    { tail -20 "$WORKDIR/debootstrap-python.log" >&2; die "debootstrap --download-only failed"; }
-  name="shipshape-standin-python-$$"
+    --include="$packages" bookworm "$dl" "$mirror" >"$WORKDIR/debootstrap-$slug.log" 2>&1 ||
+    { tail -20 "$WORKDIR/debootstrap-$slug.log" >&2; die "debootstrap --download-only failed"; }
+  name="shipshape-standin-$slug-$$"
   docker rm -f "$name" >/dev/null 2>&1 || true
+  # shellcheck disable=SC2016 # $d, $p and $@ expand inside the container's shell.
   tar -C "$dl/var/cache/apt/archives" -c --exclude=partial . |
-    docker run -i --name "$name" --network none "$IMG_DEBIAN" sh -ec '
+    docker run -i --name "$name" --network none "$IMG_DEBIAN" sh -ec "
       mkdir /tmp/debs && tar -x -C /tmp/debs
+      $pre
       set --
       for d in /tmp/debs/*.deb; do
-        p=$(dpkg-deb -f "$d" Package)
-        [ "$(dpkg-query -W -f="\${db:Status-Status}" "$p" 2>/dev/null)" = installed ] || set -- "$@" "$d"
+        p=\$(dpkg-deb -f \"\$d\" Package)
+        [ \"\$(dpkg-query -W -f='\${db:Status-Status}' \"\$p\" 2>/dev/null)\" = installed ] || set -- \"\$@\" \"\$d\"
       done
-      # apt (not dpkg -i) so Pre-Depends are ordered; all debs are local, no index needed.
-      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \"\$@\" \
         >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; exit 1; }
-      ln -s /usr/bin/python3 /usr/local/bin/python3
-      ln -s /usr/bin/python3 /usr/local/bin/python
+      $post
       rm -rf /tmp/debs /tmp/dpkg.log /var/log/dpkg.log /var/log/apt/* \
         /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/cache/ldconfig/aux-cache \
         /var/lib/apt/lists/auxfiles
-      python3 -c "import ssl, sqlite3, http.server, urllib.request"
-    ' || { docker rm -f "$name" >/dev/null 2>&1; die "installing python3 into the $IMG_PYTHON stand-in failed"; }
-  local pyver
-  docker commit \
-    --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV LANG=C.UTF-8' \
-    --change "LABEL $STANDIN_LABEL=true" \
-    --change 'CMD ["python3"]' \
-    "$name" "$IMG_PYTHON" >/dev/null ||
-    { docker rm -f "$name" >/dev/null 2>&1; die "docker commit of $IMG_PYTHON failed"; }
+    " || { docker rm -f "$name" >/dev/null 2>&1; die "installing $packages into the $image stand-in failed"; }
+  local changes=(--change "LABEL $STANDIN_LABEL=true") c
+  for c in "$@"; do changes+=(--change "$c"); done
+  docker commit "${changes[@]}" "$name" "$image" >/dev/null ||
+    { docker rm -f "$name" >/dev/null 2>&1; die "docker commit of $image failed"; }
   docker rm -f "$name" >/dev/null
+}
+
+build_python() {
+  local t=$SECONDS pyver
+  standin_from_debs "$IMG_PYTHON" python python3,ca-certificates,netbase,tzdata '' '
+      ln -s /usr/bin/python3 /usr/local/bin/python3
+      ln -s /usr/bin/python3 /usr/local/bin/python
+      python3 -c "import ssl, sqlite3, http.server, urllib.request"' \
+    'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'ENV LANG=C.UTF-8' \
+    'CMD ["python3"]'
   pyver=$(docker run --rm --network none "$IMG_PYTHON" python --version 2>&1) ||
     die "$IMG_PYTHON stand-in smoke test failed"
   say "built $IMG_PYTHON stand-in ($pyver) in $((SECONDS - t))s ($(image_size "$IMG_PYTHON"))"
 }
 
 # Debian's nginx-light (1.22, with the http upstream/proxy modules shipshape's generated config
-# uses) installed offline from debs like python; user nginx 101:101, logs to stdout/stderr and
-# `nginx -g "daemon off;"` as in the official image, so either image runs the same config.
+# uses); user nginx 101:101, logs to stdout/stderr and `nginx -g "daemon off;"` as in the
+# official image, so either image runs the same config.
 build_nginx() {
-  local t=$SECONDS mirror dl name
-  mirror=$(detect_mirror)
-  workdir
-  dl="$WORKDIR/nginx-debs"
-  mkdir -p "$CACHE_DIR/debs"
-  say "building $IMG_NGINX stand-in: Debian nginx-light debs via debootstrap --download-only"
-  debootstrap --variant=minbase --download-only --cache-dir="$CACHE_DIR/debs" \
-    --include=nginx-light,ca-certificates bookworm "$dl" "$mirror" \
-    >"$WORKDIR/debootstrap-nginx.log" 2>&1 ||
-    { tail -20 "$WORKDIR/debootstrap-nginx.log" >&2; die "debootstrap --download-only failed"; }
-  name="shipshape-standin-nginx-$$"
-  docker rm -f "$name" >/dev/null 2>&1 || true
-  tar -C "$dl/var/cache/apt/archives" -c --exclude=partial . |
-    docker run -i --name "$name" --network none "$IMG_DEBIAN" sh -ec '
-      mkdir /tmp/debs && tar -x -C /tmp/debs
+  local t=$SECONDS ver
+  standin_from_debs "$IMG_NGINX" nginx nginx-light,ca-certificates '
       # The official image has user nginx 101:101; create it before the package would pick ids.
       groupadd --system --gid 101 nginx
       useradd --system --uid 101 --gid nginx --no-create-home --home-dir /nonexistent \
-        --shell /bin/false nginx
-      set --
-      for d in /tmp/debs/*.deb; do
-        p=$(dpkg-deb -f "$d" Package)
-        [ "$(dpkg-query -W -f="\${db:Status-Status}" "$p" 2>/dev/null)" = installed ] || set -- "$@" "$d"
-      done
-      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" \
-        >/tmp/dpkg.log 2>&1 || { cat /tmp/dpkg.log >&2; exit 1; }
-      # Like the official image: logs to the container output, cache dir owned by nginx.
+        --shell /bin/false nginx' '
       ln -sf /dev/stdout /var/log/nginx/access.log
       ln -sf /dev/stderr /var/log/nginx/error.log
       mkdir -p /var/cache/nginx && chown nginx:nginx /var/cache/nginx
-      rm -rf /tmp/debs /tmp/dpkg.log /var/log/dpkg.log /var/log/apt/* \
-        /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/cache/ldconfig/aux-cache \
-        /var/lib/apt/lists/auxfiles
-      nginx -v
-    ' || { docker rm -f "$name" >/dev/null 2>&1; die "installing nginx into the $IMG_NGINX stand-in failed"; }
-  local ver
-  docker commit \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change "LABEL $STANDIN_LABEL=true" \
-    --change 'EXPOSE 80' \
-    --change 'CMD ["nginx", "-g", "daemon off;"]' \
-    "$name" "$IMG_NGINX" >/dev/null ||
-    { docker rm -f "$name" >/dev/null 2>&1; die "docker commit of $IMG_NGINX failed"; }
-  docker rm -f "$name" >/dev/null
+      nginx -v' \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'EXPOSE 80' \
+    'CMD ["nginx", "-g", "daemon off;"]'
   ver=$(docker run --rm --network none --user 101:101 "$IMG_NGINX" nginx -v 2>&1) ||
     die "$IMG_NGINX stand-in smoke test failed"
   say "built $IMG_NGINX stand-in ($ver) in $((SECONDS - t))s ($(image_size "$IMG_NGINX"))"
