@@ -4,6 +4,11 @@ import { formatDiagnostic } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { errColors } from '../support/output.js';
 
+/** Commander argument parser for repeatable options (`-f a -f b` → `['a', 'b']`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Options every app command shares (declared on the root program, usable after the subcommand). */
 export interface GlobalOptions {
   file?: string[];

@@ -2,12 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ShipshapeError, formatDiagnostic } from '../model/errors.js';
 import { InterruptedError, runCleanup } from '../support/cleanup.js';
 import { errColors } from '../support/output.js';
+import { collect } from './app-options.js';
 import { allCommands } from './commands/index.js';
 import { SHIPSHAPE_VERSION } from '../support/version.js';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 export function buildProgram(): Command {
   const program = new Command('shipshape')

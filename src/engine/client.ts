@@ -18,6 +18,10 @@ export const LABELS = {
   configHash: 'io.shipshape.config-hash',
 } as const;
 
+/** Whether an engine API error has one of these HTTP status codes (404 not found, 409 conflict, ...). */
+export const isStatus = (e: unknown, ...codes: number[]): boolean =>
+  codes.includes((e as { statusCode?: number } | undefined)?.statusCode ?? 0);
+
 let shared: Docker | undefined;
 
 /** The engine named by DOCKER_HOST, else the local socket. */
@@ -82,8 +86,8 @@ export async function removeByLabel(
       await docker
         .getContainer(c.Id)
         .remove({ force: true, v: true })
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404 && e.statusCode !== 409) throw e;
+        .catch((e: unknown) => {
+          if (!isStatus(e, 404, 409)) throw e;
         });
       counts.containers++;
     }),
@@ -92,8 +96,8 @@ export async function removeByLabel(
     await docker
       .getNetwork(n.Id)
       .remove()
-      .catch((e: { statusCode?: number }) => {
-        if (e.statusCode !== 404) throw e;
+      .catch((e: unknown) => {
+        if (!isStatus(e, 404)) throw e;
       });
     counts.networks++;
   }
@@ -103,8 +107,8 @@ export async function removeByLabel(
       await docker
         .getVolume(v.Name)
         .remove()
-        .catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw e;
+        .catch((e: unknown) => {
+          if (!isStatus(e, 404)) throw e;
         });
       counts.volumes++;
     }

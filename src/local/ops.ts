@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { AppModel } from '../model/types.js';
 import { LABELS, engine, removeByLabel, type RemovedCounts } from '../engine/client.js';
-import { demuxToText } from './up.js';
+import { demuxLogs } from '../engine/logs.js';
 import { LOCAL_ROLES, isLocalContainer } from './plan.js';
 
 /**
@@ -136,7 +136,7 @@ export async function logs(
           timestamps: true,
           ...(options.tail !== undefined ? { tail: options.tail } : {}),
         })) as unknown as Buffer;
-        for (const raw of demuxToText(buf).split('\n')) {
+        for (const raw of demuxLogs(buf).split('\n')) {
           const l = parse(raw, c, stream);
           if (l) all.push(l);
         }

@@ -1,9 +1,10 @@
+import { lastLogLines } from '../engine/logs.js';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, DependencyCondition, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
-import { LABELS, engine, removeByLabel } from '../engine/client.js';
+import { LABELS, engine, isStatus, removeByLabel } from '../engine/client.js';
 import { onCleanup } from '../support/cleanup.js';
 import { listLocalContainers } from './ops.js';
 import { NGINX_READY_LOG } from './nginx.js';
@@ -46,33 +47,6 @@ export interface UpResult {
   removed: string[];
   /** Non-fatal findings, e.g. images that run as root. */
   warnings: string[];
-}
-
-const isStatus = (e: unknown, ...codes: number[]) =>
-  codes.includes((e as { statusCode?: number }).statusCode ?? 0);
-
-/** Last `n` log lines of a container, for error messages. */
-export async function lastLogLines(docker: Docker, id: string, n = 20): Promise<string> {
-  try {
-    const buf = (await docker
-      .getContainer(id)
-      .logs({ stdout: true, stderr: true, tail: n })) as unknown as Buffer;
-    return demuxToText(buf).trimEnd();
-  } catch {
-    return '';
-  }
-}
-
-/** Decode the engine's multiplexed log framing (8-byte headers) when the container has no TTY. */
-export function demuxToText(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
-    i += 8 + size;
-  }
-  return i === 0 ? buf.toString('utf8') : out;
 }
 
 async function ensureImage(docker: Docker, ref: string, onProgress: (m: string) => void): Promise<string> {

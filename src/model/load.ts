@@ -44,6 +44,11 @@ const OVERRIDE_FILES = [
   'docker-compose.override.yml',
 ];
 
+/** Whether `cwd` holds a compose file `loadApp` would read by default. */
+export function hasComposeFile(cwd: string): boolean {
+  return DEFAULT_COMPOSE_FILES.some((f) => existsSync(resolve(cwd, f)));
+}
+
 /** The files `loadApp` reads when none are given: the first default file, plus its override. */
 export function findComposeFiles(cwd: string): string[] {
   const main = DEFAULT_COMPOSE_FILES.map((f) => resolve(cwd, f)).find(existsSync);

@@ -1,3 +1,4 @@
+import { demuxLogs } from '../engine/logs.js';
 import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
 import { probeUntil, runTestCommand, type ProbeResult } from './probes.js';
@@ -52,18 +53,6 @@ export interface ExerciseResult {
   probes: ProbeResult[];
   /** Container stdout+stderr (last 256 KiB). */
   logs: string;
-}
-
-/** Decode the engine's multiplexed log stream (8-byte frame headers) into text. */
-export function demuxLogs(buf: Buffer): string {
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2 || buf[i] === 0)) {
-    const len = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + len));
-    i += 8 + len;
-  }
-  return i === 0 ? buf.toString('utf8') : Buffer.concat(out).toString('utf8');
 }
 
 export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {

@@ -18,7 +18,7 @@ import { engine } from '../../src/engine/client.js';
 import { run } from '../../src/cli/program.js';
 import { loadApp } from '../../src/model/load.js';
 import { SLIM_RUN_LABEL, slim, type SlimReport } from '../../src/slim/slim.js';
-import { demuxLogs } from '../../src/slim/exercise.js';
+import { demuxLogs } from '../../src/engine/logs.js';
 
 /**
  * `shipshape slim` on the real engine: the examples, a static and a musl binary, a shell-script

@@ -9,7 +9,7 @@ import { LABELS, engine } from '../../src/engine/client.js';
 import { loadApp } from '../../src/model/load.js';
 import type { AppModel } from '../../src/model/types.js';
 import { down, ps } from '../../src/local/ops.js';
-import { demuxToText } from '../../src/local/up.js';
+import { demuxLogs } from '../../src/engine/logs.js';
 
 export const docker = engine();
 export const examples = path.resolve(import.meta.dirname, '../../examples');
@@ -106,5 +106,5 @@ export async function exec(container: string, cmd: string[]): Promise<{ code: nu
   stream.on('data', (c: Buffer) => chunks.push(c));
   await new Promise((r) => stream.on('end', r));
   const info = await e.inspect();
-  return { code: info.ExitCode ?? -1, out: demuxToText(Buffer.concat(chunks)) };
+  return { code: info.ExitCode ?? -1, out: demuxLogs(Buffer.concat(chunks)) };
 }

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { globalOptions, loadAppForCommand } from '../app-options.js';
-import { DEFAULT_COMPOSE_FILES } from '../../model/load.js';
+import { collect, globalOptions, loadAppForCommand } from '../app-options.js';
+import { hasComposeFile } from '../../model/load.js';
 import type { AppModel } from '../../model/types.js';
 import { slim, SlimVerificationError, type SlimReport, type SlimTarget } from '../../slim/slim.js';
 import { colors, errColors, formatBytes, printJson, table } from '../../support/output.js';
@@ -19,16 +18,9 @@ interface SlimFlags {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** A service of the compose app when there is one with that name, else an image reference. */
 function resolveTarget(cmd: Command, name: string): SlimTarget {
-  const global = globalOptions(cmd);
-  const hasCompose =
-    (global.file?.length ?? 0) > 0 || DEFAULT_COMPOSE_FILES.some((f) => existsSync(resolve(f)));
-  if (hasCompose) {
+  if ((globalOptions(cmd).file?.length ?? 0) > 0 || hasComposeFile(process.cwd())) {
     const app: AppModel = loadAppForCommand(cmd);
     const service = app.services.find((s) => s.name === name);
     if (service) return { kind: 'service', app, service };
