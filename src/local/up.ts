@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, DependencyCondition, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
+import { ensureImage } from '../engine/images.js';
 import { LABELS, engine, isStatus, removeByLabel } from '../engine/client.js';
 import { onCleanup } from '../support/cleanup.js';
 import { listLocalContainers } from './ops.js';
@@ -47,30 +48,6 @@ export interface UpResult {
   removed: string[];
   /** Non-fatal findings, e.g. images that run as root. */
   warnings: string[];
-}
-
-async function ensureImage(docker: Docker, ref: string, onProgress: (m: string) => void): Promise<string> {
-  try {
-    return ((await docker.getImage(ref).inspect()) as { Id: string }).Id;
-  } catch (e) {
-    if (!isStatus(e, 404)) throw e;
-  }
-  onProgress(`pulling ${ref}`);
-  try {
-    const stream = await docker.pull(ref);
-    await new Promise<void>((resolve, reject) =>
-      docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),
-    );
-  } catch (e) {
-    throw new ShipshapeError(
-      `image ${ref} is not on this machine and could not be pulled: ${(e as Error).message}`,
-      {
-        exitCode: ExitCode.environment,
-        hint: 'pull or load it (scripts/dev-env.sh provides the offline base images), or set `image:` to one you have',
-      },
-    );
-  }
-  return ((await docker.getImage(ref).inspect()) as { Id: string }).Id;
 }
 
 /**

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
+import { ensureImage } from '../engine/images.js';
 
 /**
  * The compose dependencies of the slimmed service, started beside it on the run's private
@@ -27,7 +28,7 @@ export function dependencyOrder(app: AppModel, service: ServiceModel): ServiceMo
   return order;
 }
 
-/** The image of a service: built from `build:` (colleague's builder), else its `image:`. */
+/** The image of a service: built from `build:` (src/engine/build.ts), else its `image:`, pulled when missing. */
 export async function serviceImage(
   docker: Docker,
   app: AppModel,
@@ -52,16 +53,7 @@ export async function serviceImage(
       hint: 'add one of them',
     });
   }
-  try {
-    return (await docker.getImage(service.image).inspect()).Id;
-  } catch {
-    throw new ShipshapeError(`image ${service.image} of service "${service.name}" is not on this engine`, {
-      exitCode: ExitCode.environment,
-      location: service.location,
-      path: `services.${service.name}.image`,
-      hint: `pull or build it first (docker pull ${service.image})`,
-    });
-  }
+  return ensureImage(docker, service.image, onProgress);
 }
 
 const NS = 1_000_000;
