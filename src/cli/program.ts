@@ -44,6 +44,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** CDK's ValidationError, recognized without loading aws-cdk-lib (the CLI loads it only for synth). */
+function isValidationError(e: unknown): boolean {
+  return e instanceof Error && (e as { type?: unknown }).type === 'validation';
+}
+
 export function reportError(e: unknown, debug: boolean): number {
   if (e instanceof CommanderError) {
     // Commander already printed its message; --help and --version end up here with code 0.
@@ -54,6 +59,12 @@ export function reportError(e: unknown, debug: boolean): number {
     for (const d of e.more) process.stderr.write(`${errColors.red(formatDiagnostic(d))}\n`);
     if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
     return e.exitCode;
+  }
+  if (isValidationError(e)) {
+    // A construct's ValidationError (src/infra/errors.ts): bad input, reported with its construct path.
+    process.stderr.write(`${errColors.red(`error: ${(e as Error).message}`)}\n`);
+    if (debug && (e as Error).stack) process.stderr.write(`${(e as Error).stack}\n`);
+    return ExitCode.usage;
   }
   if (e instanceof InterruptedError) {
     process.stderr.write(`${e.message}\n`);

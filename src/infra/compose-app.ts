@@ -1,40 +1,54 @@
 import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ShipshapeError } from '../model/errors.js';
 import { loadApp, type LoadOptions } from '../model/load.js';
-import { INTERNET, type AppModel, type ServiceModel } from '../model/types.js';
+import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
+import { assertCloudReady, cloudContainers, type GateFinding } from '../policy/gate.js';
 import { AppCluster } from './cluster.js';
-import { backingServiceKind, PostgresDatabase } from './database.js';
+import { PostgresDatabase } from './database.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
+import { PublicNetworkLoadBalancer } from './network-load-balancer.js';
 import { ServiceRepository } from './registry.js';
-import { allowTcp, newClosedGroup, newServiceGroup } from './security.js';
+import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
 import { applyTags } from './tags.js';
-import { assertNoUnsafeSettings, type UnsafeFinding } from './unsafe.js';
+import { validationError } from './errors.js';
 
-const RESERVED_IDS = new Set(['Network', 'Cluster', 'PublicLoadBalancer']);
+const RESERVED_IDS = new Set(['Network', 'Cluster', 'PublicLoadBalancer', 'PublicNetworkLoadBalancer']);
 
 export interface ComposeAppProps {
-  /** Compose file(s) to load with `loadApp`. One of `compose` or `app` is required. */
-  compose?: string | string[];
-  /** Options for `loadApp` when `compose` is given. Default: current directory and environment. */
-  loadOptions?: LoadOptions;
-  /** An already loaded app model (takes precedence over `compose`). */
-  app?: AppModel;
   /**
-   * Where a service's (or database's) constructs go. Default: this construct, so everything is in
-   * one stack. `synthesize` passes per-service stacks here when the app is too large for one.
+   * Compose file(s) to load with `loadApp`. One of `compose` or `app` is required.
+   * @default none
    */
-  scopeFor?: (serviceName: string) => Construct;
+  readonly compose?: string | string[];
+  /**
+   * Options for `loadApp` when `compose` is given.
+   * @default the current directory and environment
+   */
+  readonly loadOptions?: LoadOptions;
+  /**
+   * An already loaded app model (takes precedence over `compose`).
+   * @default none
+   */
+  readonly app?: AppModel;
+  /**
+   * Where a service's (or database's) constructs go. `synthesize` passes per-service stacks here
+   * when the app is too large for one.
+   * @default this construct, so everything is in one stack
+   */
+  readonly scopeFor?: (serviceName: string) => Construct;
 }
 
 /**
- * A whole compose app on AWS: network, cluster, registry, public load balancer, one Fargate service
- * per compose service, RDS for `postgres` services, and security groups wired from the traffic
- * graph so each service admits exactly its allowed callers. Usable in any CDK app:
+ * A whole compose app on AWS, built from the model's production intent: network, cluster,
+ * registries, an Application Load Balancer for HTTP entries (catch-all to the entry the model
+ * chose) and a Network Load Balancer for TCP/UDP entries, one Fargate service per cloud container,
+ * managed databases for managed datastores, and security groups wired from the traffic graph so
+ * each service admits exactly its allowed callers. Usable in any CDK app:
  *
  * ```ts
  * new ComposeApp(stack, 'App', { compose: 'compose.yaml' });
@@ -44,141 +58,161 @@ export class ComposeApp extends Construct {
   readonly app: AppModel;
   readonly network: Network;
   readonly cluster: AppCluster;
+  /** The ALB, when a service has an HTTP(S) entry. */
   readonly loadBalancer?: PublicLoadBalancer;
+  /** The NLB, when a service has a TCP or UDP entry. */
+  readonly networkLoadBalancer?: PublicNetworkLoadBalancer;
   readonly services = new Map<string, ComposeService>();
   readonly repositories = new Map<string, ServiceRepository>();
   readonly databases = new Map<string, PostgresDatabase>();
   /** Unsafe settings the compose file acknowledged (synth reports them). */
-  readonly acknowledgedUnsafe: UnsafeFinding[];
+  readonly acknowledgedUnsafe: GateFinding[];
+  private readonly scopeFor: (serviceName: string) => Construct;
+  private readonly imageTags = new Map<Stack, string>();
 
   constructor(scope: Construct, id: string, props: ComposeAppProps) {
     super(scope, id);
-    if (props.app) this.app = props.app;
-    else if (props.compose) {
-      const files = Array.isArray(props.compose) ? props.compose : [props.compose];
-      this.app = loadApp(files, props.loadOptions);
-    } else throw new Error('ComposeApp needs `compose` (file paths) or `app` (a loaded model)');
-    const app = this.app;
-    this.acknowledgedUnsafe = assertNoUnsafeSettings(app);
-    const own = new Map<string, Construct>();
-    const scopeFor =
-      props.scopeFor ??
-      ((name: string) => {
-        let where = own.get(name);
-        // Service names are construct ids here; keep clear of this construct's own children.
-        const id = RESERVED_IDS.has(name) ? `service-${name}` : name;
-        if (!where) own.set(name, (where = new Construct(this, id)));
-        return where;
-      });
-
-    const region = Stack.of(this).region;
-    if (Token.isUnresolved(region) && app.services.some((s) => s.public)) {
-      throw new ShipshapeError('ComposeApp needs a stack with a region', {
-        hint: "create the stack with env: { region: 'us-east-1' } (the load balancer's access logs need it); the account may stay unset",
-      });
-    }
-    const backing = app.services.filter((s) => backingServiceKind(s) === 'postgres');
-    const runtime = app.services.filter((s) => backingServiceKind(s) === undefined);
+    this.app = this.resolveModel(props);
+    this.acknowledgedUnsafe = assertCloudReady(this.app);
+    this.scopeFor = props.scopeFor ?? this.ownScopes();
+    const runtime = cloudContainers(this.app);
+    this.requireRegion(runtime);
+    const managed = this.app.services.filter((s) => s.intent.datastore?.cloud === 'managed');
     this.network = new Network(this, 'Network', {
-      nat: app.x.aws.nat,
-      logRetentionDays: app.x.aws.logRetentionDays,
-      isolatedSubnets: backing.length > 0,
+      nat: this.app.x.aws.nat,
+      logRetentionDays: this.app.x.aws.logRetentionDays,
+      isolatedSubnets: managed.length > 0,
     });
-    const vpc = this.network.vpc;
-    this.cluster = new AppCluster(this, 'Cluster', { vpc, namespaceName: `${app.name}.internal` });
-    if (runtime.some((s) => s.public)) {
+    this.cluster = new AppCluster(this, 'Cluster', {
+      vpc: this.network.vpc,
+      namespaceName: `${this.app.name}.internal`,
+    });
+    const entries = runtime.flatMap((s) => s.intent.entryPorts);
+    if (entries.some((p) => p.protocol === 'http' || p.protocol === 'https')) {
       this.loadBalancer = new PublicLoadBalancer(this, 'PublicLoadBalancer', {
-        vpc,
-        certificateArn: app.x.aws.certificateArn,
+        vpc: this.network.vpc,
+        certificateArn: this.app.x.aws.certificateArn,
       });
     }
-
+    if (entries.some((p) => p.protocol === 'tcp' || p.protocol === 'udp')) {
+      this.networkLoadBalancer = new PublicNetworkLoadBalancer(this, 'PublicNetworkLoadBalancer', {
+        vpc: this.network.vpc,
+      });
+    }
+    for (const s of managed) this.addDatabase(s);
     const composeSecrets = this.createComposeSecrets(runtime);
-    const production = /^prod/i.test(app.x.environment);
-    for (const s of backing) {
-      this.databases.set(
-        s.name,
-        new PostgresDatabase(scopeFor(s.name), 'Database', {
-          service: s,
-          vpc,
-          securityGroup: newClosedGroup(
-            this,
-            `${s.name}SecurityGroup`,
-            vpc,
-            `${s.name} database: only its callers on 5432`,
-          ),
-          subnets: this.network.dataSubnets,
-          production,
-        }),
+    for (const s of runtime) this.addService(s, composeSecrets);
+    for (const e of this.app.traffic.edges) this.wireEdge(e);
+    applyTags(this, this.app);
+    if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
+  }
+
+  private resolveModel(props: ComposeAppProps): AppModel {
+    if (props.app) return props.app;
+    if (props.compose)
+      return loadApp(Array.isArray(props.compose) ? props.compose : [props.compose], props.loadOptions);
+    throw validationError(
+      this,
+      'ComposeAppNeedsModel',
+      'ComposeApp needs `compose` (file paths) or `app` (a loaded model)',
+    );
+  }
+
+  /** Default scopes: one child construct per service (service names are construct ids here). */
+  private ownScopes(): (name: string) => Construct {
+    const own = new Map<string, Construct>();
+    return (name) => {
+      let where = own.get(name);
+      if (!where)
+        own.set(name, (where = new Construct(this, RESERVED_IDS.has(name) ? `service-${name}` : name)));
+      return where;
+    };
+  }
+
+  private requireRegion(runtime: ServiceModel[]): void {
+    if (Token.isUnresolved(Stack.of(this).region) && runtime.some((s) => s.public)) {
+      throw validationError(
+        this,
+        'ComposeAppNeedsRegion',
+        "ComposeApp needs a stack with a region: create the stack with env: { region: 'us-east-1' } (the load balancer's access logs need it); the account may stay unset",
       );
     }
+  }
 
-    const callers = new Map<string, string[]>();
-    for (const e of app.traffic.edges) {
-      if (e.from !== INTERNET) callers.set(e.to, [...(callers.get(e.to) ?? []), e.from]);
+  private addDatabase(s: ServiceModel): void {
+    const vpc = this.network.vpc;
+    const db = new PostgresDatabase(this.scopeFor(s.name), 'Database', {
+      service: s,
+      vpc,
+      securityGroup: newClosedGroup(
+        this,
+        `${s.name}SecurityGroup`,
+        vpc,
+        `${s.name} database: only its callers on 5432`,
+      ),
+      subnets: this.network.dataSubnets,
+      production: /^prod/i.test(this.app.x.environment),
+    });
+    this.databases.set(s.name, db);
+  }
+
+  private addService(s: ServiceModel, composeSecrets: Map<string, secretsmanager.ISecret>): void {
+    const where = this.scopeFor(s.name);
+    let repository: ServiceRepository | undefined;
+    if (s.intent.cloudImage.kind !== 'registry') {
+      repository = new ServiceRepository(where, 'Registry');
+      this.repositories.set(s.name, repository);
     }
-    const imageTags = new Map<Stack, string>();
-    const imageTagFor = (where: Construct): string => {
-      const stack = Stack.of(where);
-      let tag = imageTags.get(stack);
-      if (!tag) {
-        tag = new CfnParameter(stack, 'ImageTag', {
-          type: 'String',
-          description: 'Tag of the built images to run (immutable; deploy passes the git commit)',
-          allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-          constraintDescription: 'a Docker image tag',
-        }).valueAsString;
-        imageTags.set(stack, tag);
-      }
-      return tag;
-    };
-
-    for (const s of runtime) {
-      const where = scopeFor(s.name);
-      let repository: ServiceRepository | undefined;
-      if (s.build) {
-        repository = new ServiceRepository(where, 'Registry');
-        this.repositories.set(s.name, repository);
-      }
-      const extraEnvironment: Record<string, string> = {};
-      const extraSecrets: ComposeServiceProps['extraSecrets'] = {};
-      for (const e of app.traffic.edges.filter((e) => e.from === s.name)) {
-        const db = this.databases.get(e.to);
-        if (!db) continue;
-        const conn = db.connectionFor();
-        Object.assign(extraEnvironment, conn.environment);
-        Object.assign(extraSecrets, conn.secrets);
-      }
-      const service = new ComposeService(where, 'Service', {
-        service: s,
-        securityGroup: newServiceGroup(
-          this,
-          `${s.name}SecurityGroup`,
-          vpc,
-          `${s.name}: only the callers the traffic graph allows`,
-        ),
-        cluster: this.cluster.cluster,
-        namespace: this.cluster.namespace,
-        subnets: this.network.taskSubnets,
-        repository: repository?.repository,
-        imageTag: repository ? imageTagFor(where) : undefined,
-        logRetentionDays: app.x.aws.logRetentionDays,
-        serviceConnectServer: (callers.get(s.name) ?? []).length > 0,
-        extraEnvironment,
-        extraSecrets,
-        composeSecrets,
-      });
-      this.services.set(s.name, service);
+    const extraEnvironment: Record<string, string> = {};
+    const extraSecrets: Record<string, ecs.Secret> = {};
+    for (const e of this.app.traffic.edges.filter((x) => x.from === s.name)) {
+      const conn = this.databases.get(e.to)?.connectionFor();
+      if (!conn) continue;
+      Object.assign(extraEnvironment, conn.environment);
+      Object.assign(extraSecrets, conn.secrets);
     }
-    this.wireTraffic(scopeFor);
+    const vpc = this.network.vpc;
+    const service = new ComposeService(where, 'Service', {
+      service: s,
+      securityGroup: newServiceGroup(
+        this,
+        `${s.name}SecurityGroup`,
+        vpc,
+        `${s.name}: only the callers the traffic graph allows`,
+      ),
+      cluster: this.cluster.cluster,
+      namespace: this.cluster.namespace,
+      subnets: this.network.taskSubnets,
+      repository: repository?.repository,
+      imageTag: repository ? this.imageTagFor(where) : undefined,
+      logRetentionDays: this.app.x.aws.logRetentionDays,
+      serviceConnectServer: this.app.traffic.edges.some((e) => e.to === s.name && e.from !== INTERNET),
+      extraEnvironment,
+      extraSecrets,
+      composeSecrets,
+    });
+    this.services.set(s.name, service);
+  }
 
-    applyTags(this, app);
-    if (props.scopeFor) for (const s of app.services) applyTags(props.scopeFor(s.name), app);
+  /** One `ImageTag` parameter per stack: deploy passes the tag of the images it pushed. */
+  private imageTagFor(where: Construct): string {
+    const stack = Stack.of(where);
+    let tag = this.imageTags.get(stack);
+    if (!tag) {
+      tag = new CfnParameter(stack, 'ImageTag', {
+        type: 'String',
+        description: 'Tag of the built images to run (immutable; deploy passes the git commit)',
+        allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+        constraintDescription: 'a Docker image tag',
+      }).valueAsString;
+      this.imageTags.set(stack, tag);
+    }
+    return tag;
   }
 
   /** One Secrets Manager secret per compose top-level secret that a deployed service uses. */
   private createComposeSecrets(runtime: ServiceModel[]): Map<string, secretsmanager.ISecret> {
-    const used = new Set(runtime.flatMap((s) => s.secrets.map((r) => r.source)));
+    const used = new Set(runtime.flatMap((s) => s.intent.secrets.map((r) => r.name)));
     const out = new Map<string, secretsmanager.ISecret>();
     for (const name of [...used].sort()) {
       const secret = new secretsmanager.Secret(this, `Secret-${name}`, {
@@ -197,54 +231,75 @@ export class ComposeApp extends Construct {
 
   /**
    * Security group rules from the traffic graph: exactly one ingress rule (and its egress twin) per
-   * allowed (caller, callee port). Load balancer → public service rules are added by CDK when the
-   * target group is attached to the listener.
+   * allowed (caller, callee port). Internet edges become load balancer routes: the ALB admits its
+   * listener ports and reaches the service on its entry port; the NLB likewise per TCP/UDP entry.
    */
-  private wireTraffic(scopeFor: (name: string) => Construct): void {
-    for (const e of this.app.traffic.edges) {
-      const callee = this.services.get(e.to);
-      if (e.from === INTERNET) {
-        if (!callee || !this.loadBalancer) continue;
-        const model = this.app.services.find((s) => s.name === e.to)!;
-        const port = e.ports[0];
-        if (port === undefined) continue;
-        this.loadBalancer.addService(
-          scopeFor(e.to),
-          e.to,
-          callee.fargateService.loadBalancerTarget({ containerName: 'app', containerPort: port }),
-          port,
-          model.x.healthPath,
+  private wireEdge(e: TrafficEdge): void {
+    const callee = this.services.get(e.to);
+    if (e.from === INTERNET) {
+      if (callee)
+        this.routeEntries(
+          this.app.services.find((s) => s.name === e.to)!,
+          callee,
         );
-        continue;
-      }
-      const caller = this.services.get(e.from);
-      if (!caller) continue;
-      const where = scopeFor(e.from);
-      const db = this.databases.get(e.to);
-      if (db) {
-        allowTcp(
-          where,
-          `To-${e.to}-${db.port}`,
-          caller.securityGroup,
-          db.securityGroup,
-          db.port,
-          `${e.from} to ${e.to}`,
-        );
-        continue;
-      }
-      if (!callee) continue;
-      for (const port of e.ports) {
-        allowTcp(
-          where,
-          `To-${e.to}-${port}`,
-          caller.securityGroup,
-          callee.securityGroup,
-          port,
-          `${e.from} to ${e.to}`,
-        );
-      }
+      return;
+    }
+    const caller = this.services.get(e.from);
+    if (!caller) return;
+    const where = this.scopeFor(e.from);
+    const db = this.databases.get(e.to);
+    if (db) {
+      allowTraffic(
+        where,
+        `To-${e.to}-${db.port}`,
+        caller.securityGroup,
+        db.securityGroup,
+        db.port,
+        'tcp',
+        `${e.from} to ${e.to}`,
+      );
+      return;
+    }
+    if (!callee) return;
+    for (const port of e.ports) {
+      allowTraffic(
+        where,
+        `To-${e.to}-${port}`,
+        caller.securityGroup,
+        callee.securityGroup,
+        port,
+        'tcp',
+        `${e.from} to ${e.to}`,
+      );
+    }
+  }
+
+  private routeEntries(model: ServiceModel, service: ComposeService): void {
+    const where = this.scopeFor(model.name);
+    const http = model.intent.entryPorts.find((p) => p.protocol === 'http' || p.protocol === 'https');
+    if (http && this.loadBalancer) {
+      this.loadBalancer.addService(
+        where,
+        model.name,
+        service.fargateService.loadBalancerTarget({
+          containerName: service.container.containerName,
+          containerPort: http.port,
+        }),
+        {
+          port: http.port,
+          protocol: http.protocol === 'https' ? 'https' : 'http',
+          healthPath: model.x.healthPath,
+          catchAll: this.app.intent.catchAll?.service === model.name,
+        },
+      );
+    }
+    for (const p of model.intent.entryPorts.filter((x) => x.protocol === 'tcp' || x.protocol === 'udp')) {
+      const protocol = p.protocol as 'tcp' | 'udp';
+      this.networkLoadBalancer!.addEntry(where, model.name, service, {
+        containerPort: p.port,
+        listenerPort: p.published ?? p.port,
+        protocol,
+      });
     }
   }
 }
-
-type ComposeServiceProps = ConstructorParameters<typeof ComposeService>[2];

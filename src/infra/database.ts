@@ -5,13 +5,6 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { ServiceModel } from '../model/types.js';
 
-/** Compose images shipshape replaces with a managed AWS service instead of running them on Fargate. */
-export function backingServiceKind(service: ServiceModel): 'postgres' | undefined {
-  if (service.build || !service.image) return undefined;
-  const name = service.image.split('@')[0]!.split(':')[0]!.split('/').pop();
-  return name === 'postgres' || name === 'postgresql' ? 'postgres' : undefined;
-}
-
 /**
  * The newest engine version CDK knows for the image's major version (`postgres:16` → 16.x), or
  * for 17 when the tag names none. A full version keeps cfn-lint quiet: major-only versions are

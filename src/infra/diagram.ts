@@ -1,7 +1,6 @@
 import elkModule from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
-import { backingServiceKind } from './database.js';
 
 export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database';
 
@@ -23,30 +22,56 @@ export interface ArchitectureGraph {
 }
 
 export const LOAD_BALANCER_NODE = 'alb';
+export const NETWORK_LOAD_BALANCER_NODE = 'nlb';
 
 /**
- * What the diagram shows, derived only from the traffic graph: internet → load balancer → public
- * services, and one edge per allowed caller → callee (services and databases). No other edge.
+ * What the diagram shows, derived only from the model's decisions: internet → load balancer (ALB
+ * for HTTP entries, NLB for TCP/UDP entries) → public services, and one edge per allowed caller →
+ * callee (services and managed datastores). No other edge; local-only services are not deployed.
  */
 export function architectureGraph(app: AppModel): ArchitectureGraph {
   const nodes: DiagramNode[] = [];
   const edges: DiagramEdge[] = [];
-  const publicEdges = app.traffic.edges.filter((e) => e.from === INTERNET);
-  if (publicEdges.length > 0) {
-    nodes.push({ id: INTERNET, label: 'internet', kind: 'internet' });
+  const deployed = app.services.filter((s) => !s.x.localOnly);
+  const entries = deployed.flatMap((s) => s.intent.entryPorts.map((p) => ({ service: s.name, ...p })));
+  const http = entries.filter((p) => p.protocol === 'http' || p.protocol === 'https');
+  const other = entries.filter((p) => p.protocol === 'tcp' || p.protocol === 'udp');
+  if (entries.length > 0) nodes.push({ id: INTERNET, label: 'internet', kind: 'internet' });
+  if (http.length > 0) {
     nodes.push({ id: LOAD_BALANCER_NODE, label: 'load balancer (ALB)', kind: 'load-balancer' });
-    const listen = app.x.aws.certificateArn ? '80→443, 443' : '80';
-    edges.push({ from: INTERNET, to: LOAD_BALANCER_NODE, label: listen });
+    edges.push({
+      from: INTERNET,
+      to: LOAD_BALANCER_NODE,
+      label: app.x.aws.certificateArn ? '80→443, 443' : '80',
+    });
+    for (const p of http)
+      edges.push({ from: LOAD_BALANCER_NODE, to: `svc:${p.service}`, label: String(p.port) });
   }
-  for (const s of app.services) {
-    const kind: DiagramNodeKind = backingServiceKind(s) ? 'database' : s.public ? 'public' : 'private';
+  if (other.length > 0) {
+    nodes.push({ id: NETWORK_LOAD_BALANCER_NODE, label: 'load balancer (NLB)', kind: 'load-balancer' });
+    const listen = [...new Set(other.map((p) => `${p.published ?? p.port}/${p.protocol}`))].join(', ');
+    edges.push({ from: INTERNET, to: NETWORK_LOAD_BALANCER_NODE, label: listen });
+    for (const p of other)
+      edges.push({
+        from: NETWORK_LOAD_BALANCER_NODE,
+        to: `svc:${p.service}`,
+        label: `${p.port}/${p.protocol}`,
+      });
+  }
+  for (const s of deployed) {
+    const managed = s.intent.datastore?.cloud === 'managed' ? s.intent.datastore.managedBy : undefined;
+    const kind: DiagramNodeKind = managed ? 'database' : s.public ? 'public' : 'private';
     const count = s.x.scaling ? `${s.x.scaling.min}–${s.x.scaling.max}` : String(s.replicas);
-    const label = kind === 'database' ? `${s.name} (RDS PostgreSQL)` : `${s.name} (Fargate ×${count})`;
-    nodes.push({ id: `svc:${s.name}`, label, kind });
+    nodes.push({
+      id: `svc:${s.name}`,
+      label: managed ? `${s.name} (${managed})` : `${s.name} (Fargate ×${count})`,
+      kind,
+    });
   }
-  for (const e of app.traffic.edges) {
-    const from = e.from === INTERNET ? LOAD_BALANCER_NODE : `svc:${e.from}`;
-    edges.push({ from, to: `svc:${e.to}`, label: e.ports.join(', ') });
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const e of app.traffic.edges.filter((x) => x.from !== INTERNET)) {
+    if (ids.has(`svc:${e.from}`) && ids.has(`svc:${e.to}`))
+      edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: e.ports.join(', ') });
   }
   return { nodes, edges };
 }

@@ -88,36 +88,45 @@ export class PublicLoadBalancer extends Construct {
   /**
    * Route to a public service through a target group and listener rule created in `scope` (the
    * service's own stack when stacks are split, so references only point from service to shared).
-   * The first service routed is the catch-all (`/*`, lowest priority); later ones match the host
-   * header `<name>.*`. Requests nothing matches get a 404 from the listener's default action.
+   * The catch-all service (decided by the model) gets `/*` at the lowest priority; the others match
+   * the host header `<name>.*`. Requests nothing matches get a 404 from the listener's default.
    */
   addService(
     scope: Construct,
     name: string,
     target: elbv2.IApplicationLoadBalancerTarget,
-    port: number,
-    healthPath: string,
+    route: AlbRoute,
   ): elbv2.ApplicationTargetGroup {
     const vpc = this.loadBalancer.vpc!;
     const targetGroup = new elbv2.ApplicationTargetGroup(scope, 'TargetGroup', {
       vpc,
-      port,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: route.port,
+      protocol: route.protocol === 'https' ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       targetType: elbv2.TargetType.IP,
       targets: [target],
-      healthCheck: { path: healthPath, healthyHttpCodes: '200-399' },
+      healthCheck: { path: route.healthPath, healthyHttpCodes: '200-399' },
       deregistrationDelay: Duration.seconds(30),
     });
-    const catchAll = this.routed === 0;
     this.routed++;
     new elbv2.ApplicationListenerRule(scope, 'ListenerRule', {
       listener: this.listener,
-      priority: catchAll ? 50_000 : this.routed,
-      conditions: catchAll
+      priority: route.catchAll ? 50_000 : this.routed,
+      conditions: route.catchAll
         ? [elbv2.ListenerCondition.pathPatterns(['/*'])]
         : [elbv2.ListenerCondition.hostHeaders([`${name}.*`])],
       targetGroups: [targetGroup],
     });
     return targetGroup;
   }
+}
+
+export interface AlbRoute {
+  /** Container port of the entry. */
+  readonly port: number;
+  /** How the load balancer talks to the container. */
+  readonly protocol: 'http' | 'https';
+  /** Health check path. */
+  readonly healthPath: string;
+  /** Route `/*` here (the model's catch-all entry) instead of by host header. */
+  readonly catchAll: boolean;
 }

@@ -38,21 +38,22 @@ export function newClosedGroup(
 }
 
 /**
- * Let `from` open TCP connections to `to` on `port`: one ingress rule on `to` (source: `from`'s
- * group) and the matching egress rule on `from`, both created in `scope`.
+ * Let `from` open connections to `to` on `port`: one ingress rule on `to` (source: `from`'s group)
+ * and the matching egress rule on `from`, both created in `scope`.
  */
-export function allowTcp(
+export function allowTraffic(
   scope: Construct,
   id: string,
   from: ec2.ISecurityGroup,
   to: ec2.ISecurityGroup,
   port: number,
+  protocol: 'tcp' | 'udp',
   description: string,
 ): void {
   new ec2.CfnSecurityGroupIngress(scope, `${id}Ingress`, {
     groupId: to.securityGroupId,
     sourceSecurityGroupId: from.securityGroupId,
-    ipProtocol: 'tcp',
+    ipProtocol: protocol,
     fromPort: port,
     toPort: port,
     description,
@@ -60,7 +61,7 @@ export function allowTcp(
   new ec2.CfnSecurityGroupEgress(scope, `${id}Egress`, {
     groupId: from.securityGroupId,
     destinationSecurityGroupId: to.securityGroupId,
-    ipProtocol: 'tcp',
+    ipProtocol: protocol,
     fromPort: port,
     toPort: port,
     description,

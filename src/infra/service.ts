@@ -6,10 +6,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { runsAsRoot } from '../model/intent/index.js';
 import type { HealthCheck, ServiceModel } from '../model/types.js';
 import { fargateSize, type FargateSize } from './fargate.js';
-import { dockerfileUser } from './image-user.js';
-import { sensitiveEnvironment } from './unsafe.js';
+import { addSecretFiles } from './secret-files.js';
 
 export interface ComposeServiceProps {
   service: ServiceModel;
@@ -36,7 +36,19 @@ export interface ComposeServiceProps {
   composeSecrets?: Map<string, secretsmanager.ISecret>;
 }
 
-const nonRoot = (user: string | undefined) => (user === 'root' ? undefined : user);
+/**
+ * The user the task definition states: the model's decided user when it is not root (so the
+ * account the container runs as is visible in the template); nothing when it runs as root, which
+ * the cloud gate only lets through when acknowledged.
+ */
+export function taskUser(s: ServiceModel): string | undefined {
+  return runsAsRoot(s.intent.user) ? undefined : s.intent.user.user;
+}
+
+/** ECS names (service, container, port mapping) allow only letters, digits, `_` and `-`. */
+export function ecsName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 255);
+}
 
 /**
  * ECS health checks accept narrower ranges than compose (interval 5–300 s, timeout 2–60 s and
@@ -104,9 +116,9 @@ export class ComposeService extends Construct {
       },
     });
 
-    const sensitive = new Set(sensitiveEnvironment(s));
+    const sensitive = s.intent.environment.filter((e) => e.handling === 'secret').map((e) => e.name);
     const environment: Record<string, string> = {};
-    for (const [k, v] of Object.entries(s.environment)) if (!sensitive.has(k)) environment[k] = v;
+    for (const [k, v] of Object.entries(s.environment)) if (!sensitive.includes(k)) environment[k] = v;
     Object.assign(environment, props.extraEnvironment);
     const secrets: Record<string, ecs.Secret> = { ...props.extraSecrets };
     for (const name of sensitive) {
@@ -120,22 +132,17 @@ export class ComposeService extends Construct {
       this.environmentSecrets.set(name, secret);
       secrets[name] = ecs.Secret.fromSecretsManager(secret);
     }
-    for (const ref of s.secrets) {
-      const secret = props.composeSecrets?.get(ref.source);
-      if (secret) secrets[secretVariableName(ref.source)] = ecs.Secret.fromSecretsManager(secret);
-    }
 
     const image =
       props.repository !== undefined
         ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
         : ecs.ContainerImage.fromRegistry(s.image ?? s.name);
     const readOnly = s.readOnly !== false;
-    this.container = this.taskDefinition.addContainer('app', {
+    this.container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,
+      containerName: ecsName(s.name),
       essential: true,
-      // Compose's user, else the image's own (non-root) USER from its Dockerfile, stated in the
-      // task definition so the account it runs as is visible in the template.
-      user: s.user ?? nonRoot(dockerfileUser(s)),
+      user: taskUser(s),
       command: s.command,
       entryPoint: s.entrypoint,
       workingDirectory: s.workingDir,
@@ -145,10 +152,12 @@ export class ComposeService extends Construct {
       healthCheck: ecsHealthCheck(s.healthcheck),
       stopTimeout: Duration.seconds(30),
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
-      portMappings: s.servicePorts.map((port) => ({
+      portMappings: s.intent.listenPorts.map((port) => ({
         containerPort: port,
         name: portName(s.name, port),
-        protocol: ecs.Protocol.TCP,
+        protocol: s.intent.entryPorts.some((p) => p.port === port && p.protocol === 'udp')
+          ? ecs.Protocol.UDP
+          : ecs.Protocol.TCP,
       })),
     });
     if (props.repository) {
@@ -166,12 +175,19 @@ export class ComposeService extends Construct {
           'Only non-sensitive variables are set directly; every credential-looking variable and compose secret is a Secrets Manager reference.',
       });
     }
-    // Writable scratch space on a read-only root: compose tmpfs mounts and volumes become
-    // task-local ephemeral storage (Fargate has no tmpfs; named volumes are not persisted).
-    const scratch = new Set<string>([
-      ...s.tmpfs.map((t) => t.split(':')[0]!),
-      ...s.volumes.filter((v) => v.type !== 'bind').map((v) => v.target),
-    ]);
+    if (s.intent.secrets.length > 0) {
+      addSecretFiles(this, this.taskDefinition, this.container, {
+        service: s,
+        user: taskUser(s),
+        secrets: props.composeSecrets ?? new Map(),
+        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
+      });
+    }
+    // Writable scratch space on a read-only root: tmpfs mounts, anonymous volumes and (until they
+    // are backed by EFS) data volumes become task-local ephemeral storage; Fargate has no tmpfs.
+    const scratch = new Set<string>(
+      s.intent.mounts.filter((m) => m.cloud === 'scratch' || m.cloud === 'volume').map((m) => m.target),
+    );
     let i = 0;
     for (const path of scratch) {
       const name = `scratch${i++}`;
@@ -183,6 +199,7 @@ export class ComposeService extends Construct {
 
     const scaling = s.x.scaling;
     this.fargateService = new ecs.FargateService(this, 'Service', {
+      serviceName: ecsName(s.name),
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: scaling ? scaling.min : s.replicas,
@@ -196,8 +213,8 @@ export class ComposeService extends Construct {
       serviceConnectConfiguration: {
         namespace: props.namespace.namespaceArn,
         services:
-          props.serviceConnectServer && s.servicePorts.length > 0
-            ? s.servicePorts.map((port) => ({
+          props.serviceConnectServer && s.intent.listenPorts.length > 0
+            ? s.intent.listenPorts.map((port) => ({
                 portMappingName: portName(s.name, port),
                 discoveryName: portName(s.name, port),
                 dnsName: s.name,

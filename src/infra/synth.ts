@@ -11,7 +11,7 @@ import { ComposeApp } from './compose-app.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
 import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
-import type { UnsafeFinding } from './unsafe.js';
+import type { GateFinding } from '../policy/gate.js';
 
 /** CloudFormation's hard limit is 500 resources per stack; split well before it. */
 export const STACK_RESOURCE_BUDGET = 450;
@@ -49,7 +49,7 @@ export interface SynthResult {
   diagramFile: string;
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
-  acknowledgedUnsafe: UnsafeFinding[];
+  acknowledgedUnsafe: GateFinding[];
 }
 
 /** Stack names: letters, digits and hyphens, starting with a letter. */

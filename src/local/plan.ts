@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
-import { INTERNET, type AppModel, type ServiceModel } from '../model/types.js';
+import { INTERNET, type AppModel, type PortMapping, type ServiceModel } from '../model/types.js';
 import { LABELS } from '../engine/client.js';
+import { startOrder } from '../model/graph.js';
 import { gatewayCommand, type GatewayConfig, type GatewayListener } from './gateway.js';
 import { NGINX_USER, nginxCanServe, nginxCommand, nginxConfig, nginxImage } from './nginx.js';
 
@@ -94,37 +95,27 @@ export interface AppPlan {
 
 /** The selected services plus everything they depend on, in dependency order. */
 export function dependencyOrder(app: AppModel, requested?: string[]): string[] {
-  const byName = new Map(app.services.map((s) => [s.name, s]));
   for (const name of requested ?? []) {
-    if (!byName.has(name)) {
+    if (!app.services.some((s) => s.name === name)) {
       throw new ShipshapeError(`no service named "${name}"`, {
         hint: `services in this app: ${app.services.map((s) => s.name).join(', ')}`,
       });
     }
   }
-  const order: string[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (s: ServiceModel, path: string[]) => {
-    if (state.get(s.name) === 'done') return;
-    if (state.get(s.name) === 'visiting') {
-      throw new ShipshapeError(`depends_on cycle: ${[...path, s.name].join(' → ')}`, {
-        location: s.location,
-        path: `services.${s.name}.depends_on`,
-        hint: 'remove one of the dependencies so services can start in order',
-      });
-    }
-    state.set(s.name, 'visiting');
-    for (const d of s.dependsOn) {
-      const dep = byName.get(d.service);
-      if (dep) visit(dep, [...path, s.name]);
-    }
-    state.set(s.name, 'done');
-    order.push(s.name);
-  };
-  for (const s of app.services)
-    if (!requested || requested.length === 0 || requested.includes(s.name)) visit(s, []);
-  return order;
+  return startOrder(app.services, requested);
 }
+
+/**
+ * Ports `up` publishes on the host: every port compose publishes (entries and the debug ports the
+ * cloud keeps private, for compose parity), or the entry ports of a service made public with
+ * `x-shipshape.public` that publishes none.
+ */
+export function localPublishedPorts(s: ServiceModel): Pick<PortMapping, 'target' | 'published' | 'hostIp'>[] {
+  if (s.ports.length > 0) return s.ports;
+  return s.intent.entryPorts.map((p) => ({ target: p.port, published: undefined, hostIp: undefined }));
+}
+
+const publishesLocally = (s: ServiceModel) => localPublishedPorts(s).length > 0;
 
 /**
  * Internal networks get no address on the host's bridge either, so not even the host can open a
@@ -213,7 +204,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
     (e) =>
       e.from !== INTERNET && e.ports.length > 0 && known.has(e.from) && known.has(e.to) && e.from !== e.to,
   );
-  const hasGateway = (s: ServiceModel) => s.public || calls.some((e) => e.to === s.name);
+  const hasGateway = (s: ServiceModel) => publishesLocally(s) || calls.some((e) => e.to === s.name);
 
   for (const s of services) {
     networks.push({
@@ -223,7 +214,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
       purpose: `replicas of ${s.name} and their gateway`,
       labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared, [LABELS.service]: s.name },
     });
-    if (s.public) {
+    if (publishesLocally(s)) {
       networks.push({
         name: edgeNetwork(app.name, s.name),
         internal: false,
@@ -280,10 +271,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
     const tmpfs: Record<string, string> = {};
     // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top.
     if (readOnly) tmpfs['/tmp'] = TMP_TMPFS;
-    for (const t of s.tmpfs) {
-      const [path, opts] = t.split(':');
-      tmpfs[path!] = opts ?? '';
-    }
+    for (const t of s.tmpfs) tmpfs[t.target] = t.options;
     const memory = s.resources.limits.memoryBytes ?? DEFAULT_MEMORY_BYTES;
     const hc = s.healthcheck;
     const calleeNetworks = calls
@@ -369,13 +357,17 @@ function planGateway(
   options: PlanOptions,
   base: Record<string, string>,
 ): PlannedContainer {
-  const publicPorts = s.public ? (s.ports.length > 0 ? s.ports.map((p) => p.target) : s.servicePorts) : [];
+  const published = localPublishedPorts(s);
+  const publicPorts = published.map((p) => p.target);
   const calledPorts = calls.filter((e) => e.to === s.name).flatMap((e) => e.ports);
   const ports = [...new Set([...publicPorts, ...calledPorts])].sort((a, b) => a - b);
   const upstreams = (port: number) =>
     Array.from({ length: s.replicas }, (_, i) => ({ host: `${s.name}-${i + 1}`, port }));
+  // HTTP entries are balanced per request with health probes on the health path; debug ports and
+  // TCP entries (a database published for debugging, a game server) are passed through per connection.
+  const httpEntries = s.intent.entryPorts.filter((p) => p.protocol === 'http').map((p) => p.port);
   const listeners: GatewayListener[] = ports.map((port) =>
-    publicPorts.includes(port)
+    httpEntries.includes(port)
       ? {
           port,
           mode: options.lbMode === 'tcp' ? 'tcp' : 'auto',
@@ -386,19 +378,13 @@ function planGateway(
   );
   const config: GatewayConfig = { listeners };
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  if (s.public) {
-    const published =
-      s.ports.length > 0
-        ? s.ports
-        : s.servicePorts.map((target) => ({ target, published: undefined, hostIp: undefined }));
-    for (const p of published) {
-      // Bind to loopback unless compose or --host names an address explicitly.
-      const hostIp = options.host ?? p.hostIp ?? '127.0.0.1';
-      (portBindings[`${p.target}/tcp`] ??= []).push({
-        HostIp: hostIp,
-        HostPort: p.published ? String(p.published) : '',
-      });
-    }
+  for (const p of published) {
+    // Bind to loopback unless compose or --host names an address explicitly.
+    const hostIp = options.host ?? p.hostIp ?? '127.0.0.1';
+    (portBindings[`${p.target}/tcp`] ??= []).push({
+      HostIp: hostIp,
+      HostPort: p.published ? String(p.published) : '',
+    });
   }
   const name = containerName(app.name, s.name, 0);
   const kind = options.lbMode === 'nginx' && nginxCanServe(config) ? 'nginx' : 'node';
@@ -438,7 +424,7 @@ function planGateway(
     },
   };
   const nets: PlannedEndpoint[] = [
-    ...(s.public ? [{ network: edgeNetwork(app.name, s.name), aliases: [] }] : []),
+    ...(published.length > 0 ? [{ network: edgeNetwork(app.name, s.name), aliases: [] }] : []),
     { network: backendNetwork(app.name, s.name), aliases: [] },
     ...calls
       .filter((e) => e.to === s.name)

@@ -2,6 +2,7 @@ import { lastLogLines } from '../engine/logs.js';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { runsAsRoot } from '../model/intent/index.js';
 import type { AppModel, DependencyCondition, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
 import { ensureImage } from '../engine/images.js';
@@ -86,9 +87,8 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
         path: `services.${s.name}`,
       });
     }
-    const root = await runsAsRoot(docker, images[s.name]!, s);
-    if (root) {
-      const w = `service "${s.name}" runs as root (image ${images[s.name]} sets no USER); add \`USER\` to its Dockerfile or \`user:\` in compose`;
+    if (await runsAsRootLocally(docker, images[s.name]!, s)) {
+      const w = `service "${s.name}" runs as root (${s.intent.user.reason}); add \`USER\` to its Dockerfile or \`user:\` in compose`;
       warnings.push(w);
       progress(`warning: ${w}`);
     }
@@ -130,11 +130,11 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
   }
 }
 
-async function runsAsRoot(docker: Docker, ref: string, s: ServiceModel): Promise<boolean> {
-  const user =
-    s.user ?? ((await docker.getImage(ref).inspect()) as { Config?: { User?: string } }).Config?.User ?? '';
-  const name = user.split(':')[0] ?? '';
-  return name === '' || name === 'root' || name === '0';
+/** The model's decision, completed with the image's USER when only the engine can tell. */
+async function runsAsRootLocally(docker: Docker, ref: string, s: ServiceModel): Promise<boolean> {
+  if (s.intent.user.root !== 'unknown') return runsAsRoot(s.intent.user);
+  const inspected = (await docker.getImage(ref).inspect()) as { Config?: { User?: string } };
+  return runsAsRoot(s.intent.user, inspected.Config?.User ?? '');
 }
 
 interface ExistingContainer {

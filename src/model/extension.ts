@@ -61,8 +61,11 @@ export const appExtensionSchema = z
       .strict()
       .default({ region: 'us-east-1', nat: 'single', 'log-retention-days': 30 }),
     acknowledge: z.array(acknowledgement).default([]),
+    'catch-all': z.string().optional(),
   })
   .strict();
+
+const entryProtocol = z.enum(['http', 'https', 'tcp', 'udp']);
 
 export const serviceExtensionSchema = z
   .object({
@@ -88,6 +91,10 @@ export const serviceExtensionSchema = z
       .strict()
       .default({ probes: [], include: [], exclude: [] }),
     acknowledge: z.array(acknowledgement).default([]),
+    protocols: z.record(z.string().regex(/^\d{1,5}$/, 'a container port number'), entryProtocol).default({}),
+    'ignore-edges': z.array(z.string()).default([]),
+    'local-only': z.boolean().default(false),
+    managed: z.boolean().default(true),
   })
   .strict();
 

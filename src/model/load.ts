@@ -5,15 +5,16 @@ import { ShipshapeError } from './errors.js';
 import { appExtensionSchema } from './extension.js';
 import { InterpolationError, interpolateDocument } from './interpolate.js';
 import { isObj, mergeCompose, type Obj } from './merge.js';
-import { fail, normalizeService, type NormalizeContext } from './normalize.js';
+import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
 import { validateCompose } from './schema.js';
-import { buildTrafficGraph } from './traffic.js';
+import { findDependencyCycle } from './graph.js';
+import { decideIntent } from './intent/index.js';
+import { isLiteralEnvironmentValue } from './raw-values.js';
 import type {
   AppModel,
   Diagnostic,
   NetworkModel,
   SecretModel,
-  ServiceModel,
   SourceLocation,
   VolumeModel,
 } from './types.js';
@@ -274,7 +275,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   if (Object.keys(rawServices).length === 0) {
     fail(ctx, ['services'], 'the app defines no services', 'add at least one service under `services:`');
   }
-  const allServices: ServiceModel[] = Object.entries(rawServices).map(([name, raw]) => {
+  const allServices: NormalizedService[] = Object.entries(rawServices).map(([name, raw]) => {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
       fail(
         ctx,
@@ -288,7 +289,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
 
   const profiles =
     options.profiles ?? (env.COMPOSE_PROFILES ? env.COMPOSE_PROFILES.split(',').map((s) => s.trim()) : []);
-  const active = (s: ServiceModel) =>
+  const active = (s: NormalizedService) =>
     s.profiles.length === 0 || s.profiles.some((p) => profiles.includes(p) || p === '*');
   const services = allServices.filter(active);
   const activeNames = new Set(services.map((s) => s.name));
@@ -351,14 +352,28 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   checkReferences(ctx, services, networks, volumes, secrets);
 
   const appX = parseExtension(appExtensionSchema, merged['x-shipshape'] ?? {}, ['x-shipshape'], ctx);
-  const { graph, warnings: trafficWarnings } = buildTrafficGraph(services);
+  // Top-level files in merge order first, then files reached only through extends.
+  const rawDocs = [...loaded, ...[...cache.values()].filter((f) => !loaded.includes(f))].map((f) => ({
+    file: f.source.file,
+    value: f.source.value,
+  }));
+  const decided = decideIntent(services, {
+    projectDir,
+    secrets,
+    catchAll: appX['catch-all'],
+    locate,
+    environmentOrigin: (service, variable) => ({
+      literal: isLiteralEnvironmentValue(rawDocs, service, variable, loaded.length),
+      location: locate(['services', service, 'environment', variable]),
+    }),
+  });
   const name =
     appX.name ?? (typeof merged.name === 'string' ? merged.name : undefined) ?? projectName(projectDir);
-  return {
+  return deepFreeze({
     name,
     projectDir,
     files: paths,
-    services,
+    services: decided.services,
     networks,
     volumes,
     secrets,
@@ -373,10 +388,21 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
         logRetentionDays: appX.aws['log-retention-days'],
       },
       acknowledge: appX.acknowledge,
+      ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),
     },
-    traffic: graph,
-    warnings: [...warnings, ...trafficWarnings],
-  };
+    traffic: decided.traffic,
+    intent: decided.intent,
+    warnings: [...warnings, ...decided.warnings],
+  });
+}
+
+/** The model is built once and read by every command; freezing it keeps anyone from editing it. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** Compose's project-name rule: lowercase, only [a-z0-9_-]. */
@@ -393,31 +419,20 @@ function topLevel<T>(v: unknown, make: (name: string, raw: Obj) => T): T[] {
   return Object.entries(v).map(([name, raw]) => make(name, isObj(raw) ? raw : {}));
 }
 
-function checkCycles(ctx: NormalizeContext, services: ServiceModel[]): void {
-  const byName = new Map(services.map((s) => [s.name, s]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string, trail: string[]): void => {
-    if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') {
-      const cycle = [...trail.slice(trail.indexOf(name)), name];
-      const from = cycle[cycle.length - 2]!;
-      fail(
-        ctx,
-        ['services', from, 'depends_on', name],
-        `dependency cycle: ${cycle.join(' -> ')}`,
-        'remove one of these depends_on entries; use x-shipshape.allow-from for a call that is not a start-up dependency',
-      );
-    }
-    state.set(name, 'visiting');
-    for (const d of byName.get(name)?.dependsOn ?? []) visit(d.service, [...trail, name]);
-    state.set(name, 'done');
-  };
-  for (const s of services) visit(s.name, []);
+function checkCycles(ctx: NormalizeContext, services: NormalizedService[]): void {
+  const cycle = findDependencyCycle(services);
+  if (!cycle) return;
+  fail(
+    ctx,
+    ['services', cycle[cycle.length - 2]!, 'depends_on', cycle[cycle.length - 1]!],
+    `dependency cycle: ${cycle.join(' -> ')}`,
+    'remove one of these depends_on entries; use x-shipshape.allow-from for a call that is not a start-up dependency',
+  );
 }
 
 function checkReferences(
   ctx: NormalizeContext,
-  services: ServiceModel[],
+  services: NormalizedService[],
   networks: NetworkModel[],
   volumes: VolumeModel[],
   secrets: SecretModel[],

@@ -17,6 +17,7 @@ import type {
   ServiceSecret,
   ServiceVolume,
   SourceLocation,
+  TmpfsMount,
 } from './types.js';
 import {
   UnitError,
@@ -49,20 +50,6 @@ function unit<T>(ctx: NormalizeContext, path: DocPath, f: () => T): T {
     if (e instanceof UnitError) fail(ctx, path, e.message, e.hint);
     throw e;
   }
-}
-
-const WELL_KNOWN_PORTS: [RegExp, number][] = [
-  [/(^|\/)postgres(ql)?(:|$)/, 5432],
-  [/(^|\/)(mysql|mariadb)(:|$)/, 3306],
-  [/(^|\/)(redis|valkey)(:|$)/, 6379],
-  [/(^|\/)mongo(:|$)/, 27017],
-  [/(^|\/)memcached(:|$)/, 11211],
-  [/(^|\/)rabbitmq(:|$)/, 5672],
-];
-
-export function wellKnownPort(image: string | undefined): number | undefined {
-  if (!image) return undefined;
-  return WELL_KNOWN_PORTS.find(([re]) => re.test(image))?.[1];
 }
 
 function stringList(v: unknown): string[] {
@@ -124,6 +111,7 @@ function normalizePorts(ctx: NormalizeContext, base: DocPath, v: unknown): PortM
           published: published?.[j] ?? published?.[0],
           hostIp: p.host_ip === undefined ? undefined : String(p.host_ip),
           protocol,
+          ...(p.app_protocol === undefined ? {} : { appProtocol: String(p.app_protocol) }),
         }),
       );
     } else {
@@ -298,7 +286,29 @@ function intOrFail(ctx: NormalizeContext, path: DocPath, v: unknown, dflt: numbe
   return n;
 }
 
-export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj): ServiceModel {
+/** A service as compose writes it; `loadApp` adds the production intent (src/model/intent). */
+export type NormalizedService = Omit<ServiceModel, 'intent' | 'public'>;
+
+/** Compose `tmpfs`: a path, optionally followed by `:options`. The one tmpfs parser. */
+export function parseTmpfs(entry: string): TmpfsMount {
+  const i = entry.indexOf(':');
+  return i < 0 ? { target: entry, options: '' } : { target: entry.slice(0, i), options: entry.slice(i + 1) };
+}
+
+/** Other names callers may use for a service: container_name, hostname, network aliases. */
+function aliasesOf(raw: Obj): string[] {
+  const out = new Set<string>();
+  if (typeof raw.container_name === 'string') out.add(raw.container_name);
+  if (typeof raw.hostname === 'string') out.add(raw.hostname);
+  if (isObj(raw.networks)) {
+    for (const n of Object.values(raw.networks)) {
+      if (isObj(n) && Array.isArray(n.aliases)) for (const a of n.aliases) out.add(String(a));
+    }
+  }
+  return [...out].sort();
+}
+
+export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj): NormalizedService {
   const base: DocPath = ['services', name];
   const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
   const deploy = isObj(raw.deploy) ? raw.deploy : {};
@@ -321,10 +331,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');
   const ports = normalizePorts(ctx, p('ports'), raw.ports);
   const expose = normalizeExpose(ctx, p('expose'), raw.expose);
-  const known = wellKnownPort(image);
-  const servicePorts = [
-    ...new Set([...ports.map((q) => q.target), ...expose, ...(known !== undefined ? [known] : [])]),
-  ].sort((a, b) => a - b);
+  const servicePorts = [...new Set([...ports.map((q) => q.target), ...expose])].sort((a, b) => a - b);
   const environment = {
     ...readEnvFiles(ctx, p('env_file'), raw.env_file),
     ...normalizeEnvironment(ctx, raw.environment),
@@ -337,6 +344,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
         : Object.keys(raw.networks as Obj);
   return {
     name,
+    aliases: aliasesOf(raw),
     image,
     build,
     command: commandList(ctx, p('command'), raw.command),
@@ -369,8 +377,12 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     workingDir: raw.working_dir === undefined ? undefined : String(raw.working_dir),
     stopSignal: raw.stop_signal === undefined ? undefined : String(raw.stop_signal),
     securityOpt: stringList(raw.security_opt),
-    tmpfs: stringList(raw.tmpfs),
-    public: false, // decided by the traffic graph
+    tmpfs: stringList(raw.tmpfs).map(parseTmpfs),
+    pid: raw.pid === undefined || raw.pid === null ? undefined : String(raw.pid),
+    ipc: raw.ipc === undefined || raw.ipc === null ? undefined : String(raw.ipc),
+    devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
+      isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
+    ),
     x: {
       public: x.public,
       healthPath: x['health-path'],
@@ -380,6 +392,10 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
         : undefined,
       slim: x.slim,
       acknowledge: x.acknowledge,
+      protocols: Object.fromEntries(Object.entries(x.protocols).map(([port, p]) => [Number(port), p])),
+      ignoreEdges: x['ignore-edges'],
+      localOnly: x['local-only'],
+      managed: x.managed,
     },
     location: ctx.locate(base),
   };

@@ -18,6 +18,8 @@ export type Protocol = 'tcp' | 'udp';
 export interface PortMapping {
   /** Port inside the container. */
   target: number;
+  /** Compose long-syntax `app_protocol` (e.g. `http`, `https`, `grpc`), when written. */
+  appProtocol?: string;
   /** Host port; undefined means "any free port" (compose short syntax `"8080"`). */
   published?: number;
   /** Host address to bind; undefined means the engine default. */
@@ -63,6 +65,12 @@ export interface ServiceVolume {
   readOnly: boolean;
 }
 
+export interface TmpfsMount {
+  target: string;
+  /** Mount options as written after the path (`size=64m,mode=1777`), possibly empty. */
+  options: string;
+}
+
 export interface ServiceSecret {
   /** Name of the top-level secret. */
   source: string;
@@ -96,6 +104,14 @@ export interface ServiceExtension {
   slim: { probes: string[]; include: string[]; exclude: string[]; test?: string };
   /** Unsafe settings the user explicitly accepts, with the reason. Default none. */
   acknowledge: Acknowledgement[];
+  /** Protocol of container ports, overriding the inferred one (`{ 25565: tcp }`). Default none. */
+  protocols: Record<number, EntryProtocol>;
+  /** Services this one does not call, though depends_on or a reference suggests it. Default none. */
+  ignoreEdges: string[];
+  /** Keep the service out of the cloud (local tools such as a Docker UI). Default false. */
+  localOnly: boolean;
+  /** For a recognized datastore: `false` keeps it a container instead of the managed service. Default true. */
+  managed: boolean;
 }
 
 export type UnsafeRule = 'privileged' | 'host-network' | 'plain-secret' | 'root-user' | 'added-capability';
@@ -108,6 +124,8 @@ export interface Acknowledgement {
 
 export interface ServiceModel {
   name: string;
+  /** Compose `container_name`, `hostname` and network aliases: other names callers may use. */
+  aliases: string[];
   image?: string;
   build?: BuildSpec;
   command?: string[];
@@ -117,7 +135,7 @@ export interface ServiceModel {
   ports: PortMapping[];
   /** Container ports declared with `expose`. */
   expose: number[];
-  /** Every container port the service listens on: ports targets, expose, and well-known image ports. */
+  /** Container ports compose declares: `ports` targets and `expose`. (`intent.listenPorts` has them all.) */
   servicePorts: number[];
   /** `deploy.replicas`, default 1. */
   replicas: number;
@@ -141,12 +159,214 @@ export interface ServiceModel {
   workingDir?: string;
   stopSignal?: string;
   securityOpt: string[];
-  tmpfs: string[];
-  /** Derived: reachable from outside the app (see traffic graph). */
+  /** Compose `tmpfs` as parsed mounts. */
+  tmpfs: TmpfsMount[];
+  /** Compose `pid` (e.g. `host`). */
+  pid?: string;
+  /** Compose `ipc` (e.g. `host`). */
+  ipc?: string;
+  /** Compose `devices` as written. */
+  devices: string[];
+  /** Derived: reachable from the internet in the cloud (`intent.exposure`). */
   public: boolean;
+  /** Production intent: what this service becomes in the cloud, decided once with reasons. */
+  intent: ServiceIntent;
   x: ServiceExtension;
   /** Where the service is defined (the last file that defines it). */
   location: SourceLocation;
+}
+
+/**
+ * Production intent: what a compose service, written for a laptop, means in the cloud. Decided once
+ * in src/model/intent (with a reason for each decision, printed by `shipshape config`); `up`,
+ * `slim`, `synth`, `deploy` and `check` read these decisions and never re-derive them.
+ */
+export interface ServiceIntent {
+  /** What the image is, recognized through the one image-reference parser. */
+  image?: ImageRef;
+  /** Set when the image is a recognized datastore (never public in the cloud). */
+  datastore?: DatastoreIntent;
+  /** `public`: the internet reaches `entryPorts` through a load balancer. */
+  exposure: 'public' | 'private';
+  exposureReason: string;
+  /** Container ports the internet reaches in the cloud, each with its protocol. Empty when private. */
+  entryPorts: EntryPort[];
+  /**
+   * Ports compose publishes that stay local debug ports: `up` publishes them (compose parity), the
+   * cloud does not.
+   */
+  debugPorts: PortMapping[];
+  /** Every container port the service listens on: compose ports and expose, Dockerfile EXPOSE, image default. */
+  listenPorts: number[];
+  /** Who the container runs as, and whether that is root. */
+  user: UserDecision;
+  /** How each compose secret reaches the container. */
+  secrets: SecretDelivery[];
+  /** How each environment variable reaches the container in the cloud. */
+  environment: EnvironmentDecision[];
+  /** What each volume, bind mount and tmpfs becomes in the cloud. */
+  mounts: MountDecision[];
+  /** What the cloud image is built from. */
+  cloudImage: CloudImage;
+  /** Settings that cannot exist on Fargate, or that a security reviewer refuses. */
+  refusals: Refusal[];
+}
+
+/** A parsed image reference: `[registry/][path/]name[:tag][@digest]`. */
+export interface ImageRef {
+  /** As written. */
+  reference: string;
+  /** Registry host, when one is written (`ghcr.io`, `localhost:5000`); undefined for Docker Hub. */
+  registry?: string;
+  /** Repository path without the registry (`library/nginx` is written `nginx`). */
+  repository: string;
+  /** Last path segment of the repository (`bitnami/redis` → `redis`). */
+  name: string;
+  tag?: string;
+  digest?: string;
+}
+
+export type DatastoreKind =
+  | 'postgres'
+  | 'mysql'
+  | 'mariadb'
+  | 'redis'
+  | 'valkey'
+  | 'memcached'
+  | 'mongo'
+  | 'elasticsearch'
+  | 'opensearch'
+  | 'rabbitmq'
+  | 'kafka'
+  | 'zookeeper'
+  | 'cassandra'
+  | 'mssql'
+  | 'dynamodb-local'
+  | 's3-compatible'
+  | 'etcd'
+  | 'nats'
+  | 'clickhouse'
+  | 'influxdb'
+  | 'neo4j'
+  | 'couchdb';
+
+export interface DatastoreIntent {
+  kind: DatastoreKind;
+  /** The port clients use. */
+  port: number;
+  /**
+   * In the cloud: `managed` becomes the AWS service named in `managedBy` (the container is not
+   * deployed); `container` runs the image on Fargate, private.
+   */
+  cloud: 'managed' | 'container';
+  /** The managed AWS service, e.g. `Amazon RDS for PostgreSQL`. */
+  managedBy?: string;
+  reason: string;
+}
+
+/** How the internet reaches an entry port: an ALB for HTTP(S), an NLB for TCP/UDP. */
+export type EntryProtocol = 'http' | 'https' | 'tcp' | 'udp';
+
+export interface EntryPort {
+  /** Container port. */
+  port: number;
+  protocol: EntryProtocol;
+  /** Host port compose publishes it on locally, when it does. */
+  published?: number;
+  reason: string;
+}
+
+export interface UserDecision {
+  /** The user the container runs as, as written (`1000:1000`, `node`); undefined when unknown. */
+  user?: string;
+  /** `unknown`: the image's own USER, which only an engine can read (see `runsAsRoot`). */
+  root: boolean | 'unknown';
+  source: 'compose' | 'dockerfile' | 'image';
+  reason: string;
+  location?: SourceLocation;
+}
+
+export interface SecretDelivery {
+  /** Top-level secret name. */
+  name: string;
+  /** Absolute path of the file in the container. */
+  target: string;
+  /** Environment variables that point at the file (`MYSQL_PASSWORD_FILE=/run/secrets/db`). */
+  fileVariables: string[];
+  reason: string;
+}
+
+export interface EnvironmentDecision {
+  name: string;
+  /**
+   * `plain`: set as is. `secret`: a credential; becomes a Secrets Manager reference in the cloud.
+   * `secret-file`: a path to a compose secret file (`*_FILE`), set as is.
+   */
+  handling: 'plain' | 'secret' | 'secret-file';
+  /** Written literally in a compose file (not interpolated from `.env`, the shell or an env_file). */
+  literal: boolean;
+  reason: string;
+  location?: SourceLocation;
+}
+
+export interface MountDecision {
+  /** Path in the container. */
+  target: string;
+  /** Compose source: named volume, absolute host path, or undefined (anonymous, tmpfs). */
+  source?: string;
+  type: 'volume' | 'bind' | 'tmpfs';
+  readOnly: boolean;
+  /**
+   * In the cloud: `volume` persistent storage shared by tasks; `scratch` task-local, lost on
+   * redeploy; `baked` copied into a derived image; `dropped` not needed (a development overlay of
+   * the image's own source, host time zone); `refused` cannot or must not exist (see `refusals`).
+   */
+  cloud: 'volume' | 'scratch' | 'baked' | 'dropped' | 'refused';
+  reason: string;
+  location?: SourceLocation;
+}
+
+/** What the cloud image of a service is built from (`deploy` builds it; `synth` gives it a repository). */
+export interface CloudImage {
+  kind: 'build' | 'registry' | 'derived';
+  /** For `derived`: files copied on top of `image`, source (absolute host path) → target. */
+  files: { source: string; target: string }[];
+}
+
+/**
+ * Settings that cannot exist on Fargate. Unlike the unsafe rules (privileged, host network, ...),
+ * these cannot be acknowledged: the fix is to remove them or keep the service local
+ * (`x-shipshape.local-only`).
+ */
+export type RefusalRule =
+  'docker-socket' | 'host-path' | 'host-pid' | 'host-ipc' | 'devices' | 'secret-target' | 'unknown-call-port';
+
+export interface Refusal {
+  rule: RefusalRule;
+  /** Compose document path of the setting, e.g. `services.ci.volumes[0]`. */
+  path: string;
+  location?: SourceLocation;
+  message: string;
+  /** The exact compose or x-shipshape change that fixes it. */
+  fix: string;
+}
+
+/** One production decision with its reason, as `shipshape config` prints it. */
+export interface Decision {
+  /** The service it concerns; undefined for app-wide decisions (the catch-all route). */
+  service?: string;
+  topic: 'exposure' | 'protocol' | 'route' | 'edge' | 'user' | 'secret' | 'environment' | 'mount' | 'image';
+  /** One line, e.g. `cache: private in the cloud (redis image); 6379 stays a local debug port`. */
+  text: string;
+  location?: SourceLocation;
+}
+
+/** App-wide production intent. */
+export interface AppIntent {
+  /** The public service the load balancer's catch-all route (`/*`) goes to. */
+  catchAll?: { service: string; reason: string };
+  /** Every decision, in service order, for `config` and `report`. */
+  decisions: Decision[];
 }
 
 export interface NetworkModel {
@@ -191,6 +411,8 @@ export interface AppExtension {
     logRetentionDays: number;
   };
   acknowledge: Acknowledgement[];
+  /** The public service the load balancer's catch-all route goes to. Default: decided by a printed rule. */
+  catchAll?: string;
 }
 
 /** Who may open a connection to whom. `from: 'internet'` marks public entry points. */
@@ -200,7 +422,17 @@ export interface TrafficEdge {
   /** Container ports of `to` that `from` may reach. */
   ports: number[];
   protocol: Protocol;
-  reason: 'published' | 'public' | 'depends_on' | 'allow-from';
+  reason: 'published' | 'public' | 'depends_on' | 'allow-from' | 'reference';
+  /** Where an edge was found: the depends_on entry, or each env/command value naming the callee. */
+  evidence: EdgeEvidence[];
+}
+
+export interface EdgeEvidence {
+  /** Compose document path, e.g. `services.api.environment.DATABASE_URL`. */
+  path: string;
+  /** The text that names the callee (`jdbc:postgresql://db:5432/app`). */
+  text: string;
+  location?: SourceLocation;
 }
 
 export const INTERNET = 'internet';
@@ -233,6 +465,8 @@ export interface AppModel {
   secrets: SecretModel[];
   x: AppExtension;
   traffic: TrafficGraph;
+  /** App-wide production intent (catch-all route, every decision with its reason). */
+  intent: AppIntent;
   /** Non-fatal findings: unknown keys, deprecated syntax. */
   warnings: Diagnostic[];
 }

@@ -3,6 +3,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
 import { ensureImage } from '../engine/images.js';
+import { startOrder } from '../model/graph.js';
 
 /**
  * The compose dependencies of the slimmed service, started beside it on the run's private
@@ -11,21 +12,9 @@ import { ensureImage } from '../engine/images.js';
 
 /** Every service `service` depends on (transitively), dependencies first. */
 export function dependencyOrder(app: AppModel, service: ServiceModel): ServiceModel[] {
-  const byName = new Map(app.services.map((s) => [s.name, s]));
-  const order: ServiceModel[] = [];
-  const visiting = new Set<string>();
-  const visit = (s: ServiceModel) => {
-    if (order.includes(s) || visiting.has(s.name)) return;
-    visiting.add(s.name);
-    for (const d of s.dependsOn) {
-      const dep = byName.get(d.service);
-      if (dep) visit(dep);
-    }
-    visiting.delete(s.name);
-    if (s !== service) order.push(s);
-  };
-  visit(service);
-  return order;
+  return startOrder(app.services, [service.name])
+    .filter((name) => name !== service.name)
+    .map((name) => app.services.find((s) => s.name === name)!);
 }
 
 /** The image of a service: built from `build:` (src/engine/build.ts), else its `image:`, pulled when missing. */

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LABELS, engine, requireEngine, removeByLabel } from '../engine/client.js';
 import { serviceImageTag } from '../engine/build.js';
+import { parseImageRef, untagged } from '../model/image-ref.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { onCleanup } from '../support/cleanup.js';
@@ -399,16 +400,13 @@ export function exposedPorts(exposed: Record<string, unknown> | undefined, servi
   const fromImage = Object.keys(exposed ?? {})
     .filter((k) => !k.endsWith('/udp'))
     .map((k) => Number.parseInt(k, 10));
-  const ports = service && service.servicePorts.length > 0 ? service.servicePorts : fromImage;
+  const ports = service && service.intent.listenPorts.length > 0 ? service.intent.listenPorts : fromImage;
   return [...new Set(ports)].filter((p) => Number.isInteger(p) && p > 0).sort((a, b) => a - b);
 }
 
 function tmpfsOf(service?: ServiceModel): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of service?.tmpfs ?? []) {
-    const [path, opts = ''] = t.split(':');
-    if (path) out[path] = opts;
-  }
+  for (const t of service?.tmpfs ?? []) out[t.target] = t.options;
   return out;
 }
 
@@ -422,15 +420,14 @@ export function defaultTag(target: SlimTarget): string {
 }
 
 function imageSlimTag(ref: string): string {
-  const [repo, tag] = splitTag(ref.replace(/@sha256:[a-f0-9]+$/, ''));
+  const [repo, tag] = splitTag(ref);
   return tag === 'latest' ? `${repo}:slim` : `${repo}:${tag}-slim`;
 }
 
 /** `registry:5000/app:1.0` → [`registry:5000/app`, `1.0`]; no tag → `latest`. */
-export function splitTag(ref: string): [string, string] {
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  return colon > slash ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, 'latest'];
+export function splitTag(reference: string): [string, string] {
+  const ref = parseImageRef(reference);
+  return [untagged(ref), ref.tag ?? 'latest'];
 }
 
 function sanitize(s: string): string {

@@ -1,3 +1,4 @@
+import { isRootUser } from '../model/intent/index.js';
 import { ShipshapeError } from '../model/errors.js';
 
 /**
@@ -72,7 +73,7 @@ export function resolveRuntimeUser(
     origin = 'flag';
   } else {
     const [userPart = '', groupPart] = (imageUser ?? '').split(':');
-    if (userPart === '' || userPart === 'root' || userPart === '0') {
+    if (isRootUser(imageUser)) {
       uid = NONROOT.uid;
       gid = NONROOT.gid;
       origin = 'mapped-from-root';

@@ -21,10 +21,13 @@ export function composeStack(props: ComposeAppProps): {
   return { stack, composeApp, template: Template.fromStack(stack) };
 }
 
+/** Load a compose file; `mutate` edits a copy (the loaded model itself is frozen). */
 export function load(file: string, mutate?: (app: AppModel) => void): AppModel {
   const app = loadApp([file]);
-  mutate?.(app);
-  return app;
+  if (!mutate) return app;
+  const copy = structuredClone(app);
+  mutate(copy);
+  return copy;
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -200,15 +200,29 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
     }
   });
 
-  it('compose secrets and sensitive-looking variables are Secrets Manager references', () => {
+  it('sensitive-looking variables are Secrets Manager references; compose secrets arrive as files', () => {
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t) =>
       JSON.stringify(t).includes('LOG_LEVEL'),
     )!;
-    const c = task.Properties.ContainerDefinitions[0];
+    const [c, init] = task.Properties.ContainerDefinitions;
+    expect(c.Name).toBe('app'); // the compose service name
     expect((c.Secrets as Array<{ Name: string }>).map((s) => s.Name).sort()).toEqual(
-      ['PGPASSWORD', 'PGUSER', 'SESSION_KEY', 'STRIPE_API_KEY'].sort(),
+      ['PGPASSWORD', 'PGUSER', 'STRIPE_API_KEY'].sort(),
     );
     expect((c.Environment as Array<{ Name: string }>).map((e) => e.Name)).not.toContain('STRIPE_API_KEY');
+    // session_key: a Secrets Manager value written by the init container to a task volume that the
+    // app mounts read-only at /run/secrets, before the app starts.
+    expect(init.Name).toBe('secrets-init');
+    expect(init.Essential).toBe(false);
+    expect((init.Secrets as Array<{ Name: string }>).map((s) => s.Name)).toEqual(['SHIPSHAPE_SECRET_0']);
+    expect(init.Command.join(' ')).toContain("> '/run/secrets/session_key'");
+    expect(init.ReadonlyRootFilesystem).toBe(true);
+    expect(c.MountPoints).toContainEqual({
+      ContainerPath: '/run/secrets',
+      ReadOnly: true,
+      SourceVolume: 'compose-secrets',
+    });
+    expect(c.DependsOn).toEqual([{ ContainerName: 'secrets-init', Condition: 'SUCCESS' }]);
     // The compose secret file's content never reaches a template.
     expect(JSON.stringify(template.toJSON())).not.toContain('not-a-real-secret');
   });
@@ -246,11 +260,13 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '512',
       Memory: '1024',
-      ContainerDefinitions: [
+      ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
-          MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' }],
+          MountPoints: Match.arrayWith([
+            { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
+          ]),
         }),
-      ],
+      ]),
     });
   });
 });

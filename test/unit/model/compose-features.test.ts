@@ -148,13 +148,14 @@ describe('compose features', () => {
     ]);
   });
 
-  it('collects expose ports into the service ports, and infers well-known ports from the image', () => {
+  it("collects expose ports into the service ports; the image's well-known port is one it listens on", () => {
     const app = load({
       'compose.yaml':
         'services:\n  api:\n    image: x\n    expose: ["5000", "6000/tcp"]\n  db:\n    image: postgres:16-alpine\n',
     });
     expect(svc(app, 'api').expose).toEqual([5000, 6000]);
-    expect(svc(app, 'db').servicePorts).toEqual([5432]);
+    expect(svc(app, 'db').servicePorts).toEqual([]);
+    expect(svc(app, 'db').intent.listenPorts).toEqual([5432]);
   });
 
   it('reads deploy.replicas and deploy.resources with cpu and memory units', () => {
@@ -291,11 +292,29 @@ describe('compose features', () => {
         'services:\n  web:\n    image: x\n    ports: ["80:8080"]\n    depends_on: [api]\n  api:\n    image: x\n    expose: ["5000"]\n    x-shipshape: { allow-from: [worker] }\n  worker:\n    image: x\n  admin:\n    image: x\n    expose: ["9000"]\n    x-shipshape: { public: true }\n',
     });
     expect(app.services.filter((s) => s.public).map((s) => s.name)).toEqual(['web', 'admin']);
-    expect(app.traffic.edges).toEqual([
-      { from: 'internet', to: 'web', ports: [8080], protocol: 'tcp', reason: 'published' },
-      { from: 'internet', to: 'admin', ports: [9000], protocol: 'tcp', reason: 'public' },
-      { from: 'web', to: 'api', ports: [5000], protocol: 'tcp', reason: 'depends_on' },
-      { from: 'worker', to: 'api', ports: [5000], protocol: 'tcp', reason: 'allow-from' },
+    const edges = app.traffic.edges.map(({ evidence, ...e }) => ({
+      ...e,
+      found: evidence.map((x) => x.path),
+    }));
+    expect(edges).toEqual([
+      { from: 'internet', to: 'web', ports: [8080], protocol: 'tcp', reason: 'published', found: [] },
+      { from: 'internet', to: 'admin', ports: [9000], protocol: 'tcp', reason: 'public', found: [] },
+      {
+        from: 'web',
+        to: 'api',
+        ports: [5000],
+        protocol: 'tcp',
+        reason: 'depends_on',
+        found: ['services.web.depends_on.api'],
+      },
+      {
+        from: 'worker',
+        to: 'api',
+        ports: [5000],
+        protocol: 'tcp',
+        reason: 'allow-from',
+        found: ['services.api.x-shipshape.allow-from[0]'],
+      },
     ]);
   });
 

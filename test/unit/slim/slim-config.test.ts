@@ -28,7 +28,14 @@ describe('effectiveArgv (compose override rules)', () => {
 describe('exposedPorts', () => {
   it('prefers the service’s ports, else the image’s TCP EXPOSE', () => {
     expect(exposedPorts({ '8080/tcp': {}, '53/udp': {} })).toEqual([8080]);
-    expect(exposedPorts({ '8080/tcp': {} }, service({ servicePorts: [5000, 5000, 80] }))).toEqual([80, 5000]);
+    const listening = service({ intent: { listenPorts: [5000, 80] } as ServiceModel['intent'] });
+    expect(exposedPorts({ '8080/tcp': {} }, listening)).toEqual([80, 5000]);
+    expect(
+      exposedPorts(
+        { '8080/tcp': {} },
+        service({ intent: { listenPorts: [] } as unknown as ServiceModel['intent'] }),
+      ),
+    ).toEqual([8080]);
     expect(exposedPorts(undefined)).toEqual([]);
   });
 });

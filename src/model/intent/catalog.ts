@@ -1,0 +1,165 @@
+import type { DatastoreKind, EntryProtocol, ImageRef } from '../types.js';
+
+/**
+ * What shipshape knows about well-known images and ports, in one place: which images are
+ * datastores (never public, managed or private in the cloud), which ports speak something other
+ * than HTTP, and which images run as a non-root user by default.
+ */
+
+interface DatastoreEntry {
+  kind: DatastoreKind;
+  port: number;
+  /** Repository names (last path segment) or full repository paths that identify it. */
+  names: string[];
+}
+
+const DATASTORES: DatastoreEntry[] = [
+  {
+    kind: 'postgres',
+    port: 5432,
+    names: ['postgres', 'postgresql', 'postgis', 'timescaledb', 'timescaledb-ha'],
+  },
+  { kind: 'mysql', port: 3306, names: ['mysql', 'mysql-server', 'percona', 'percona-server'] },
+  { kind: 'mariadb', port: 3306, names: ['mariadb'] },
+  { kind: 'redis', port: 6379, names: ['redis', 'redis-stack', 'redis-stack-server', 'keydb'] },
+  { kind: 'valkey', port: 6379, names: ['valkey'] },
+  { kind: 'memcached', port: 11211, names: ['memcached'] },
+  { kind: 'mongo', port: 27017, names: ['mongo', 'mongodb', 'mongodb-community-server'] },
+  { kind: 'elasticsearch', port: 9200, names: ['elasticsearch'] },
+  { kind: 'opensearch', port: 9200, names: ['opensearch'] },
+  { kind: 'rabbitmq', port: 5672, names: ['rabbitmq'] },
+  { kind: 'kafka', port: 9092, names: ['kafka', 'cp-kafka', 'cp-server', 'redpanda'] },
+  { kind: 'zookeeper', port: 2181, names: ['zookeeper', 'cp-zookeeper'] },
+  { kind: 'cassandra', port: 9042, names: ['cassandra', 'scylla'] },
+  { kind: 'mssql', port: 1433, names: ['mssql/server', 'azure-sql-edge'] },
+  { kind: 'dynamodb-local', port: 8000, names: ['dynamodb-local'] },
+  { kind: 's3-compatible', port: 9000, names: ['minio', 's3mock'] },
+  { kind: 'etcd', port: 2379, names: ['etcd'] },
+  { kind: 'nats', port: 4222, names: ['nats'] },
+  { kind: 'clickhouse', port: 8123, names: ['clickhouse-server', 'clickhouse'] },
+  { kind: 'influxdb', port: 8086, names: ['influxdb'] },
+  { kind: 'neo4j', port: 7687, names: ['neo4j'] },
+  { kind: 'couchdb', port: 5984, names: ['couchdb'] },
+];
+
+/** The datastore an image is, by its repository name; undefined for anything else. */
+export function datastoreOf(ref: ImageRef): { kind: DatastoreKind; port: number } | undefined {
+  const path = ref.repository.replace(/^library\//, '');
+  const hit = DATASTORES.find((d) =>
+    d.names.some((n) => (n.includes('/') ? path.endsWith(n) : ref.name === n)),
+  );
+  return hit ? { kind: hit.kind, port: hit.port } : undefined;
+}
+
+/** The default client port of a datastore kind. */
+export function datastorePort(kind: DatastoreKind): number {
+  return DATASTORES.find((d) => d.kind === kind)!.port;
+}
+
+/**
+ * Ports that speak something other than HTTP (databases, brokers, mail, DNS, game servers, VPNs).
+ * An entry on one of these gets a Network Load Balancer, never an HTTP target group.
+ */
+const NON_HTTP_PORTS = new Map<number, string>([
+  [21, 'FTP'],
+  [22, 'SSH'],
+  [23, 'Telnet'],
+  [25, 'SMTP'],
+  [53, 'DNS'],
+  [110, 'POP3'],
+  [143, 'IMAP'],
+  [389, 'LDAP'],
+  [445, 'SMB'],
+  [465, 'SMTPS'],
+  [587, 'SMTP submission'],
+  [636, 'LDAPS'],
+  [993, 'IMAPS'],
+  [995, 'POP3S'],
+  [1194, 'OpenVPN'],
+  [1433, 'SQL Server'],
+  [1521, 'Oracle'],
+  [1883, 'MQTT'],
+  [2049, 'NFS'],
+  [2181, 'ZooKeeper'],
+  [2379, 'etcd'],
+  [3306, 'MySQL'],
+  [3389, 'RDP'],
+  [3478, 'STUN/TURN'],
+  [4222, 'NATS'],
+  [5060, 'SIP'],
+  [5222, 'XMPP'],
+  [5432, 'PostgreSQL'],
+  [5672, 'AMQP'],
+  [6379, 'Redis'],
+  [6667, 'IRC'],
+  [7687, 'Bolt (Neo4j)'],
+  [8883, 'MQTT over TLS'],
+  [9042, 'Cassandra'],
+  [9092, 'Kafka'],
+  [11211, 'memcached'],
+  [19132, 'Minecraft Bedrock'],
+  [25565, 'Minecraft'],
+  [27015, 'Source game server'],
+  [27017, 'MongoDB'],
+  [51820, 'WireGuard'],
+]);
+
+/** The protocol name of a well-known non-HTTP port, else undefined. */
+export function nonHttpPort(port: number): string | undefined {
+  return NON_HTTP_PORTS.get(port);
+}
+
+/** Ports that conventionally carry HTTPS (TLS terminated by the container). */
+export const HTTPS_PORTS = new Set([443, 8443]);
+
+/** Compose `app_protocol` values and what the load balancer does with them. */
+export function appProtocolOf(value: string): EntryProtocol | undefined {
+  const v = value.toLowerCase();
+  if (v === 'http' || v === 'http2' || v === 'h2c' || v === 'ws' || v === 'grpc') return 'http';
+  if (v === 'https' || v === 'wss' || v === 'h2' || v === 'grpcs') return 'https';
+  if (v === 'tcp' || v === 'tls') return 'tcp';
+  if (v === 'udp') return 'udp';
+  return undefined;
+}
+
+/**
+ * Images whose default user is not root, with that user. Only images whose Dockerfiles set `USER`
+ * are listed; anything else is treated as root until compose says `user:`.
+ */
+const NON_ROOT_IMAGES: { match: (ref: ImageRef) => boolean; user: string }[] = [
+  { match: (r) => r.repository === 'grafana/grafana' || r.repository === 'grafana/grafana-oss', user: '472' },
+  { match: (r) => r.repository.startsWith('prom/'), user: 'nobody' },
+  { match: (r) => /(^|\/)(elasticsearch|kibana|logstash)$/.test(r.repository), user: '1000' },
+  { match: (r) => r.repository === 'opensearchproject/opensearch', user: '1000' },
+  { match: (r) => r.repository.startsWith('bitnami/'), user: '1001' },
+  { match: (r) => r.repository === 'nginxinc/nginx-unprivileged', user: '101' },
+  {
+    match: (r) =>
+      r.registry === 'gcr.io' && r.repository.startsWith('distroless/') && /nonroot/.test(r.tag ?? ''),
+    user: '65532',
+  },
+  {
+    match: (r) =>
+      r.registry === 'cgr.dev' && r.repository.startsWith('chainguard/') && !/-dev$/.test(r.tag ?? ''),
+    user: '65532',
+  },
+  { match: (r) => r.registry === 'quay.io' && r.repository === 'keycloak/keycloak', user: '1000' },
+  { match: (r) => r.repository === 'jenkins/jenkins', user: '1000' },
+];
+
+/** The non-root default user of a well-known image; undefined when unknown (or root). */
+export function knownImageUser(ref: ImageRef): string | undefined {
+  return NON_ROOT_IMAGES.find((i) => i.match(ref))?.user;
+}
+
+/**
+ * The managed AWS service each datastore kind becomes in the cloud (unless `x-shipshape.managed:
+ * false`). Kinds not listed run as private containers.
+ */
+const MANAGED: Partial<Record<DatastoreKind, string>> = {
+  postgres: 'Amazon RDS for PostgreSQL',
+};
+
+export function managedServiceFor(kind: DatastoreKind): string | undefined {
+  return MANAGED[kind];
+}

@@ -1,0 +1,167 @@
+import { statSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import type { CloudImage, MountDecision, Refusal, ServiceModel, SourceLocation } from '../types.js';
+import type { DocPath } from '../yaml-source.js';
+import { formatPath } from '../yaml-source.js';
+
+/**
+ * What each mount of a compose service becomes in the cloud, and which host-only settings cannot
+ * exist on Fargate. A compose file mounts things for a laptop: the project's source over the
+ * image's copy (a development overlay), a config file next to the compose file, a data directory,
+ * the Docker socket. Each gets the reading a careful engineer would give it.
+ */
+
+const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/var\/run\/docker(\/|$)|^\/run\/docker(\/|$)/;
+/** Host paths whose content is the host itself: mounting them in a container is never portable. */
+const SYSTEM_PATHS = /^\/(proc|sys|dev|boot|etc|usr|lib|lib64|bin|sbin|var|run|root|srv\/docker)?(\/|$)/;
+const HOST_TIME = new Set(['/etc/localtime', '/etc/timezone']);
+
+export interface MountContext {
+  projectDir: string;
+  locate(path: DocPath): SourceLocation;
+}
+
+const inside = (dir: string, path: string) => {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+const isFile = (path: string) => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // a missing source is created as a directory by the engine
+  }
+};
+
+export interface MountPlan {
+  mounts: MountDecision[];
+  refusals: Refusal[];
+  cloudImage: CloudImage;
+}
+
+export function decideMounts(
+  s: Pick<ServiceModel, 'name' | 'volumes' | 'tmpfs' | 'build' | 'image'>,
+  ctx: MountContext,
+  managedDatastore: string | undefined,
+): MountPlan {
+  const mounts: MountDecision[] = [];
+  const refusals: Refusal[] = [];
+  const baked: CloudImage['files'] = [];
+  s.volumes.forEach((v, i) => {
+    const path: DocPath = ['services', s.name, 'volumes', i];
+    const location = ctx.locate(path);
+    const base = { target: v.target, source: v.source, type: v.type, readOnly: v.readOnly, location };
+    const decide = (cloud: MountDecision['cloud'], reason: string) => mounts.push({ ...base, cloud, reason });
+    if (v.type === 'tmpfs') return decide('scratch', 'tmpfs: task-local scratch space');
+    if (v.type === 'volume') {
+      if (managedDatastore) return decide('dropped', `the data lives in ${managedDatastore}`);
+      if (!v.source)
+        return decide('scratch', 'anonymous volume: task-local scratch, emptied on every deployment');
+      return decide('volume', `named volume "${v.source}": persistent storage shared by the service's tasks`);
+    }
+    const source = v.source ?? '';
+    const refuse = (rule: Refusal['rule'], message: string, fix: string) => {
+      refusals.push({ rule, path: formatPath(path), location, message, fix });
+      decide('refused', message);
+    };
+    if (DOCKER_SOCKET.test(source)) {
+      return refuse(
+        'docker-socket',
+        `mounts the Docker socket (${source}): whoever controls this container controls the host's engine, and Fargate has none`,
+        `remove this volume, or keep the service out of the cloud with \`x-shipshape: { local-only: true }\``,
+      );
+    }
+    if (HOST_TIME.has(source))
+      return decide('dropped', 'host time zone: cloud tasks run in UTC; set TZ instead');
+    if (s.build && inside(s.build.context, source)) {
+      return decide(
+        'dropped',
+        `development overlay of the build context: the image already contains ${relative(ctx.projectDir, source) || '.'}`,
+      );
+    }
+    if (inside(ctx.projectDir, source)) {
+      if (isFile(source) || v.readOnly) {
+        baked.push({ source, target: v.target });
+        return decide(
+          'baked',
+          `project ${isFile(source) ? 'file' : 'directory'} ${relative(ctx.projectDir, source)}: copied into the cloud image at ${v.target}`,
+        );
+      }
+      return decide(
+        'volume',
+        `project directory ${relative(ctx.projectDir, source)} holds data: a persistent volume in the cloud (its current content is not copied)`,
+      );
+    }
+    if (SYSTEM_PATHS.test(source)) {
+      return refuse(
+        'host-path',
+        `mounts the host path ${source}, which does not exist on Fargate`,
+        'remove this volume, or use a named volume for data the service keeps',
+      );
+    }
+    if (!isFile(source) && !v.readOnly) {
+      return decide(
+        'volume',
+        `host directory ${source} holds data: a persistent volume in the cloud (its current content is not copied)`,
+      );
+    }
+    return refuse(
+      'host-path',
+      `mounts ${source} from outside the project, which the cloud image cannot be built from`,
+      'move it into the project directory (it is then copied into the image), or use a named volume',
+    );
+  });
+  for (const t of s.tmpfs) {
+    mounts.push({
+      target: t.target,
+      type: 'tmpfs',
+      readOnly: false,
+      cloud: 'scratch',
+      reason: 'tmpfs: task-local scratch space',
+    });
+  }
+  const cloudImage: CloudImage = s.build
+    ? { kind: 'build', files: [] }
+    : baked.length > 0
+      ? { kind: 'derived', files: baked }
+      : { kind: 'registry', files: [] };
+  return { mounts, refusals, cloudImage };
+}
+
+/** Host-namespace and device settings: none exists on Fargate. */
+export function hostOnlyRefusals(
+  s: Pick<ServiceModel, 'name' | 'pid' | 'ipc' | 'devices'>,
+  ctx: MountContext,
+): Refusal[] {
+  const out: Refusal[] = [];
+  const at = (key: string) => ({
+    path: formatPath(['services', s.name, key]),
+    location: ctx.locate(['services', s.name, key]),
+  });
+  if (s.pid === 'host') {
+    out.push({
+      rule: 'host-pid',
+      ...at('pid'),
+      message: 'shares the host PID namespace (pid: host)',
+      fix: 'remove `pid: host`',
+    });
+  }
+  if (s.ipc === 'host') {
+    out.push({
+      rule: 'host-ipc',
+      ...at('ipc'),
+      message: 'shares the host IPC namespace (ipc: host)',
+      fix: 'remove `ipc: host`',
+    });
+  }
+  if (s.devices.length > 0) {
+    out.push({
+      rule: 'devices',
+      ...at('devices'),
+      message: `maps host devices (${s.devices.join(', ')}), which Fargate cannot`,
+      fix: 'remove `devices:`, or keep the service out of the cloud with `x-shipshape: { local-only: true }`',
+    });
+  }
+  return out;
+}

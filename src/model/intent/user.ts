@@ -1,0 +1,123 @@
+import { stageBaseImage, stageUser, type ParsedDockerfile } from '../dockerfile.js';
+import { parseImageRef } from '../image-ref.js';
+import type { ImageRef, ServiceModel, SourceLocation, UserDecision } from '../types.js';
+import { knownImageUser } from './catalog.js';
+
+/**
+ * The one rule for "runs as root": user `root` or uid 0, with or without a group (`0`, `root`,
+ * `0:0`, `root:staff`), and no user at all (an image without USER runs as root).
+ */
+export function isRootUser(user: string | undefined): boolean {
+  const name = (user ?? '').trim().split(':')[0]!;
+  return name === '' || name === 'root' || name === '0';
+}
+
+/**
+ * Whether the container runs as root: the model's decision, or — when the model could only say
+ * "the image's own user" — the user an engine read from the image. With neither, it is treated
+ * as root: nothing proves otherwise.
+ */
+export function runsAsRoot(decision: UserDecision, imageUser?: string): boolean {
+  if (decision.root !== 'unknown') return decision.root;
+  return imageUser === undefined ? true : isRootUser(imageUser);
+}
+
+/**
+ * Who a service runs as: compose `user:`, else the effective USER of the Dockerfile stage that is
+ * really built (`build.target` honoured, build args and ARG defaults resolved, USER inherited from
+ * the stages it builds on), else the image's own user (known for a few well-known images).
+ */
+export function decideUser(
+  s: Pick<ServiceModel, 'name' | 'user' | 'build' | 'location'>,
+  dockerfile: ParsedDockerfile | undefined,
+  image: ImageRef | undefined,
+  userLocation: SourceLocation | undefined,
+): UserDecision {
+  if (s.user !== undefined) {
+    const root = isRootUser(s.user);
+    return {
+      user: s.user,
+      root,
+      source: 'compose',
+      reason: `compose sets user: "${s.user}"${root ? ' (root)' : ''}`,
+      location: userLocation,
+    };
+  }
+  if (s.build) return fromDockerfile(s.build.target, dockerfile);
+  return fromImage(image);
+}
+
+function fromDockerfile(target: string | undefined, df: ParsedDockerfile | undefined): UserDecision {
+  if (!df) {
+    return {
+      root: 'unknown',
+      source: 'dockerfile',
+      reason: 'the Dockerfile cannot be read, so its USER is unknown',
+    };
+  }
+  const stage = df.built;
+  if (!stage) {
+    const why = target === undefined ? 'it has no FROM' : `it has no stage named "${target}" (build.target)`;
+    return { root: 'unknown', source: 'dockerfile', reason: `the Dockerfile's USER is unknown: ${why}` };
+  }
+  const stageName = stage.name
+    ? `stage "${stage.name}"`
+    : df.stages.length === 1
+      ? 'Dockerfile'
+      : `final stage (${stage.index + 1} of ${df.stages.length})`;
+  const user = stageUser(stage);
+  if (!user) {
+    const base = stageBaseImage(stage);
+    const known = knownImageUser(parseImageRef(base));
+    if (known !== undefined) {
+      return {
+        user: known,
+        root: false,
+        source: 'dockerfile',
+        reason: `${stageName} sets no USER; its base image ${base} runs as ${known}`,
+        location: stage.location,
+      };
+    }
+    return {
+      root: true,
+      source: 'dockerfile',
+      reason: `the built ${stageName} (FROM ${base}) sets no USER, so it runs as root`,
+      location: stage.location,
+    };
+  }
+  const value = user.args.join(' ');
+  if (value.includes('$')) {
+    return {
+      root: 'unknown',
+      source: 'dockerfile',
+      reason: `USER ${value} depends on a build variable without a default`,
+      location: user.location,
+    };
+  }
+  const root = isRootUser(value);
+  return {
+    user: value,
+    root,
+    source: 'dockerfile',
+    reason: `USER ${value} in the built ${stageName}${root ? ' (root)' : ''}`,
+    location: user.location,
+  };
+}
+
+function fromImage(image: ImageRef | undefined): UserDecision {
+  const known = image ? knownImageUser(image) : undefined;
+  if (image && known !== undefined) {
+    return {
+      user: known,
+      root: false,
+      source: 'image',
+      reason: `the ${image.repository.replace(/^library\//, '')} image runs as ${known}`,
+    };
+  }
+  return {
+    root: 'unknown',
+    source: 'image',
+    reason:
+      "the image's own USER: read from the image when it runs locally; treated as root in the cloud until compose sets `user:`",
+  };
+}

@@ -1,0 +1,146 @@
+import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { runsAsRoot } from '../model/intent/index.js';
+import type {
+  Acknowledgement,
+  AppModel,
+  Diagnostic,
+  RefusalRule,
+  ServiceModel,
+  SourceLocation,
+  UnsafeRule,
+} from '../model/types.js';
+
+/**
+ * The cloud gate: what would weaken or break the deployed app, judged on the model's decisions
+ * (never re-derived here). Two kinds:
+ * - unsafe settings (privileged, host network, a credential written in the compose file, root,
+ *   added capabilities): refused unless acknowledged in `x-shipshape.acknowledge` with a reason;
+ * - refusals (Docker socket, host paths, host namespaces, devices, secret targets): settings that
+ *   cannot exist on Fargate; the fix is to remove them or keep the service local.
+ * `synth` and `deploy` stop on any open finding, listing them all at once; `check` reports them.
+ */
+export interface GateFinding {
+  rule: UnsafeRule | RefusalRule;
+  kind: 'unsafe' | 'refusal';
+  service: string;
+  message: string;
+  /** Compose document path, e.g. `services.api.environment.DB_PASSWORD`. */
+  path: string;
+  location?: SourceLocation;
+  /** The exact compose or x-shipshape change that fixes it. */
+  fix: string;
+  /** The acknowledgement that accepts an unsafe setting, when there is one. */
+  acknowledged?: Acknowledgement;
+}
+
+const FIX: Record<UnsafeRule, string> = {
+  privileged: 'remove `privileged: true`',
+  'host-network': 'remove `network_mode: host` and publish ports instead',
+  'plain-secret': 'move the value to `.env` (`KEY: ${KEY}`) or a compose `secrets:` entry',
+  'root-user':
+    'run as a non-root user (`user: "1000"` in compose, or USER in the Dockerfile stage that is built)',
+  'added-capability': 'remove the `cap_add` entry',
+};
+
+/** Services that reach the cloud as containers: not local-only, not replaced by a managed service. */
+export function cloudContainers(app: AppModel): ServiceModel[] {
+  return app.services.filter((s) => !s.x.localOnly && s.intent.datastore?.cloud !== 'managed');
+}
+
+/** Every gate finding of the app, acknowledged or not. */
+export function gateFindings(app: AppModel): GateFinding[] {
+  const findings: GateFinding[] = [];
+  for (const s of cloudContainers(app)) {
+    const unsafe = (rule: UnsafeRule, path: string, message: string, location = s.location) => {
+      const acknowledged = [...s.x.acknowledge, ...app.x.acknowledge].find((a) => a.rule === rule);
+      findings.push({
+        rule,
+        kind: 'unsafe',
+        service: s.name,
+        path,
+        message,
+        location,
+        fix: ackFix(rule),
+        acknowledged,
+      });
+    };
+    if (s.privileged)
+      unsafe(
+        'privileged',
+        `services.${s.name}.privileged`,
+        'privileged containers cannot run on Fargate safely',
+      );
+    if (s.networkMode === 'host')
+      unsafe(
+        'host-network',
+        `services.${s.name}.network_mode`,
+        'host networking bypasses the security groups',
+      );
+    for (const e of s.intent.environment.filter((x) => x.handling === 'secret' && x.literal)) {
+      unsafe(
+        'plain-secret',
+        `services.${s.name}.environment.${e.name}`,
+        `"${e.name}" is a credential written in plain text in the compose file`,
+        e.location,
+      );
+    }
+    if (runsAsRoot(s.intent.user)) {
+      const path =
+        s.intent.user.source === 'compose'
+          ? `services.${s.name}.user`
+          : `services.${s.name}.${s.build ? 'build' : 'image'}`;
+      unsafe(
+        'root-user',
+        path,
+        `the container runs as root: ${s.intent.user.reason}`,
+        s.intent.user.location ?? s.location,
+      );
+    }
+    for (const cap of s.capAdd)
+      unsafe('added-capability', `services.${s.name}.cap_add`, `adds Linux capability ${cap}`);
+    for (const r of s.intent.refusals) {
+      findings.push({
+        rule: r.rule,
+        kind: 'refusal',
+        service: s.name,
+        path: r.path,
+        location: r.location,
+        message: r.message,
+        fix: r.fix,
+      });
+    }
+  }
+  return findings;
+}
+
+function ackFix(rule: UnsafeRule): string {
+  return `${FIX[rule]}, or accept it in x-shipshape: acknowledge: [{ rule: ${rule}, reason: "why" }]`;
+}
+
+/**
+ * Throw a ShipshapeError (exit 2) listing every open finding, each with file:line and its fix;
+ * return the acknowledged ones so callers can report them.
+ */
+export function assertCloudReady(app: AppModel, verb = 'synthesize'): GateFinding[] {
+  const findings = gateFindings(app);
+  const open = findings.filter((f) => f.kind === 'refusal' || !f.acknowledged);
+  if (open.length === 0) return findings.filter((f) => f.acknowledged);
+  const diagnostics: Diagnostic[] = open.map((f) => ({
+    severity: 'error',
+    message: `${f.service}: ${f.message} [${f.rule}]`,
+    path: f.path,
+    location: f.location,
+    hint: f.fix,
+  }));
+  const [first, ...more] = diagnostics;
+  throw new ShipshapeError(
+    `${open.length} setting(s) cannot go to the cloud, refusing to ${verb} — ${first!.message}`,
+    {
+      exitCode: ExitCode.usage,
+      path: first!.path,
+      location: first!.location,
+      hint: first!.hint,
+      more,
+    },
+  );
+}
