@@ -3,19 +3,21 @@ import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
 import { INTERNET, type AppModel, type PortMapping, type ServiceModel } from '../model/types.js';
 import { LABELS } from '../engine/client.js';
+import {
+  DEFAULT_MEMORY_BYTES,
+  DEFAULT_PIDS_LIMIT,
+  TMP_TMPFS,
+  hardenedHostConfig,
+  serviceContainerSpec,
+} from '../engine/container-spec.js';
 import { startOrder } from '../model/graph.js';
 import { gatewayCommand, type GatewayConfig, type GatewayListener } from './gateway.js';
+export { DEFAULT_MEMORY_BYTES, DEFAULT_PIDS_LIMIT };
 import { NGINX_USER, nginxCanServe, nginxCommand, nginxConfig, nginxImage } from './nginx.js';
 
-/** Memory limit when compose sets none (`deploy.resources.limits.memory`). */
-export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
-/** Process limit when compose sets none (`deploy.resources.limits.pids`). */
-export const DEFAULT_PIDS_LIMIT = 256;
 /** The gateway needs little: one Node process. */
 const GATEWAY_MEMORY_BYTES = 128 * 1024 * 1024;
 const GATEWAY_PIDS_LIMIT = 64;
-/** Size of the writable `/tmp` given to containers with a read-only root filesystem. */
-const TMP_TMPFS = 'rw,noexec,nosuid,nodev,size=64m';
 
 /**
  * Image the gateway runs in: any image with `node` on PATH and uid 1000. Default the stock
@@ -137,8 +139,6 @@ export function localFilter(app: string, role: string): string {
   return JSON.stringify({ label: [`${LABELS.app}=${app}`, LABELS.managed, `${LABELS.role}=${role}`] });
 }
 
-const nsToMs = (ms: number) => Math.round(ms * 1_000_000);
-
 export function containerName(app: string, service: string, replica: number): string {
   return replica === 0 ? `${app}-${service}-lb` : `${app}-${service}-${replica}`;
 }
@@ -157,13 +157,6 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-/** `no-new-privileges` stays on unless compose says `security_opt: [no-new-privileges:false]`. */
-function securityOptions(s: ServiceModel): string[] {
-  const nnpOff = s.securityOpt.some((o) => /^no-new-privileges[:=]false$/.test(o));
-  const rest = s.securityOpt.filter((o) => !/^no-new-privileges([:=](true|false))?$/.test(o));
-  return nnpOff ? rest : ['no-new-privileges:true', ...rest];
-}
-
 /**
  * What `up` should create for `app`: networks that mirror the traffic graph, one container per
  * replica, one gateway per service that is public or has callers. Pure: no engine calls.
@@ -178,193 +171,180 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
   const order = dependencyOrder(app, options.services);
   const selected = new Set(order);
   const services = app.services.filter((s) => selected.has(s.name));
+  refuseNetworkMode(services);
   const base = { [LABELS.managed]: 'true', [LABELS.app]: app.name };
-  const networks: PlannedNetwork[] = [];
-  const volumes = new Map<string, PlannedVolume>();
-  const containers: PlannedContainer[] = [];
+  const calls = portCalls(app);
+  const hasGateway = (s: ServiceModel) => publishesLocally(s) || calls.some((e) => e.to === s.name);
+  const containers = services.flatMap((s) => [
+    ...planReplicas(app, s, calls, options, base),
+    ...(hasGateway(s) ? [planGateway(app, s, calls, options, base)] : []),
+  ]);
+  return {
+    app: app.name,
+    order,
+    networks: planNetworks(app, services, calls, base),
+    volumes: planVolumes(app, services, base),
+    containers,
+  };
+}
 
-  for (const s of services) {
-    if (s.networkMode) {
-      throw new ShipshapeError(
-        `service "${s.name}" sets network_mode "${s.networkMode}", which bypasses the isolation shipshape enforces`,
-        {
-          location: s.location,
-          path: `services.${s.name}.network_mode`,
-          hint: 'remove network_mode; services reach each other by name through depends_on / x-shipshape.allow-from',
-        },
-      );
-    }
-  }
+type Edge = AppModel['traffic']['edges'][number];
 
-  // Every call in the app that carries a port — not only between selected services — so that a
-  // container's spec (and config hash) does not depend on which services this `up` names:
-  // `up api` after `up` must not rewire the gateway web calls through.
+function refuseNetworkMode(services: ServiceModel[]): void {
+  const s = services.find((x) => x.networkMode);
+  if (!s) return;
+  throw new ShipshapeError(
+    `service "${s.name}" sets network_mode "${s.networkMode}", which bypasses the isolation shipshape enforces`,
+    {
+      location: s.location,
+      path: `services.${s.name}.network_mode`,
+      hint: 'remove network_mode; services reach each other by name through depends_on / x-shipshape.allow-from',
+    },
+  );
+}
+
+/**
+ * Every call in the app that carries a port — not only between selected services — so that a
+ * container's spec (and config hash) does not depend on which services this `up` names:
+ * `up api` after `up` must not rewire the gateway web calls through.
+ */
+function portCalls(app: AppModel): Edge[] {
   const known = new Set(app.services.map((s) => s.name));
-  const calls = app.traffic.edges.filter(
+  return app.traffic.edges.filter(
     (e) =>
       e.from !== INTERNET && e.ports.length > 0 && known.has(e.from) && known.has(e.to) && e.from !== e.to,
   );
-  const hasGateway = (s: ServiceModel) => publishesLocally(s) || calls.some((e) => e.to === s.name);
-
-  for (const s of services) {
-    networks.push({
-      name: backendNetwork(app.name, s.name),
-      internal: true,
-      options: INTERNAL_OPTIONS,
-      purpose: `replicas of ${s.name} and their gateway`,
-      labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared, [LABELS.service]: s.name },
-    });
-    if (publishesLocally(s)) {
-      networks.push({
-        name: edgeNetwork(app.name, s.name),
-        internal: false,
-        options: {},
-        purpose: `published ports of ${s.name}`,
-        labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared, [LABELS.service]: s.name },
-      });
-    }
-  }
-  for (const e of calls.filter((c) => selected.has(c.from) || selected.has(c.to))) {
-    networks.push({
-      name: callNetwork(app.name, e.from, e.to),
-      internal: true,
-      options: INTERNAL_OPTIONS,
-      purpose: `${e.from} may call ${e.to} on ${e.ports.join(', ')}`,
-      labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared, [LABELS.service]: e.to },
-    });
-  }
-
-  for (const s of services) {
-    const image = options.images[s.name];
-    if (!image) throw new Error(`internal: no image resolved for service ${s.name}`);
-    const mounts: Docker.MountSettings[] = [];
-    for (const v of s.volumes) {
-      if (v.type === 'volume' && v.source) {
-        const declared = app.volumes.find((x) => x.name === v.source);
-        const name = declared?.external ? v.source : `${app.name}_${v.source}`;
-        if (!declared?.external)
-          volumes.set(name, { name, labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared } });
-        mounts.push({ Type: 'volume', Source: name, Target: v.target, ReadOnly: v.readOnly });
-      } else if (v.type === 'volume') {
-        mounts.push({ Type: 'volume', Target: v.target, ReadOnly: v.readOnly } as Docker.MountSettings);
-      } else if (v.type === 'bind') {
-        mounts.push({ Type: 'bind', Source: v.source!, Target: v.target, ReadOnly: v.readOnly });
-      } else {
-        mounts.push({ Type: 'tmpfs', Target: v.target } as Docker.MountSettings);
-      }
-    }
-    for (const secret of s.secrets) {
-      const def = app.secrets.find((x) => x.name === secret.source);
-      if (!def?.file) {
-        throw new ShipshapeError(
-          `secret "${secret.source}" of service "${s.name}" is not file-based; shipshape up mounts only file secrets`,
-          {
-            location: s.location,
-            path: `services.${s.name}.secrets`,
-            hint: 'declare it with `file:` for local runs',
-          },
-        );
-      }
-      mounts.push({ Type: 'bind', Source: def.file, Target: secret.target, ReadOnly: true });
-    }
-    const readOnly = s.readOnly ?? true;
-    const tmpfs: Record<string, string> = {};
-    // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top.
-    if (readOnly) tmpfs['/tmp'] = TMP_TMPFS;
-    for (const t of s.tmpfs) tmpfs[t.target] = t.options;
-    const memory = s.resources.limits.memoryBytes ?? DEFAULT_MEMORY_BYTES;
-    const hc = s.healthcheck;
-    const calleeNetworks = calls
-      .filter((e) => e.from === s.name)
-      .map((e) => callNetwork(app.name, e.from, e.to));
-
-    for (let replica = 1; replica <= s.replicas; replica++) {
-      const name = containerName(app.name, s.name, replica);
-      const spec: Docker.ContainerCreateOptions = {
-        name,
-        Image: image,
-        Hostname: `${s.name}-${replica}`,
-        ...(s.command ? { Cmd: s.command } : {}),
-        ...(s.entrypoint ? { Entrypoint: s.entrypoint } : {}),
-        ...(s.user ? { User: s.user } : {}),
-        ...(s.workingDir ? { WorkingDir: s.workingDir } : {}),
-        ...(s.stopSignal ? { StopSignal: s.stopSignal } : {}),
-        Env: Object.entries({ ...s.environment, SHIPSHAPE_REPLICA: String(replica) }).map(
-          ([k, v]) => `${k}=${v}`,
-        ),
-        Labels: {
-          ...s.labels,
-          ...base,
-          [LABELS.service]: s.name,
-          [LABELS.replica]: String(replica),
-          [LABELS.role]: LOCAL_ROLES.replica,
-        },
-        ...(hc && !hc.disabled
-          ? {
-              Healthcheck: {
-                Test: hc.test,
-                Interval: nsToMs(hc.intervalMs),
-                Timeout: nsToMs(hc.timeoutMs),
-                Retries: hc.retries,
-                StartPeriod: nsToMs(hc.startPeriodMs),
-              },
-            }
-          : hc?.disabled
-            ? { Healthcheck: { Test: ['NONE'] } }
-            : {}),
-        HostConfig: {
-          CapDrop: ['ALL'],
-          CapAdd: s.capAdd,
-          SecurityOpt: securityOptions(s),
-          ReadonlyRootfs: readOnly,
-          Tmpfs: tmpfs,
-          PidsLimit: s.resources.limits.pids ?? DEFAULT_PIDS_LIMIT,
-          Memory: memory,
-          MemorySwap: memory, // no swap beyond the limit, as in production
-          ...(s.resources.limits.cpus ? { NanoCpus: Math.round(s.resources.limits.cpus * 1e9) } : {}),
-          // Privileged is only ever on when compose says `privileged: true` (policy flags it).
-          Privileged: s.privileged,
-          Mounts: mounts,
-          RestartPolicy: restartPolicy(s.restart),
-          LogConfig: { Type: 'json-file', Config: {} },
-        },
-      };
-      const nets: PlannedEndpoint[] = [
-        { network: backendNetwork(app.name, s.name), aliases: [s.name, `${s.name}-${replica}`] },
-        ...calleeNetworks.map((network) => ({ network, aliases: [] })),
-      ];
-      containers.push({
-        name,
-        service: s.name,
-        replica,
-        role: 'service',
-        gateway: 'node',
-        spec,
-        networks: nets,
-        hash: hashOf({ spec, nets, imageId: options.imageIds?.[image] ?? image }),
-      });
-    }
-
-    if (hasGateway(s)) containers.push(planGateway(app, s, calls, options, base));
-  }
-  return { app: app.name, order, networks, volumes: [...volumes.values()], containers };
 }
 
-function planGateway(
+/** A backend network per service, an edge network per published service, a network per call. */
+function planNetworks(
+  app: AppModel,
+  services: ServiceModel[],
+  calls: Edge[],
+  base: Record<string, string>,
+): PlannedNetwork[] {
+  const selected = new Set(services.map((s) => s.name));
+  const labels = (service: string) => ({
+    ...base,
+    [LABELS.role]: LOCAL_ROLES.shared,
+    [LABELS.service]: service,
+  });
+  const internal = { internal: true, options: INTERNAL_OPTIONS };
+  return [
+    ...services.flatMap((s): PlannedNetwork[] => [
+      {
+        name: backendNetwork(app.name, s.name),
+        ...internal,
+        purpose: `replicas of ${s.name} and their gateway`,
+        labels: labels(s.name),
+      },
+      ...(publishesLocally(s)
+        ? [
+            {
+              name: edgeNetwork(app.name, s.name),
+              internal: false,
+              options: {},
+              purpose: `published ports of ${s.name}`,
+              labels: labels(s.name),
+            },
+          ]
+        : []),
+    ]),
+    ...calls
+      .filter((c) => selected.has(c.from) || selected.has(c.to))
+      .map((e) => ({
+        name: callNetwork(app.name, e.from, e.to),
+        ...internal,
+        purpose: `${e.from} may call ${e.to} on ${e.ports.join(', ')}`,
+        labels: labels(e.to),
+      })),
+  ];
+}
+
+/** The engine volume of a named compose volume: the app's own, or an external one as named. */
+function localVolumeName(app: AppModel, source: string): string {
+  return app.volumes.find((x) => x.name === source)?.external ? source : `${app.name}_${source}`;
+}
+
+/** The app's own named volumes the services mount (external ones exist already). */
+function planVolumes(app: AppModel, services: ServiceModel[], base: Record<string, string>): PlannedVolume[] {
+  const names = new Set<string>();
+  for (const s of services) {
+    for (const v of s.volumes) {
+      if (v.type !== 'volume' || !v.source) continue;
+      if (!app.volumes.find((x) => x.name === v.source)?.external) names.add(localVolumeName(app, v.source));
+    }
+  }
+  return [...names].map((name) => ({ name, labels: { ...base, [LABELS.role]: LOCAL_ROLES.shared } }));
+}
+
+/** One container per replica, on its backend network and the call networks of what it calls. */
+function planReplicas(
   app: AppModel,
   s: ServiceModel,
-  calls: AppModel['traffic']['edges'],
+  calls: Edge[],
   options: PlanOptions,
   base: Record<string, string>,
-): PlannedContainer {
-  const published = localPublishedPorts(s);
-  const publicPorts = published.map((p) => p.target);
+): PlannedContainer[] {
+  const image = options.images[s.name];
+  if (!image) throw new Error(`internal: no image resolved for service ${s.name}`);
+  const calleeNetworks = calls
+    .filter((e) => e.from === s.name)
+    .map((e) => callNetwork(app.name, e.from, e.to));
+  return Array.from({ length: s.replicas }, (_, i): PlannedContainer => {
+    const replica = i + 1;
+    const name = containerName(app.name, s.name, replica);
+    const service = serviceContainerSpec({
+      app,
+      service: s,
+      name,
+      image,
+      hostname: `${s.name}-${replica}`,
+      env: { SHIPSHAPE_REPLICA: String(replica) },
+      labels: {
+        ...base,
+        [LABELS.service]: s.name,
+        [LABELS.replica]: String(replica),
+        [LABELS.role]: LOCAL_ROLES.replica,
+      },
+      volumeName: (source) => localVolumeName(app, source),
+    });
+    const spec: Docker.ContainerCreateOptions = {
+      ...service,
+      HostConfig: {
+        ...service.HostConfig,
+        RestartPolicy: restartPolicy(s.restart),
+        LogConfig: { Type: 'json-file', Config: {} },
+      },
+    };
+    const nets: PlannedEndpoint[] = [
+      { network: backendNetwork(app.name, s.name), aliases: [s.name, `${s.name}-${replica}`] },
+      ...calleeNetworks.map((network) => ({ network, aliases: [] })),
+    ];
+    return {
+      name,
+      service: s.name,
+      replica,
+      role: 'service',
+      gateway: 'node',
+      spec,
+      networks: nets,
+      hash: hashOf({ spec, nets, imageId: options.imageIds?.[image] ?? image }),
+    };
+  });
+}
+
+/**
+ * The gateway's listeners: every published port and every port callers use. HTTP entries are
+ * balanced per request with health probes on the health path; debug ports and TCP entries (a
+ * database published for debugging, a game server) are passed through per connection.
+ */
+function gatewayConfig(s: ServiceModel, calls: Edge[], options: PlanOptions): GatewayConfig {
+  const publicPorts = localPublishedPorts(s).map((p) => p.target);
   const calledPorts = calls.filter((e) => e.to === s.name).flatMap((e) => e.ports);
   const ports = [...new Set([...publicPorts, ...calledPorts])].sort((a, b) => a - b);
   const upstreams = (port: number) =>
     Array.from({ length: s.replicas }, (_, i) => ({ host: `${s.name}-${i + 1}`, port }));
-  // HTTP entries are balanced per request with health probes on the health path; debug ports and
-  // TCP entries (a database published for debugging, a game server) are passed through per connection.
   const httpEntries = s.intent.entryPorts.filter((p) => p.protocol === 'http').map((p) => p.port);
   const listeners: GatewayListener[] = ports.map((port) =>
     httpEntries.includes(port)
@@ -376,62 +356,86 @@ function planGateway(
         }
       : { port, mode: 'tcp', upstreams: upstreams(port) },
   );
-  const config: GatewayConfig = { listeners };
-  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of published) {
-    // Bind to loopback unless compose or --host names an address explicitly.
-    const hostIp = options.host ?? p.hostIp ?? '127.0.0.1';
-    (portBindings[`${p.target}/tcp`] ??= []).push({
-      HostIp: hostIp,
+  return { listeners };
+}
+
+/** Host port bindings of the published ports: loopback unless compose or `--host` names an address. */
+function gatewayPortBindings(
+  s: ServiceModel,
+  options: PlanOptions,
+): Record<string, { HostIp: string; HostPort: string }[]> {
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of localPublishedPorts(s)) {
+    (bindings[`${p.target}/tcp`] ??= []).push({
+      HostIp: options.host ?? p.hostIp ?? '127.0.0.1',
       HostPort: p.published ? String(p.published) : '',
     });
   }
-  const name = containerName(app.name, s.name, 0);
+  return bindings;
+}
+
+type GatewayRuntime = Pick<Docker.ContainerCreateOptions, 'Image' | 'User' | 'Cmd' | 'Env' | 'StopSignal'>;
+
+/** Which proxy runs the gateway, in which image, as whom, with its config. */
+function gatewayRuntime(kind: 'node' | 'nginx', config: GatewayConfig, options: PlanOptions): GatewayRuntime {
+  if (kind === 'node') {
+    return {
+      Image: options.gatewayImage ?? gatewayImage(),
+      User: '1000:1000',
+      Cmd: gatewayCommand(),
+      Env: [`SHIPSHAPE_GATEWAY=${JSON.stringify(config)}`],
+    };
+  }
+  return {
+    Image: options.nginxImage ?? nginxImage(),
+    User: NGINX_USER,
+    Cmd: nginxCommand(),
+    Env: [`SHIPSHAPE_NGINX_CONF=${nginxConfig(config)}`],
+    // Graceful: finish requests in flight (the official image's STOPSIGNAL).
+    StopSignal: 'SIGQUIT',
+  };
+}
+
+function planGateway(
+  app: AppModel,
+  s: ServiceModel,
+  calls: Edge[],
+  options: PlanOptions,
+  base: Record<string, string>,
+): PlannedContainer {
+  const config = gatewayConfig(s, calls, options);
   const kind = options.lbMode === 'nginx' && nginxCanServe(config) ? 'nginx' : 'node';
-  const runtime: Pick<Docker.ContainerCreateOptions, 'Image' | 'User' | 'Cmd' | 'Env' | 'StopSignal'> =
-    kind === 'nginx'
-      ? {
-          Image: options.nginxImage ?? nginxImage(),
-          User: NGINX_USER,
-          Cmd: nginxCommand(),
-          Env: [`SHIPSHAPE_NGINX_CONF=${nginxConfig(config)}`],
-          // Graceful: finish requests in flight (the official image's STOPSIGNAL).
-          StopSignal: 'SIGQUIT',
-        }
-      : {
-          Image: options.gatewayImage ?? gatewayImage(),
-          User: '1000:1000',
-          Cmd: gatewayCommand(),
-          Env: [`SHIPSHAPE_GATEWAY=${JSON.stringify(config)}`],
-        };
+  const hardening = hardenedHostConfig({
+    capAdd: [],
+    securityOpt: ['no-new-privileges:true'],
+    readOnly: true,
+    // nginx writes its config, pid and temp files here; the Node gateway writes nothing.
+    tmpfs: kind === 'nginx' ? { '/tmp': TMP_TMPFS } : {},
+    pidsLimit: GATEWAY_PIDS_LIMIT,
+    memoryBytes: GATEWAY_MEMORY_BYTES,
+    privileged: false,
+  });
   const spec: Docker.ContainerCreateOptions = {
-    name,
-    ...runtime,
+    name: containerName(app.name, s.name, 0),
+    ...gatewayRuntime(kind, config, options),
     Hostname: `${s.name}-lb`,
-    ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
+    ExposedPorts: Object.fromEntries(config.listeners.map((l) => [`${l.port}/tcp`, {}])),
     Labels: { ...base, [LABELS.service]: s.name, [LABELS.replica]: '0', [LABELS.role]: LOCAL_ROLES.gateway },
     HostConfig: {
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges:true'],
-      ReadonlyRootfs: true,
-      // nginx writes its config, pid and temp files here; the Node gateway writes nothing.
-      ...(kind === 'nginx' ? { Tmpfs: { '/tmp': TMP_TMPFS } } : {}),
-      PidsLimit: GATEWAY_PIDS_LIMIT,
-      Memory: GATEWAY_MEMORY_BYTES,
-      MemorySwap: GATEWAY_MEMORY_BYTES,
-      PortBindings: portBindings,
+      ...hardening,
+      PortBindings: gatewayPortBindings(s, options),
       RestartPolicy: { Name: 'unless-stopped' },
     },
   };
   const nets: PlannedEndpoint[] = [
-    ...(published.length > 0 ? [{ network: edgeNetwork(app.name, s.name), aliases: [] }] : []),
+    ...(publishesLocally(s) ? [{ network: edgeNetwork(app.name, s.name), aliases: [] }] : []),
     { network: backendNetwork(app.name, s.name), aliases: [] },
     ...calls
       .filter((e) => e.to === s.name)
       .map((e) => ({ network: callNetwork(app.name, e.from, e.to), aliases: [s.name] })),
   ];
   return {
-    name,
+    name: spec.name!,
     service: s.name,
     replica: 0,
     role: 'gateway',
