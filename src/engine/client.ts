@@ -92,26 +92,32 @@ export async function removeByLabel(
       counts.containers++;
     }),
   );
-  for (const n of await docker.listNetworks({ filters })) {
-    await docker
-      .getNetwork(n.Id)
-      .remove()
-      .catch((e: unknown) => {
-        if (!isStatus(e, 404)) throw e;
-      });
-    counts.networks++;
-  }
-  if (options.volumes) {
-    const { Volumes } = await docker.listVolumes({ filters });
-    for (const v of Volumes ?? []) {
+  // Networks and volumes only once no container of the label holds them.
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(
+    networks.map(async (n) => {
       await docker
-        .getVolume(v.Name)
+        .getNetwork(n.Id)
         .remove()
         .catch((e: unknown) => {
           if (!isStatus(e, 404)) throw e;
         });
-      counts.volumes++;
-    }
+      counts.networks++;
+    }),
+  );
+  if (options.volumes) {
+    const { Volumes } = await docker.listVolumes({ filters });
+    await Promise.all(
+      (Volumes ?? []).map(async (v) => {
+        await docker
+          .getVolume(v.Name)
+          .remove()
+          .catch((e: unknown) => {
+            if (!isStatus(e, 404)) throw e;
+          });
+        counts.volumes++;
+      }),
+    );
   }
   return counts;
 }
