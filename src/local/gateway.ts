@@ -9,8 +9,10 @@
  * would still leave to us; nginx needs an image we cannot assume is present, so it is the opt-in
  * `--lb nginx` (nginx.ts), which renders the same GatewayConfig as an nginx.conf.
  *
- * `gatewayMain` is serialised with `Function.prototype.toString`, so it must not reference
- * anything outside its own body: modules come in through `load` (the container's `require`).
+ * The functions below are serialised with `Function.prototype.toString` into the container's
+ * script (`gatewayCommand`), so each may reference only its parameters and the other gateway
+ * functions, never anything else of this module: modules come in through `load` (the
+ * container's `require`) and shared state travels in one `Gateway` object.
  */
 
 export interface GatewayUpstream {
@@ -52,280 +54,369 @@ export interface GatewayHandle {
 }
 
 type Loader = (id: string) => unknown;
+type Socket = import('node:net').Socket;
+type Server = import('node:net').Server;
+type IncomingMessage = import('node:http').IncomingMessage;
+type ServerResponse = import('node:http').ServerResponse;
+
+/** One replica behind a listener, with what the probes last found. */
+interface Upstream {
+  name: string;
+  host: string;
+  port: number;
+  /** The address the last probe resolved `host` to (no DNS on the hot path). */
+  address?: string;
+  healthy: boolean;
+  agent: import('node:http').Agent;
+}
+
+/** Picks the next replica for a request or connection, skipping those already tried. */
+type Pick = (tried: Set<Upstream>) => Upstream | undefined;
+
+/** The running gateway's modules, settings and live state, shared by the functions below. */
+interface Gateway {
+  http: typeof import('node:http');
+  net: typeof import('node:net');
+  dns: typeof import('node:dns');
+  probeIntervalMs: number;
+  connectTimeoutMs: number;
+  /** Headers that belong to one connection and are never forwarded. */
+  hopByHop: Set<string>;
+  timers: NodeJS.Timeout[];
+  servers: Server[];
+  sockets: Set<Socket>;
+  closing: boolean;
+}
 
 export function gatewayMain(config: GatewayConfig, load: Loader): GatewayHandle {
-  const http = load('node:http') as typeof import('node:http');
-  const net = load('node:net') as typeof import('node:net');
-  const dns = load('node:dns') as typeof import('node:dns');
-  const probeIntervalMs = config.probeIntervalMs ?? 500;
-  const connectTimeoutMs = config.connectTimeoutMs ?? 1000;
-  const log = (msg: string) => process.stdout.write(`gateway: ${msg}\n`);
-  const timers: NodeJS.Timeout[] = [];
-  const servers: import('node:net').Server[] = [];
-  const sockets = new Set<import('node:net').Socket>();
-  let closing = false;
+  const gw: Gateway = {
+    http: load('node:http') as typeof import('node:http'),
+    net: load('node:net') as typeof import('node:net'),
+    dns: load('node:dns') as typeof import('node:dns'),
+    probeIntervalMs: config.probeIntervalMs ?? 500,
+    connectTimeoutMs: config.connectTimeoutMs ?? 1000,
+    hopByHop: new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']),
+    timers: [],
+    servers: [],
+    sockets: new Set(),
+    closing: false,
+  };
+  const listening = config.listeners.map((l) => startListener(gw, l, config.host ?? '0.0.0.0'));
+  return {
+    ready: Promise.all(listening).then(() => undefined),
+    close: () => closeGateway(gw),
+    ports: () =>
+      gw.servers
+        .filter((s) => !(s instanceof gw.http.Server))
+        .map((s) => (s.address() as { port: number }).port),
+  };
+}
 
-  interface Upstream {
-    name: string;
-    host: string;
-    port: number;
-    address?: string;
-    healthy: boolean;
-    agent: import('node:http').Agent;
+function gatewayLog(msg: string): void {
+  process.stdout.write(`gateway: ${msg}\n`);
+}
+
+function newAgent(gw: Gateway): import('node:http').Agent {
+  return new gw.http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64 });
+}
+
+function setHealth(gw: Gateway, u: Upstream, healthy: boolean, why: string): void {
+  if (u.healthy === healthy) return;
+  u.healthy = healthy;
+  gatewayLog(`${u.name} ${healthy ? 'up' : `down (${why})`}`);
+  if (!healthy) {
+    // Drop pooled keep-alive sockets: a dead replica's sockets may never error on their own.
+    u.agent.destroy();
+    u.agent = newAgent(gw);
   }
+}
 
-  const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 64 });
+/** Connect with a deadline, to the last address the probe resolved. */
+function connectUpstream(
+  gw: Gateway,
+  u: Upstream,
+  onDone: (err: Error | null, socket?: Socket) => void,
+): void {
+  const socket = gw.net.connect({ host: u.address ?? u.host, port: u.port });
+  let connected = false;
+  const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), gw.connectTimeoutMs);
+  socket.once('connect', () => {
+    connected = true;
+    clearTimeout(timer);
+    socket.setNoDelay(true);
+    onDone(null, socket);
+  });
+  socket.once('error', (err) => {
+    clearTimeout(timer);
+    if (!connected) onDone(err);
+  });
+}
 
-  function setHealth(u: Upstream, healthy: boolean, why: string) {
-    if (u.healthy === healthy) return;
-    u.healthy = healthy;
-    log(`${u.name} ${healthy ? 'up' : `down (${why})`}`);
-    if (!healthy) {
-      // Drop pooled keep-alive sockets: a dead replica's sockets may never error on their own.
-      u.agent.destroy();
-      u.agent = newAgent();
-    }
-  }
-
-  /** Connect with a deadline, to the last address the probe resolved (no DNS on the hot path). */
-  function connect(u: Upstream, onDone: (err: Error | null, socket?: import('node:net').Socket) => void) {
-    const socket = net.connect({ host: u.address ?? u.host, port: u.port });
-    let connected = false;
-    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), connectTimeoutMs);
-    socket.once('connect', () => {
-      connected = true;
-      clearTimeout(timer);
-      socket.setNoDelay(true);
-      onDone(null, socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      if (!connected) onDone(err);
-    });
-  }
-
-  function probe(u: Upstream, healthPath: string | undefined) {
-    dns.lookup(u.host, { family: 4 }, (lookupErr, address) => {
-      if (closing) return;
-      if (lookupErr) return setHealth(u, false, lookupErr.code ?? lookupErr.message);
-      u.address = address;
-      if (!healthPath) {
-        connect(u, (err, socket) => {
-          socket?.destroy();
-          setHealth(u, !err, err?.message ?? '');
-        });
-        return;
-      }
-      const req = http.get(
-        { host: address, port: u.port, path: healthPath, timeout: connectTimeoutMs, agent: false },
-        (res) => {
-          res.resume();
-          setHealth(u, (res.statusCode ?? 500) < 500, `HTTP ${res.statusCode}`);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('probe timeout')));
-      req.on('error', (err) => setHealth(u, false, err.message));
-    });
-  }
-
-  /** Round robin over healthy replicas not yet tried; when none is healthy, try the rest anyway. */
-  function picker(upstreams: Upstream[]) {
-    let next = 0;
-    return (tried: Set<Upstream>): Upstream | undefined => {
-      for (const wantHealthy of [true, false]) {
-        for (let i = 0; i < upstreams.length; i++) {
-          const u = upstreams[(next + i) % upstreams.length]!;
-          if (tried.has(u) || u.healthy !== wantHealthy) continue;
-          next = (next + i + 1) % upstreams.length;
-          return u;
-        }
-      }
-      return undefined;
-    };
-  }
-
-  const HOP_BY_HOP = new Set([
-    'connection',
-    'keep-alive',
-    'proxy-connection',
-    'transfer-encoding',
-    'upgrade',
-  ]);
-
-  function httpHandler(pick: ReturnType<typeof picker>) {
-    return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
-      const hasBody =
-        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-      const headers: Record<string, string | string[] | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k)) headers[k] = v;
-      const peer = req.socket.remoteAddress ?? '';
-      headers['x-forwarded-for'] = headers['x-forwarded-for']
-        ? `${headers['x-forwarded-for']}, ${peer}`
-        : peer;
-      const tried = new Set<Upstream>();
-      let current: import('node:http').ClientRequest | undefined;
-      const attempt = () => {
-        const u = pick(tried);
-        if (!u) {
-          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-          res.end('no healthy replica\n');
-          return;
-        }
-        tried.add(u);
-        const preq = http.request({
-          host: u.address ?? u.host,
-          port: u.port,
-          method: req.method,
-          path: req.url,
-          headers,
-          agent: u.agent,
-        });
-        current = preq;
-        preq.on('socket', (s) => {
-          if (!s.connecting) return;
-          const t = setTimeout(() => preq.destroy(new Error('connect timeout')), connectTimeoutMs);
-          s.once('connect', () => clearTimeout(t));
-          s.once('close', () => clearTimeout(t));
-        });
-        preq.on('response', (pres) => {
-          const out: Record<string, string | string[] | undefined> = {};
-          for (const [k, v] of Object.entries(pres.headers)) if (!HOP_BY_HOP.has(k)) out[k] = v;
-          res.writeHead(pres.statusCode ?? 502, pres.statusMessage, out);
-          pres.pipe(res);
-          pres.on('error', () => res.destroy());
-        });
-        preq.on('error', (err) => {
-          if (res.headersSent) return void res.destroy();
-          // Nothing reached the client yet. A request without a body is safe to send again to
-          // the next replica; one whose body was already consumed is not.
-          setHealth(u, false, err.message);
-          if (!hasBody) return attempt();
-          res.writeHead(502, { 'content-type': 'text/plain' });
-          res.end(`replica failed: ${err.message}\n`);
-        });
-        if (hasBody) req.pipe(preq);
-        else preq.end();
-      };
-      // The client went away before its answer was complete: stop the upstream request too.
-      res.on('close', () => {
-        if (!res.writableFinished) current?.destroy();
+/** Resolve the replica's name, then check it: HTTP on the health path, else a TCP connect. */
+function probeUpstream(gw: Gateway, u: Upstream, healthPath: string | undefined): void {
+  gw.dns.lookup(u.host, { family: 4 }, (lookupErr, address) => {
+    if (gw.closing) return;
+    if (lookupErr) return setHealth(gw, u, false, lookupErr.code ?? lookupErr.message);
+    u.address = address;
+    if (!healthPath) {
+      connectUpstream(gw, u, (err, socket) => {
+        socket?.destroy();
+        setHealth(gw, u, !err, err?.message ?? '');
       });
-      attempt();
-    };
-  }
+      return;
+    }
+    const req = gw.http.get(
+      { host: address, port: u.port, path: healthPath, timeout: gw.connectTimeoutMs, agent: false },
+      (res) => {
+        res.resume();
+        setHealth(gw, u, (res.statusCode ?? 500) < 500, `HTTP ${res.statusCode}`);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('probe timeout')));
+    req.on('error', (err) => setHealth(gw, u, false, err.message));
+  });
+}
 
-  function tcpProxy(client: import('node:net').Socket, pick: ReturnType<typeof picker>) {
+/** Round robin over healthy replicas not yet tried; when none is healthy, try the rest anyway. */
+function roundRobin(upstreams: Upstream[]): Pick {
+  let next = 0;
+  return (tried) => {
+    for (const wantHealthy of [true, false]) {
+      for (let i = 0; i < upstreams.length; i++) {
+        const u = upstreams[(next + i) % upstreams.length]!;
+        if (tried.has(u) || u.healthy !== wantHealthy) continue;
+        next = (next + i + 1) % upstreams.length;
+        return u;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** The request's headers minus hop-by-hop ones, with the client added to `x-forwarded-for`. */
+function forwardedHeaders(gw: Gateway, req: IncomingMessage): Record<string, string | string[] | undefined> {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!gw.hopByHop.has(k)) headers[k] = v;
+  const peer = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
+  return headers;
+}
+
+/** Per-request balancing: each request goes to the next replica, retried elsewhere when safe. */
+function httpHandler(gw: Gateway, pick: Pick) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const headers = forwardedHeaders(gw, req);
     const tried = new Set<Upstream>();
-    client.pause();
-    client.on('error', () => client.destroy());
+    let current: import('node:http').ClientRequest | undefined;
     const attempt = () => {
       const u = pick(tried);
-      if (!u) return void client.destroy();
+      if (!u) {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end('no healthy replica\n');
+        return;
+      }
       tried.add(u);
-      connect(u, (err, upstream) => {
-        if (err || !upstream) {
-          setHealth(u, false, err?.message ?? 'connect failed');
-          return attempt();
-        }
-        sockets.add(upstream);
-        upstream.on('close', () => sockets.delete(upstream));
-        upstream.on('error', () => client.destroy());
-        client.on('close', () => upstream.destroy());
-        upstream.on('close', () => client.destroy());
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.resume();
+      current = proxyRequest(gw, u, req, res, headers, (err) => {
+        // Nothing reached the client yet. A request without a body is safe to send again to
+        // the next replica; one whose body was already consumed is not.
+        setHealth(gw, u, false, err.message);
+        if (!hasBody) return attempt();
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`replica failed: ${err.message}\n`);
       });
+      if (hasBody) req.pipe(current);
+      else current.end();
     };
+    // The client went away before its answer was complete: stop the upstream request too.
+    res.on('close', () => {
+      if (!res.writableFinished) current?.destroy();
+    });
     attempt();
-  }
-
-  const listening: Promise<void>[] = [];
-  for (const listener of config.listeners) {
-    const upstreams: Upstream[] = listener.upstreams.map((u) => ({
-      name: `${u.host}:${u.port}`,
-      host: u.host,
-      port: u.port,
-      healthy: true,
-      agent: newAgent(),
-    }));
-    const pick = picker(upstreams);
-    const httpServer = http.createServer({ keepAliveTimeout: 5000 }, httpHandler(pick));
-    httpServer.on('upgrade', (req, client: import('node:net').Socket, head: Buffer) => {
-      // WebSocket and other upgrades: replay the request head to one replica, then splice bytes.
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2)
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      client.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]));
-      tcpProxy(client, pick);
-    });
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.setNoDelay(true);
-      if (listener.mode === 'tcp') return tcpProxy(socket, pick);
-      // Sniff the first bytes: an HTTP/1 request line goes to the HTTP balancer; anything else,
-      // or silence (server-speaks-first protocols such as MySQL), is proxied as TCP.
-      const silence = setTimeout(() => {
-        socket.removeListener('data', first);
-        tcpProxy(socket, pick);
-      }, 300);
-      const first = (chunk: Buffer) => {
-        clearTimeout(silence);
-        socket.pause();
-        if (/^[A-Z]{3,10} \S+ HTTP\/1\.[01]\r?\n?/.test(chunk.subarray(0, 64).toString('latin1'))) {
-          // The HTTP server parses straight from the socket handle, so bytes put back with
-          // unshift() would be lost; hand it the sniffed chunk as a data event instead.
-          httpServer.emit('connection', socket);
-          socket.emit('data', chunk);
-          socket.resume();
-        } else {
-          socket.unshift(chunk);
-          tcpProxy(socket, pick);
-        }
-      };
-      socket.once('data', first);
-      socket.on('error', () => socket.destroy());
-    });
-    servers.push(server);
-    listening.push(
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(listener.port, config.host ?? '0.0.0.0', () => {
-          log(`listening on :${listener.port} → ${upstreams.map((u) => u.name).join(', ')}`);
-          resolve();
-        });
-      }),
-    );
-    for (const u of upstreams) {
-      probe(u, listener.healthPath);
-      const t = setInterval(() => probe(u, listener.healthPath), probeIntervalMs);
-      timers.push(t);
-    }
-    servers.push(httpServer as unknown as import('node:net').Server);
-  }
-
-  const close = async () => {
-    closing = true;
-    for (const t of timers) clearInterval(t);
-    for (const s of sockets) s.destroy();
-    await Promise.all(
-      servers.map(
-        (s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())),
-      ),
-    );
   };
-  const ports = () =>
-    servers.filter((s) => !(s instanceof http.Server)).map((s) => (s.address() as { port: number }).port);
-  return { ready: Promise.all(listening).then(() => undefined), close, ports };
 }
+
+/** Send one request to `u` and relay its answer; `onFailure` when it failed before any answer. */
+function proxyRequest(
+  gw: Gateway,
+  u: Upstream,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string | string[] | undefined>,
+  onFailure: (err: Error) => void,
+): import('node:http').ClientRequest {
+  const preq = gw.http.request({
+    host: u.address ?? u.host,
+    port: u.port,
+    method: req.method,
+    path: req.url,
+    headers,
+    agent: u.agent,
+  });
+  preq.on('socket', (s) => {
+    if (!s.connecting) return;
+    const t = setTimeout(() => preq.destroy(new Error('connect timeout')), gw.connectTimeoutMs);
+    s.once('connect', () => clearTimeout(t));
+    s.once('close', () => clearTimeout(t));
+  });
+  preq.on('response', (pres) => {
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of Object.entries(pres.headers)) if (!gw.hopByHop.has(k)) out[k] = v;
+    res.writeHead(pres.statusCode ?? 502, pres.statusMessage, out);
+    pres.pipe(res);
+    pres.on('error', () => res.destroy());
+  });
+  preq.on('error', (err) => {
+    if (res.headersSent) return void res.destroy();
+    onFailure(err);
+  });
+  return preq;
+}
+
+/** Per-connection balancing: splice the client to the first replica that accepts. */
+function tcpProxy(gw: Gateway, client: Socket, pick: Pick): void {
+  const tried = new Set<Upstream>();
+  client.pause();
+  client.on('error', () => client.destroy());
+  const attempt = () => {
+    const u = pick(tried);
+    if (!u) return void client.destroy();
+    tried.add(u);
+    connectUpstream(gw, u, (err, upstream) => {
+      if (err || !upstream) {
+        setHealth(gw, u, false, err?.message ?? 'connect failed');
+        return attempt();
+      }
+      gw.sockets.add(upstream);
+      upstream.on('close', () => gw.sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+  };
+  attempt();
+}
+
+/**
+ * Sniff the first bytes: an HTTP/1 request line goes to the HTTP balancer; anything else, or
+ * silence (server-speaks-first protocols such as MySQL), is proxied as TCP.
+ */
+function sniffProtocol(
+  gw: Gateway,
+  socket: Socket,
+  httpServer: import('node:http').Server,
+  pick: Pick,
+): void {
+  const silence = setTimeout(() => {
+    socket.removeListener('data', first);
+    tcpProxy(gw, socket, pick);
+  }, 300);
+  const first = (chunk: Buffer) => {
+    clearTimeout(silence);
+    socket.pause();
+    if (/^[A-Z]{3,10} \S+ HTTP\/1\.[01]\r?\n?/.test(chunk.subarray(0, 64).toString('latin1'))) {
+      // The HTTP server parses straight from the socket handle, so bytes put back with
+      // unshift() would be lost; hand it the sniffed chunk as a data event instead.
+      httpServer.emit('connection', socket);
+      socket.emit('data', chunk);
+      socket.resume();
+    } else {
+      socket.unshift(chunk);
+      tcpProxy(gw, socket, pick);
+    }
+  };
+  socket.once('data', first);
+  socket.on('error', () => socket.destroy());
+}
+
+/** An HTTP server whose requests are balanced, and whose upgrades (WebSocket) are spliced as TCP. */
+function balancingHttpServer(gw: Gateway, pick: Pick): import('node:http').Server {
+  const httpServer = gw.http.createServer({ keepAliveTimeout: 5000 }, httpHandler(gw, pick));
+  httpServer.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    // Replay the request head to one replica, then splice bytes.
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+    client.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]));
+    tcpProxy(gw, client, pick);
+  });
+  return httpServer;
+}
+
+/** Listen on one port, probe its replicas; resolves once bound. */
+function startListener(gw: Gateway, listener: GatewayListener, host: string): Promise<void> {
+  const upstreams: Upstream[] = listener.upstreams.map((u) => ({
+    name: `${u.host}:${u.port}`,
+    host: u.host,
+    port: u.port,
+    healthy: true,
+    agent: newAgent(gw),
+  }));
+  const pick = roundRobin(upstreams);
+  const httpServer = balancingHttpServer(gw, pick);
+  const server = gw.net.createServer((socket) => {
+    gw.sockets.add(socket);
+    socket.on('close', () => gw.sockets.delete(socket));
+    socket.setNoDelay(true);
+    if (listener.mode === 'tcp') return tcpProxy(gw, socket, pick);
+    sniffProtocol(gw, socket, httpServer, pick);
+  });
+  gw.servers.push(server, httpServer as unknown as Server);
+  for (const u of upstreams) {
+    probeUpstream(gw, u, listener.healthPath);
+    gw.timers.push(setInterval(() => probeUpstream(gw, u, listener.healthPath), gw.probeIntervalMs));
+  }
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listener.port, host, () => {
+      gatewayLog(`listening on :${listener.port} → ${upstreams.map((u) => u.name).join(', ')}`);
+      resolve();
+    });
+  });
+}
+
+/** Stop probing, close listeners and drop every connection. */
+async function closeGateway(gw: Gateway): Promise<void> {
+  gw.closing = true;
+  for (const t of gw.timers) clearInterval(t);
+  for (const s of gw.sockets) s.destroy();
+  await Promise.all(
+    gw.servers.map(
+      (s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())),
+    ),
+  );
+}
+
+/** Everything the container's script defines, in one list so none is forgotten. */
+const GATEWAY_FUNCTIONS = [
+  gatewayMain,
+  gatewayLog,
+  newAgent,
+  setHealth,
+  connectUpstream,
+  probeUpstream,
+  roundRobin,
+  forwardedHeaders,
+  httpHandler,
+  proxyRequest,
+  tcpProxy,
+  sniffProtocol,
+  balancingHttpServer,
+  startListener,
+  closeGateway,
+];
 
 /** The container command that runs the gateway with `config` (passed through the environment). */
 export function gatewayCommand(): string[] {
   const script = [
     // Some TypeScript runners (tsx/esbuild keepNames) wrap functions in `__name(...)` calls.
     'var __name = (f) => f;',
-    `const gateway = (${gatewayMain.toString()})(JSON.parse(process.env.SHIPSHAPE_GATEWAY), require);`,
+    ...GATEWAY_FUNCTIONS.map((f) => f.toString()),
+    `const gateway = gatewayMain(JSON.parse(process.env.SHIPSHAPE_GATEWAY), require);`,
     `for (const s of ['SIGTERM', 'SIGINT']) process.once(s, () => gateway.close().then(() => process.exit(0)));`,
   ].join('\n');
   return ['node', '-e', script];

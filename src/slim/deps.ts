@@ -1,8 +1,11 @@
 import type Docker from 'dockerode';
-import { ExitCode, ShipshapeError } from '../model/errors.js';
-import type { AppModel, ServiceModel } from '../model/types.js';
+import { ShipshapeError } from '../model/errors.js';
+import type { AppModel, DependencyCondition, ServiceModel } from '../model/types.js';
 import { buildServiceImage } from '../engine/build.js';
+import { serviceContainerSpec } from '../engine/container-spec.js';
 import { ensureImage } from '../engine/images.js';
+import type { RunScope } from '../engine/run-scope.js';
+import { NotReadyError, Wait, notReadyError, waitUntilReady } from '../engine/wait.js';
 import { startOrder } from '../model/graph.js';
 
 /**
@@ -45,83 +48,83 @@ export async function serviceImage(
   return ensureImage(docker, service.image, onProgress);
 }
 
-const NS = 1_000_000;
-
-/** Start `deps` in order on `network`; wait for each one's `depends_on` condition. */
+/** Start `target`'s dependencies in order on `network`, each ready by its `depends_on` condition. */
 export async function startDependencies(
   docker: Docker,
   app: AppModel,
   target: ServiceModel,
-  network: string,
-  labels: Record<string, string>,
-  namePrefix: string,
-  onProgress: (line: string) => void,
+  run: DependencyRun,
 ): Promise<void> {
   const deps = dependencyOrder(app, target);
-  const conditions = new Map<string, string>();
+  const conditions = new Map<string, DependencyCondition>();
   for (const s of [target, ...deps]) for (const d of s.dependsOn) conditions.set(d.service, d.condition);
   for (const dep of deps) {
-    const image = await serviceImage(docker, app, dep, onProgress);
-    onProgress(`starting dependency ${dep.name}`);
-    const hc = dep.healthcheck;
-    const container = await docker.createContainer({
-      name: `${namePrefix}-${dep.name}`,
-      Image: image,
-      Env: Object.entries(dep.environment).map(([k, v]) => `${k}=${v}`),
-      Cmd: dep.command,
-      Entrypoint: dep.entrypoint,
-      User: dep.user,
-      WorkingDir: dep.workingDir,
-      Labels: labels,
-      Healthcheck:
-        hc && !hc.disabled
-          ? {
-              Test: hc.test,
-              // Checked every second here (not the app's interval): this throwaway copy only
-              // needs to be ready as soon as it is, and the check itself is unchanged.
-              Interval: Math.min(hc.intervalMs, 1000) * NS,
-              Timeout: hc.timeoutMs * NS,
-              Retries: hc.retries,
-              StartPeriod: hc.startPeriodMs * NS,
-            }
-          : undefined,
-      HostConfig: {
-        NetworkMode: network,
-        // Bind mounts (init scripts, config) as declared; named volumes become the container's
-        // own storage, removed with it, so a slim run never touches the app's real data.
-        Binds: dep.volumes
-          .filter((v) => v.type === 'bind' && v.source)
-          .map((v) => `${v.source}:${v.target}:${v.readOnly ? 'ro' : 'rw'}`),
-        CapAdd: dep.capAdd,
-        CapDrop: dep.capDrop,
-        SecurityOpt: dep.securityOpt,
-      },
-      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [dep.name] } } },
-    });
-    await container.start();
-    const condition = conditions.get(dep.name) ?? 'service_started';
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const state = (await container.inspect()).State;
-      if (condition === 'service_started' && state.Running) break;
-      if (condition === 'service_healthy' && state.Health?.Status === 'healthy') break;
-      if (condition === 'service_completed_successfully' && !state.Running && state.ExitCode === 0) break;
-      if (!state.Running && condition !== 'service_completed_successfully') {
-        throw new ShipshapeError(
-          `dependency "${dep.name}" exited with code ${state.ExitCode} before it was ready`,
-          {
-            exitCode: ExitCode.failure,
-            location: dep.location,
-          },
-        );
-      }
-      if (Date.now() > deadline) {
-        throw new ShipshapeError(`dependency "${dep.name}" did not reach ${condition} within 120 s`, {
-          exitCode: ExitCode.failure,
-          location: dep.location,
-        });
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const image = await serviceImage(docker, app, dep, run.onProgress);
+    run.onProgress(`starting dependency ${dep.name}`);
+    const id = await startDependency(docker, app, dep, image, run);
+    await waitForDependency(docker, dep, id, conditions.get(dep.name) ?? 'service_started');
   }
 }
+
+export interface DependencyRun {
+  /** Where the run's objects are created (and undone on Ctrl-C). */
+  scope: RunScope;
+  /** The run's private network; dependencies join it under their service names. */
+  network: string;
+  labels: Record<string, string>;
+  /** Container names start with this. */
+  namePrefix: string;
+  onProgress: (line: string) => void;
+}
+
+/**
+ * One dependency, created exactly as `up` runs it (src/engine/container-spec.ts) except for its
+ * storage: named volumes become anonymous ones, removed with the container, so a slim run never
+ * touches the app's real data.
+ */
+async function startDependency(
+  docker: Docker,
+  app: AppModel,
+  dep: ServiceModel,
+  image: string,
+  run: DependencyRun,
+): Promise<string> {
+  const spec = serviceContainerSpec({
+    app,
+    service: dep,
+    name: `${run.namePrefix}-${dep.name}`,
+    image,
+    labels: run.labels,
+    volumeName: () => undefined,
+  });
+  const container = await run.scope.create(() =>
+    docker.createContainer({
+      ...spec,
+      HostConfig: { ...spec.HostConfig, NetworkMode: run.network },
+      NetworkingConfig: { EndpointsConfig: { [run.network]: { Aliases: [dep.name] } } },
+    }),
+  );
+  await container.start();
+  return container.id;
+}
+
+/** Wait with `up`'s strategies (src/engine/wait.ts), so a condition means the same in both. */
+async function waitForDependency(
+  docker: Docker,
+  dep: ServiceModel,
+  id: string,
+  condition: DependencyCondition,
+): Promise<void> {
+  try {
+    await waitUntilReady(docker, id, Wait.forCondition(condition), { timeoutMs: DEPENDENCY_TIMEOUT_MS });
+  } catch (e) {
+    if (!(e instanceof NotReadyError)) throw e;
+    throw await notReadyError(docker, id, `${e.reason} (waiting for ${condition})`, {
+      subject: `dependency "${dep.name}"`,
+      location: dep.location,
+      hint: '`shipshape up` runs the app with the same settings, to look at it more closely',
+    });
+  }
+}
+
+const DEPENDENCY_TIMEOUT_MS = 120_000;

@@ -1,6 +1,8 @@
 import { demuxLogs } from '../engine/logs.js';
 import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
+import { hardenedHostConfig, type Hardening } from '../engine/container-spec.js';
+import type { RunScope } from '../engine/run-scope.js';
 import { probeUntil, runTestCommand, type ProbeResult } from './probes.js';
 import { TRACE_MOUNT, TRACER_MOUNT, traceCommand, type TracerBundle } from './tracer.js';
 
@@ -12,6 +14,8 @@ import { TRACE_MOUNT, TRACER_MOUNT, traceCommand, type TracerBundle } from './tr
 
 export interface ExerciseSpec {
   docker: Docker;
+  /** The slim run's scope: the container is created through it (and undone on Ctrl-C). */
+  scope: RunScope;
   /** Image id or reference. */
   image: string;
   /** Container name (unique per run). */
@@ -30,12 +34,8 @@ export interface ExerciseSpec {
   test?: string;
   /** Where the test command runs (the project directory). */
   testCwd: string;
-  /** Read-only root filesystem (shipshape's default unless the service sets `read_only: false`). */
-  readOnly: boolean;
-  /** tmpfs mounts (`path` → options). */
-  tmpfs: Record<string, string>;
-  /** Capabilities added back after dropping ALL (the service's `cap_add`). Default none. */
-  capAdd: string[];
+  /** The service's hardening, as `up` applies it (src/engine/container-spec.ts). */
+  hardening: Hardening;
   /** Network to join, with DNS aliases. Default the engine's bridge. */
   network?: string;
   aliases: string[];
@@ -56,90 +56,16 @@ export interface ExerciseResult {
 }
 
 export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {
-  const { docker } = spec;
   if (spec.argv.length === 0) {
     throw new ShipshapeError(`image ${spec.image} has no entrypoint or command to run`, {
       hint: 'set `command:` in the compose file, or CMD in the Dockerfile',
     });
   }
-  const exposed: Record<string, object> = {};
-  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
-  for (const p of spec.ports) {
-    exposed[`${p}/tcp`] = {};
-    // Loopback only: the probes run on this host and nothing else should reach the app.
-    bindings[`${p}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
-  }
-  const binds: string[] = [];
-  let argv = spec.argv;
-  if (spec.tracer) {
-    binds.push(`${spec.tracer.bundle.dir}:${TRACER_MOUNT}:ro`, `${spec.tracer.traceDir}:${TRACE_MOUNT}:rw`);
-    argv = traceCommand(spec.tracer.bundle, spec.argv);
-  }
-  const container = await docker.createContainer({
-    name: spec.name,
-    Image: spec.image,
-    Entrypoint: argv,
-    Env: spec.env,
-    User: spec.user,
-    ExposedPorts: exposed,
-    Labels: spec.labels,
-    HostConfig: {
-      PortBindings: bindings,
-      ReadonlyRootfs: spec.readOnly,
-      Tmpfs: spec.tmpfs,
-      // Least privilege for both runs. The traced run needs no SYS_PTRACE: strace runs as the
-      // same non-root user as the program it starts and traces only its own children, which
-      // the kernel and Docker's default seccomp profile allow without any capability.
-      CapDrop: ['ALL'],
-      CapAdd: spec.capAdd,
-      SecurityOpt: ['no-new-privileges:true'],
-      Binds: binds,
-      NetworkMode: spec.network,
-    },
-    NetworkingConfig: spec.network
-      ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } }
-      : undefined,
-  });
-  const probes: ProbeResult[] = [];
+  const container = await createExerciseContainer(spec);
+  let probes: ProbeResult[] = [];
   try {
     await container.start();
-    const info = await container.inspect();
-    const alive = async () => (await container.inspect()).State.Running;
-    const deadline = Date.now() + spec.startupTimeoutMs;
-    let firstHostPort: number | undefined;
-    for (const port of spec.ports) {
-      const hostPort = Number(info.NetworkSettings.Ports[`${port}/tcp`]?.[0]?.HostPort);
-      firstHostPort ??= hostPort;
-      for (const path of spec.paths) {
-        spec.onProgress(`probe GET ${path} on port ${port}`);
-        probes.push(await probeUntil(hostPort, port, path, deadline, alive));
-      }
-    }
-    if (spec.ports.length === 0) {
-      // No port to probe: a batch program. It passes when it exits 0 within the timeout.
-      spec.onProgress('waiting for the program to exit (no exposed port)');
-      const waited = await Promise.race([
-        container.wait() as Promise<{ StatusCode: number }>,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), spec.startupTimeoutMs)),
-      ]);
-      probes.push({
-        name: 'exit code',
-        ok: waited?.StatusCode === 0,
-        detail: waited
-          ? `exited with ${waited.StatusCode}`
-          : `still running after ${spec.startupTimeoutMs} ms`,
-      });
-    }
-    if (spec.test && probes.every((p) => p.ok)) {
-      spec.onProgress(`test: ${spec.test}`);
-      probes.push(
-        await runTestCommand(
-          spec.test,
-          { host: '127.0.0.1', port: firstHostPort },
-          { cwd: spec.testCwd, timeoutMs: Math.max(spec.startupTimeoutMs, 300_000) },
-        ),
-      );
-    }
+    probes = await runProbes(spec, container);
   } finally {
     await container.stop({ t: 5 }).catch(() => undefined);
   }
@@ -149,5 +75,88 @@ export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {
     ok: probes.length > 0 && probes.every((p) => p.ok),
     probes,
     logs: demuxLogs(raw).slice(-256 * 1024),
+  };
+}
+
+/** The program under the hardening `up` gives it, its ports on 127.0.0.1, optionally under the tracer. */
+async function createExerciseContainer(spec: ExerciseSpec): Promise<Docker.Container> {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of spec.ports) {
+    exposed[`${p}/tcp`] = {};
+    // Loopback only: the probes run on this host and nothing else should reach the app.
+    bindings[`${p}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+  }
+  const tracer = spec.tracer;
+  return spec.scope.create(() =>
+    spec.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Entrypoint: tracer ? traceCommand(tracer.bundle, spec.argv) : spec.argv,
+      Env: spec.env,
+      User: spec.user,
+      ExposedPorts: exposed,
+      Labels: spec.labels,
+      HostConfig: {
+        // Least privilege for both runs, as `up` runs the service. The traced run needs no
+        // SYS_PTRACE: strace runs as the same non-root user as the program it starts and traces
+        // only its own children, which the kernel and Docker's default seccomp profile allow
+        // without any capability.
+        ...hardenedHostConfig(spec.hardening),
+        PortBindings: bindings,
+        Binds: tracer
+          ? [`${tracer.bundle.dir}:${TRACER_MOUNT}:ro`, `${tracer.traceDir}:${TRACE_MOUNT}:rw`]
+          : [],
+        NetworkMode: spec.network,
+      },
+      NetworkingConfig: spec.network
+        ? { EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } } }
+        : undefined,
+    }),
+  );
+}
+
+/** HTTP probes on every port (or the exit code, without ports), then the user's test. */
+async function runProbes(spec: ExerciseSpec, container: Docker.Container): Promise<ProbeResult[]> {
+  const probes: ProbeResult[] = [];
+  const info = await container.inspect();
+  const alive = async () => (await container.inspect()).State.Running;
+  const deadline = Date.now() + spec.startupTimeoutMs;
+  const hostPorts = spec.ports.map((port) =>
+    Number(info.NetworkSettings.Ports[`${port}/tcp`]?.[0]?.HostPort),
+  );
+  for (const [i, port] of spec.ports.entries()) {
+    for (const path of spec.paths) {
+      spec.onProgress(`probe GET ${path} on port ${port}`);
+      probes.push(await probeUntil(hostPorts[i]!, port, path, deadline, alive));
+    }
+  }
+  if (spec.ports.length === 0) probes.push(await exitCodeProbe(spec, container));
+  if (spec.test && probes.every((p) => p.ok)) {
+    spec.onProgress(`test: ${spec.test}`);
+    probes.push(
+      await runTestCommand(
+        spec.test,
+        { host: '127.0.0.1', port: hostPorts[0] },
+        { cwd: spec.testCwd, timeoutMs: Math.max(spec.startupTimeoutMs, 300_000) },
+      ),
+    );
+  }
+  return probes;
+}
+
+/** No port to probe: a batch program. It passes when it exits 0 within the timeout. */
+async function exitCodeProbe(spec: ExerciseSpec, container: Docker.Container): Promise<ProbeResult> {
+  spec.onProgress('waiting for the program to exit (no exposed port)');
+  let timer: NodeJS.Timeout | undefined;
+  const waited = await Promise.race([
+    container.wait() as Promise<{ StatusCode: number }>,
+    new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), spec.startupTimeoutMs))),
+  ]);
+  clearTimeout(timer);
+  return {
+    name: 'exit code',
+    ok: waited?.StatusCode === 0,
+    detail: waited ? `exited with ${waited.StatusCode}` : `still running after ${spec.startupTimeoutMs} ms`,
   };
 }

@@ -1,26 +1,31 @@
 import { SHIPSHAPE_VERSION } from '../support/version.js';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { LABELS, engine, requireEngine, removeByLabel } from '../engine/client.js';
+import { LABELS, engine, requireEngine } from '../engine/client.js';
 import { serviceImageTag } from '../engine/build.js';
+import { environmentList, serviceHardening } from '../engine/container-spec.js';
+import { tagImage } from '../engine/images.js';
 import { parseImageRef, untagged } from '../model/image-ref.js';
-import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { RunScope } from '../engine/run-scope.js';
+import { ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { onCleanup } from '../support/cleanup.js';
-import { filterExport, importSlimImage, type SlimConfig } from './assemble.js';
+import { filterExport, importSlimImage, type FilterStats, type SlimConfig } from './assemble.js';
 import { serviceImage, startDependencies } from './deps.js';
 import { exercise, type ExerciseResult, type ExerciseSpec } from './exercise.js';
-import { indexExport } from './image-fs.js';
-import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid } from './keep.js';
+import { SlimVerificationError, describeFailures, writeFailureFolder } from './failure.js';
+import { indexExport, type ImageIndex } from './image-fs.js';
+import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid, type KeepSet } from './keep.js';
 import { parseProbe, type ProbeResult } from './probes.js';
 import { parseTrace } from './trace.js';
-import { TRACE_FILE, buildTracerBundle } from './tracer.js';
+import { TRACE_FILE, buildTracerBundle, type TracerBundle } from './tracer.js';
 import { resolveRuntimeUser, type RuntimeUser } from './user.js';
 import { analyzeEntrypoint, type WrapperVerdict } from './wrapper.js';
+
+export { SlimVerificationError };
 
 /**
  * `shipshape slim`: trace the app while probes and tests exercise it, keep only what it touched
@@ -92,281 +97,422 @@ export interface SlimReport {
   durationMs: number;
 }
 
-export class SlimVerificationError extends ShipshapeError {
-  constructor(
-    message: string,
-    readonly folder: string,
-    readonly probes: ProbeResult[],
-  ) {
-    super(message, { exitCode: ExitCode.verification, hint: `see ${folder}` });
-  }
-}
-
 const FILE_TYPES = new Set(['file', 'symlink', 'link']);
 
 export async function slim(options: SlimOptions): Promise<SlimReport> {
   const started = Date.now();
   const docker = await requireEngine(options.docker ?? engine());
-  const progress = options.onProgress ?? (() => undefined);
-  const runId = randomBytes(6).toString('hex');
-  const target = options.target;
-  const service = target.kind === 'service' ? target.service : undefined;
-  const app = target.kind === 'service' ? target.app : undefined;
-  const labels: Record<string, string> = {
-    [LABELS.managed]: 'true',
-    [LABELS.role]: 'slim',
-    [SLIM_RUN_LABEL]: runId,
-    // Deliberately not LABELS.app/LABELS.service: these throwaway containers are not part of the
-    // running app, and `down`/`ps` for the app must neither list nor remove them mid-run.
-    ...(app && service ? { [SLIM_APP_LABEL]: `${app.name}/${service.name}` } : {}),
-  };
-  const prefix = `shipshape-slim-${runId}`;
-  const temp = mkdtempSync(join(tmpdir(), 'shipshape-slim-'));
-  let uncommittedImage: string | undefined;
-
-  const cleanup = async () => {
-    await removeByLabel({ [SLIM_RUN_LABEL]: runId }, { volumes: true, docker }).catch(() => undefined);
-    // A create request in flight when Ctrl-C arrived can land after the first sweep: sweep again.
-    await new Promise((r) => setTimeout(r, 300));
-    await removeByLabel({ [SLIM_RUN_LABEL]: runId }, { volumes: true, docker }).catch(() => undefined);
-    if (uncommittedImage) {
-      await docker
-        .getImage(uncommittedImage)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-    rmSync(temp, { recursive: true, force: true });
-  };
-  const unregister = onCleanup(`shipshape slim ${runId}`, cleanup);
-
+  const run = openRun(docker, options);
   try {
-    // 1. The original image and its config.
-    const sourceRef = target.kind === 'image' ? target.ref : (service!.image ?? service!.name);
-    const imageId =
-      target.kind === 'image'
-        ? await inspectImageId(docker, target.ref)
-        : await serviceImage(docker, app!, service!, progress);
-    const image = await docker.getImage(imageId).inspect();
-    const cfg = image.Config;
-    const x = service?.x.slim;
-    const probePaths = (
-      options.probes?.length ? options.probes : x?.probes?.length ? x.probes : [service?.x.healthPath ?? '/']
-    ).map(parseProbe);
-    const test = options.test ?? x?.test;
-    const ports = exposedPorts(cfg.ExposedPorts, service);
-    const argv = effectiveArgv(cfg.Entrypoint, cfg.Cmd, service);
-    const tag = options.tag ?? defaultTag(target);
-    const projectDir = app?.projectDir ?? process.cwd();
-    const reportBase = options.reportDir ?? join(projectDir, '.shipshape', 'slim');
-
-    // 2. Index the original filesystem (one streamed pass over a created, never-started container).
-    progress(`indexing ${sourceRef}`);
-    const source = await docker.createContainer({
-      Image: imageId,
-      Labels: labels,
-      name: `${prefix}-source`,
-      Entrypoint: ['/'],
-      Cmd: [],
-    });
-    const index = await indexExport((await source.export()) as unknown as Readable);
-
+    const source = await inspectSource(run, options);
+    run.progress(`indexing ${source.ref}`);
+    const index = await indexSource(run, source);
     const user = resolveRuntimeUser(
-      cfg.User,
+      source.config.User,
       options.user,
       index.texts.get('/etc/passwd'),
       index.texts.get('/etc/group'),
     );
-    progress(`runtime user ${user.spec} (${user.origin})`);
-
-    // 3. Network and dependencies.
-    const network = await docker.createNetwork({
-      Name: `${prefix}-net`,
-      Labels: labels,
-      CheckDuplicate: true,
-    });
-    if (app && service) await startDependencies(docker, app, service, network.id, labels, prefix, progress);
-
-    const readOnly = service?.readOnly !== false;
-    const base: Omit<ExerciseSpec, 'image' | 'name' | 'argv'> = {
-      docker,
-      env: service ? Object.entries(service.environment).map(([k, v]) => `${k}=${v}`) : [],
-      user: user.spec,
-      ports,
-      paths: probePaths,
-      test,
-      testCwd: projectDir,
-      readOnly,
-      tmpfs: readOnly ? { '/tmp': 'rw,nosuid,nodev,size=256m', ...tmpfsOf(service) } : tmpfsOf(service),
-      capAdd: service?.capAdd ?? [],
-      network: network.id,
-      aliases: service ? [service.name] : [],
-      labels,
-      startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
-      onProgress: (l) => progress(`  ${l}`),
-    };
-
-    // 4. Traced run of the original.
-    progress('building the tracer bundle');
-    const bundleDir = join(temp, 'tracer');
-    mkdirSync(bundleDir);
-    const bundle = buildTracerBundle(bundleDir);
-    const traceDir = join(temp, 'trace');
-    mkdirSync(traceDir);
-    // The traced program runs as the (non-root) runtime user and must write its trace here;
-    // the directory sits inside this run's 0700 temp dir, so no other host user can reach it.
-    chmodSync(traceDir, 0o777);
-    progress(`tracing ${sourceRef} while probing it`);
-    const traced = await exercise({
-      ...base,
-      image: imageId,
-      name: `${prefix}-traced`,
-      argv,
-      tracer: { bundle, traceDir },
-    });
-    const traceText = existsSync(join(traceDir, TRACE_FILE))
-      ? readFileSync(join(traceDir, TRACE_FILE), 'utf8')
-      : '';
-    const trace = parseTrace(traceText, cfg.WorkingDir || '/');
-    if (!traced.ok) {
-      const folder = writeFailureFolder(reportBase, service?.name ?? sanitize(sourceRef), {
-        phase: 'original',
-        result: traced,
-        trace: traceText,
-      });
-      throw new SlimVerificationError(
-        `the original image ${sourceRef} fails its probes while traced (as user ${user.spec}); nothing was slimmed` +
-          `\n${describeFailures(traced.probes)}`,
-        folder,
-        traced.probes,
-      );
-    }
-
-    // 5. Entrypoint wrapper, then the keep-set.
-    const entrypointLength = service?.entrypoint ? 0 : toList(cfg.Entrypoint).length;
-    const wrapper: WrapperVerdict = analyzeEntrypoint(trace, argv, entrypointLength, index);
-    if (wrapper.script) progress(wrapper.reason);
-    const keep = computeKeepSet(index, wrapper.trace ?? trace, {
-      env: [...(cfg.Env ?? []), ...base.env],
-      workingDir: cfg.WorkingDir || undefined,
-      volumes: Object.keys(cfg.Volumes ?? {}),
-      include: options.include ?? x?.include ?? [],
-      exclude: options.exclude ?? x?.exclude ?? [],
-    });
-    progress(`keeping ${keep.paths.size} of ${index.entries.size} paths`);
-
-    // 6. Assemble (second streamed pass over the same never-started container).
-    const keptFiles = [...keep.paths.keys()].filter((p) => FILE_TYPES.has(index.get(p)?.type ?? '')).length;
-    const slimConfig: SlimConfig = {
-      entrypoint: wrapper.elided ? null : toList(cfg.Entrypoint),
-      cmd: cfg.Cmd,
-      env: cfg.Env ?? [],
-      workingDir: cfg.WorkingDir || undefined,
-      exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
-      labels: {
-        ...(cfg.Labels ?? {}),
-        'io.shipshape.slim.source': sourceRef,
-        'io.shipshape.slim.source-digest': image.RepoDigests?.[0] ?? image.Id,
-        'io.shipshape.slim.version': SHIPSHAPE_VERSION,
-        'io.shipshape.slim.files-kept': String(keptFiles),
-      },
-      stopSignal: (cfg as { StopSignal?: string }).StopSignal || undefined,
-      volumes: Object.keys(cfg.Volumes ?? {}),
-      user: user.spec,
-    };
-    progress('assembling the slim image');
-    const filtered = filterExport(
-      (await source.export()) as unknown as Readable,
-      new Set(keep.paths.keys()),
-      user,
-    );
-    const [slimId, stats] = await Promise.all([
-      importSlimImage(docker, filtered.tar, slimConfig),
-      filtered.done,
-    ]);
-    uncommittedImage = slimId;
-
-    // 7. Verify the slim image under the same probes and tests.
-    progress('verifying the slim image');
-    const slimArgv = effectiveArgv(slimConfig.entrypoint, cfg.Cmd, service);
-    const verified = await exercise({ ...base, image: slimId, name: `${prefix}-verify`, argv: slimArgv });
-    if (!verified.ok) {
-      progress('verification failed; tracing the slim image to find what it missed');
-      const diagDir = join(temp, 'trace-slim');
-      mkdirSync(diagDir);
-      chmodSync(diagDir, 0o777);
-      const diag = await exercise({
-        ...base,
-        image: slimId,
-        name: `${prefix}-diag`,
-        argv: slimArgv,
-        tracer: { bundle, traceDir: diagDir },
-      }).catch(() => undefined);
-      const diagText = existsSync(join(diagDir, TRACE_FILE))
-        ? readFileSync(join(diagDir, TRACE_FILE), 'utf8')
-        : '';
-      const missed = [...parseTrace(diagText, cfg.WorkingDir || '/').missing]
-        .filter((p) => index.resolve(p).real !== undefined)
-        .sort();
-      const folder = writeFailureFolder(reportBase, service?.name ?? sanitize(sourceRef), {
-        phase: 'slim',
-        result: verified,
-        trace: traceText,
-        keep: keep.paths,
-        missed,
-        diagnosticLogs: diag?.logs,
-      });
-      throw new SlimVerificationError(
-        `the slim image failed verification; no image was tagged\n${describeFailures(verified.probes)}` +
-          (missed.length
-            ? `\nmissing in the slim image but present in the original: ${missed.slice(0, 10).join(', ')}`
-            : ''),
-        folder,
-        verified.probes,
-      );
-    }
-
-    // 8. Commit: tag, report.
-    const [repo, tagPart] = splitTag(tag);
-    await docker.getImage(slimId).tag({ repo, tag: tagPart });
-    uncommittedImage = undefined;
-    const slimImage = await docker.getImage(slimId).inspect();
-    const keptSet = new Set(keep.paths.keys());
-    const shellsAll = findNamed(index, SHELLS);
-    const pmAll = findNamed(index, PACKAGE_MANAGERS);
-    const keptWhy = (p: string): KeptShell => ({ path: p, reason: keep.paths.get(p) ?? '' });
-    const originalFiles = [...index.entries.values()].filter((e) => FILE_TYPES.has(e.type)).length;
-    return {
-      source: sourceRef,
-      sourceImageId: image.Id,
-      tag,
-      imageId: slimId,
-      user: user.spec,
-      userOrigin: user.origin,
-      originalBytes: image.Size,
-      slimBytes: slimImage.Size,
-      ratio: slimImage.Size > 0 ? image.Size / slimImage.Size : 0,
-      floorBytes: keep.floorBytes,
-      filesKept: keptFiles,
-      filesRemoved: originalFiles - keptFiles,
-      shellsRemoved: shellsAll.filter((p) => !keptSet.has(p)),
-      shellsKept: shellsAll.filter((p) => keptSet.has(p)).map(keptWhy),
-      packageManagersRemoved: pmAll.filter((p) => !keptSet.has(p)),
-      packageManagersKept: pmAll.filter((p) => keptSet.has(p)).map(keptWhy),
-      setuidRemoved: [
-        ...new Set([...findSetuid(index).filter((p) => !keptSet.has(p)), ...stats.setuidStripped]),
-      ].sort(),
-      capabilitiesStripped: stats.capabilitiesStripped,
-      unresolvedLibraries: keep.unresolved,
-      entrypointScript: wrapper.script
-        ? { path: wrapper.script, elided: wrapper.elided, reason: wrapper.reason }
-        : undefined,
-      probes: verified.probes,
-      durationMs: Date.now() - started,
-    };
+    run.progress(`runtime user ${user.spec} (${user.origin})`);
+    const base = await prepareExercise(run, source, user, options);
+    const original = await traceOriginal(run, source, base);
+    const kept = decideKeepSet(run, source, index, original.trace, base, options);
+    const slimmed = await assemble(run, source, index, kept, user);
+    const verified = await verify(run, source, index, base, original, kept, slimmed);
+    await tagImage(docker, slimmed.id, source.tag);
+    run.uncommittedImage = undefined;
+    return await report(run, source, index, user, kept, { ...slimmed, probes: verified.probes }, started);
   } finally {
-    unregister();
-    await cleanup();
+    run.unregister();
+    await run.cleanup();
   }
+}
+
+/** One slim run: its engine objects (by label), temp directory, and image not yet tagged. */
+interface SlimRun {
+  docker: Docker;
+  scope: RunScope;
+  labels: Record<string, string>;
+  /** Container and network names start with this. */
+  prefix: string;
+  temp: string;
+  uncommittedImage?: string;
+  progress: (line: string) => void;
+  unregister: () => void;
+  /** Remove everything the run made; registered for Ctrl-C, and run at the end in any case. */
+  cleanup: () => Promise<void>;
+}
+
+function openRun(docker: Docker, options: SlimOptions): SlimRun {
+  const scope = new RunScope(docker, SLIM_RUN_LABEL);
+  const target = options.target;
+  const run: SlimRun = {
+    docker,
+    scope,
+    labels: {
+      [LABELS.managed]: 'true',
+      [LABELS.role]: 'slim',
+      ...scope.labels,
+      // Deliberately not LABELS.app/LABELS.service: these throwaway containers are not part of the
+      // running app, and `down`/`ps` for the app must neither list nor remove them mid-run.
+      ...(target.kind === 'service' ? { [SLIM_APP_LABEL]: `${target.app.name}/${target.service.name}` } : {}),
+    },
+    prefix: `shipshape-slim-${scope.id}`,
+    temp: mkdtempSync(join(tmpdir(), 'shipshape-slim-')),
+    progress: options.onProgress ?? (() => undefined),
+    unregister: () => undefined,
+    cleanup: async () => {
+      await scope.undo({ volumes: true }).catch(() => undefined);
+      if (run.uncommittedImage) {
+        await docker
+          .getImage(run.uncommittedImage)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+      rmSync(run.temp, { recursive: true, force: true });
+    },
+  };
+  run.unregister = onCleanup(`shipshape slim ${scope.id}`, run.cleanup);
+  return run;
+}
+
+/** The original image and what the run needs to know about it. */
+interface Source {
+  /** As named: the service's image (or name), or the image reference. */
+  ref: string;
+  imageId: string;
+  image: Docker.ImageInspectInfo;
+  config: Docker.ImageInspectInfo['Config'];
+  app?: AppModel;
+  service?: ServiceModel;
+  /** The program argv, compose's overrides applied. */
+  argv: string[];
+  /** Tag for the slim image. */
+  tag: string;
+  /** Where failure folders go. */
+  reportBase: string;
+  projectDir: string;
+}
+
+async function inspectSource(run: SlimRun, options: SlimOptions): Promise<Source> {
+  const target = options.target;
+  const service = target.kind === 'service' ? target.service : undefined;
+  const app = target.kind === 'service' ? target.app : undefined;
+  const imageId =
+    target.kind === 'image'
+      ? await inspectImageId(run.docker, target.ref)
+      : await serviceImage(run.docker, target.app, target.service, run.progress);
+  const image = await run.docker.getImage(imageId).inspect();
+  const projectDir = app?.projectDir ?? process.cwd();
+  return {
+    ref: target.kind === 'image' ? target.ref : (target.service.image ?? target.service.name),
+    imageId,
+    image,
+    config: image.Config,
+    app,
+    service,
+    argv: effectiveArgv(image.Config.Entrypoint, image.Config.Cmd, service),
+    tag: options.tag ?? defaultTag(target),
+    reportBase: options.reportDir ?? join(projectDir, '.shipshape', 'slim'),
+    projectDir,
+  };
+}
+
+/**
+ * Index the original filesystem in one streamed pass over a created, never-started container,
+ * which stays for the second pass (`assemble`).
+ */
+async function indexSource(run: SlimRun, source: Source): Promise<ImageIndex> {
+  const container = await run.scope.create(() =>
+    run.docker.createContainer({
+      Image: source.imageId,
+      Labels: run.labels,
+      name: `${run.prefix}-source`,
+      Entrypoint: ['/'],
+      Cmd: [],
+    }),
+  );
+  return indexExport((await container.export()) as unknown as Readable);
+}
+
+/** The original's export, streamed again from the never-started source container. */
+async function exportSource(run: SlimRun): Promise<Readable> {
+  return (await run.docker.getContainer(`${run.prefix}-source`).export()) as unknown as Readable;
+}
+
+type ExerciseBase = Omit<ExerciseSpec, 'image' | 'name' | 'argv'>;
+
+/** The run's private network with the service's dependencies on it, and what every exercise shares. */
+async function prepareExercise(
+  run: SlimRun,
+  source: Source,
+  user: RuntimeUser,
+  options: SlimOptions,
+): Promise<ExerciseBase> {
+  const network = await run.scope.create(() =>
+    run.docker.createNetwork({ Name: `${run.prefix}-net`, Labels: run.labels, CheckDuplicate: true }),
+  );
+  const { app, service } = source;
+  if (app && service) {
+    await startDependencies(run.docker, app, service, {
+      scope: run.scope,
+      network: network.id,
+      labels: run.labels,
+      namePrefix: run.prefix,
+      onProgress: run.progress,
+    });
+  }
+  const x = service?.x.slim;
+  const probes = options.probes?.length
+    ? options.probes
+    : x?.probes?.length
+      ? x.probes
+      : [service?.x.healthPath ?? '/'];
+  return {
+    docker: run.docker,
+    scope: run.scope,
+    env: environmentList(service),
+    user: user.spec,
+    ports: exposedPorts(source.config.ExposedPorts, service),
+    paths: probes.map(parseProbe),
+    test: options.test ?? x?.test,
+    testCwd: source.projectDir,
+    hardening: serviceHardening(service),
+    network: network.id,
+    aliases: service ? [service.name] : [],
+    labels: run.labels,
+    startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
+    onProgress: (l) => run.progress(`  ${l}`),
+  };
+}
+
+/** A host directory the (non-root) traced program can write its trace into. */
+function traceDirectory(run: SlimRun, name: string): string {
+  const dir = join(run.temp, name);
+  mkdirSync(dir);
+  // The traced program runs as the (non-root) runtime user and must write its trace here; the
+  // directory sits inside this run's 0700 temp dir, so no other host user can reach it.
+  chmodSync(dir, 0o777);
+  return dir;
+}
+
+function readTrace(dir: string): string {
+  return existsSync(join(dir, TRACE_FILE)) ? readFileSync(join(dir, TRACE_FILE), 'utf8') : '';
+}
+
+interface OriginalRun {
+  bundle: TracerBundle;
+  traceText: string;
+  trace: ReturnType<typeof parseTrace>;
+}
+
+/** Run the original under the tracer while the probes and test exercise it; it must pass. */
+async function traceOriginal(run: SlimRun, source: Source, base: ExerciseBase): Promise<OriginalRun> {
+  run.progress('building the tracer bundle');
+  const bundleDir = join(run.temp, 'tracer');
+  mkdirSync(bundleDir);
+  const bundle = buildTracerBundle(bundleDir);
+  const traceDir = traceDirectory(run, 'trace');
+  run.progress(`tracing ${source.ref} while probing it`);
+  const traced = await exercise({
+    ...base,
+    image: source.imageId,
+    name: `${run.prefix}-traced`,
+    argv: source.argv,
+    tracer: { bundle, traceDir },
+  });
+  const traceText = readTrace(traceDir);
+  if (!traced.ok) {
+    const folder = writeFailureFolder(source.reportBase, failureName(source), {
+      phase: 'original',
+      result: traced,
+      trace: traceText,
+    });
+    throw new SlimVerificationError(
+      `the original image ${source.ref} fails its probes while traced (as user ${base.user}); nothing was slimmed` +
+        `\n${describeFailures(traced.probes)}`,
+      folder,
+      traced.probes,
+    );
+  }
+  return { bundle, traceText, trace: parseTrace(traceText, source.config.WorkingDir || '/') };
+}
+
+interface KeptFiles {
+  wrapper: WrapperVerdict;
+  keep: KeepSet;
+}
+
+/** The entrypoint wrapper verdict, then every path to keep. */
+function decideKeepSet(
+  run: SlimRun,
+  source: Source,
+  index: ImageIndex,
+  trace: OriginalRun['trace'],
+  base: ExerciseBase,
+  options: SlimOptions,
+): KeptFiles {
+  const cfg = source.config;
+  const entrypointLength = source.service?.entrypoint ? 0 : toList(cfg.Entrypoint).length;
+  const wrapper = analyzeEntrypoint(trace, source.argv, entrypointLength, index);
+  if (wrapper.script) run.progress(wrapper.reason);
+  const x = source.service?.x.slim;
+  const keep = computeKeepSet(index, wrapper.trace ?? trace, {
+    env: [...(cfg.Env ?? []), ...base.env],
+    workingDir: cfg.WorkingDir || undefined,
+    volumes: Object.keys(cfg.Volumes ?? {}),
+    include: options.include ?? x?.include ?? [],
+    exclude: options.exclude ?? x?.exclude ?? [],
+  });
+  run.progress(`keeping ${keep.paths.size} of ${index.entries.size} paths`);
+  return { wrapper, keep };
+}
+
+interface SlimImage {
+  id: string;
+  config: SlimConfig;
+  filesKept: number;
+  stats: FilterStats;
+}
+
+/** The kept files, streamed from the original's export straight into a one-layer image. */
+async function assemble(
+  run: SlimRun,
+  source: Source,
+  index: ImageIndex,
+  kept: KeptFiles,
+  user: RuntimeUser,
+): Promise<SlimImage> {
+  const cfg = source.config;
+  const filesKept = [...kept.keep.paths.keys()].filter((p) =>
+    FILE_TYPES.has(index.get(p)?.type ?? ''),
+  ).length;
+  const config: SlimConfig = {
+    entrypoint: kept.wrapper.elided ? null : toList(cfg.Entrypoint),
+    cmd: cfg.Cmd,
+    env: cfg.Env ?? [],
+    workingDir: cfg.WorkingDir || undefined,
+    exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
+    labels: {
+      ...(cfg.Labels ?? {}),
+      'io.shipshape.slim.source': source.ref,
+      'io.shipshape.slim.source-digest': source.image.RepoDigests?.[0] ?? source.image.Id,
+      'io.shipshape.slim.version': SHIPSHAPE_VERSION,
+      'io.shipshape.slim.files-kept': String(filesKept),
+    },
+    stopSignal: (cfg as { StopSignal?: string }).StopSignal || undefined,
+    volumes: Object.keys(cfg.Volumes ?? {}),
+    user: user.spec,
+  };
+  run.progress('assembling the slim image');
+  const filtered = filterExport(await exportSource(run), new Set(kept.keep.paths.keys()), user);
+  const [id, stats] = await Promise.all([importSlimImage(run.docker, filtered.tar, config), filtered.done]);
+  run.uncommittedImage = id;
+  return { id, config, filesKept, stats };
+}
+
+/** The slim image under the same probes and test; on failure, trace it to say what it missed. */
+async function verify(
+  run: SlimRun,
+  source: Source,
+  index: ImageIndex,
+  base: ExerciseBase,
+  original: OriginalRun,
+  kept: KeptFiles,
+  slimmed: SlimImage,
+): Promise<ExerciseResult> {
+  run.progress('verifying the slim image');
+  const argv = effectiveArgv(slimmed.config.entrypoint, source.config.Cmd, source.service);
+  const spec = { ...base, image: slimmed.id, argv };
+  const verified = await exercise({ ...spec, name: `${run.prefix}-verify` });
+  if (verified.ok) return verified;
+  run.progress('verification failed; tracing the slim image to find what it missed');
+  const diagDir = traceDirectory(run, 'trace-slim');
+  const diag = await exercise({
+    ...spec,
+    name: `${run.prefix}-diag`,
+    tracer: { bundle: original.bundle, traceDir: diagDir },
+  }).catch(() => undefined);
+  const missed = [...parseTrace(readTrace(diagDir), source.config.WorkingDir || '/').missing]
+    .filter((p) => index.resolve(p).real !== undefined)
+    .sort();
+  throw verificationFailed(source, verified, original, kept, missed, diag);
+}
+
+function verificationFailed(
+  source: Source,
+  verified: ExerciseResult,
+  original: OriginalRun,
+  kept: KeptFiles,
+  missed: string[],
+  diag: ExerciseResult | undefined,
+): SlimVerificationError {
+  const folder = writeFailureFolder(source.reportBase, failureName(source), {
+    phase: 'slim',
+    result: verified,
+    trace: original.traceText,
+    keep: kept.keep.paths,
+    missed,
+    diagnosticLogs: diag?.logs,
+  });
+  return new SlimVerificationError(
+    `the slim image failed verification; no image was tagged\n${describeFailures(verified.probes)}` +
+      (missed.length
+        ? `\nmissing in the slim image but present in the original: ${missed.slice(0, 10).join(', ')}`
+        : ''),
+    folder,
+    verified.probes,
+  );
+}
+
+function failureName(source: Source): string {
+  return source.service?.name ?? sanitize(source.ref);
+}
+
+async function report(
+  run: SlimRun,
+  source: Source,
+  index: ImageIndex,
+  user: RuntimeUser,
+  kept: KeptFiles,
+  slimmed: SlimImage & { probes: ProbeResult[] },
+  started: number,
+): Promise<SlimReport> {
+  const slimImage = await run.docker.getImage(slimmed.id).inspect();
+  const keptSet = new Set(kept.keep.paths.keys());
+  const shellsAll = findNamed(index, SHELLS);
+  const pmAll = findNamed(index, PACKAGE_MANAGERS);
+  const keptWhy = (p: string): KeptShell => ({ path: p, reason: kept.keep.paths.get(p) ?? '' });
+  const originalFiles = [...index.entries.values()].filter((e) => FILE_TYPES.has(e.type)).length;
+  const wrapper = kept.wrapper;
+  return {
+    source: source.ref,
+    sourceImageId: source.image.Id,
+    tag: source.tag,
+    imageId: slimmed.id,
+    user: user.spec,
+    userOrigin: user.origin,
+    originalBytes: source.image.Size,
+    slimBytes: slimImage.Size,
+    ratio: slimImage.Size > 0 ? source.image.Size / slimImage.Size : 0,
+    floorBytes: kept.keep.floorBytes,
+    filesKept: slimmed.filesKept,
+    filesRemoved: originalFiles - slimmed.filesKept,
+    shellsRemoved: shellsAll.filter((p) => !keptSet.has(p)),
+    shellsKept: shellsAll.filter((p) => keptSet.has(p)).map(keptWhy),
+    packageManagersRemoved: pmAll.filter((p) => !keptSet.has(p)),
+    packageManagersKept: pmAll.filter((p) => keptSet.has(p)).map(keptWhy),
+    setuidRemoved: [
+      ...new Set([...findSetuid(index).filter((p) => !keptSet.has(p)), ...slimmed.stats.setuidStripped]),
+    ].sort(),
+    capabilitiesStripped: slimmed.stats.capabilitiesStripped,
+    unresolvedLibraries: kept.keep.unresolved,
+    entrypointScript: wrapper.script
+      ? { path: wrapper.script, elided: wrapper.elided, reason: wrapper.reason }
+      : undefined,
+    probes: slimmed.probes,
+    durationMs: Date.now() - started,
+  };
 }
 
 async function inspectImageId(docker: Docker, ref: string): Promise<string> {
@@ -404,12 +550,6 @@ export function exposedPorts(exposed: Record<string, unknown> | undefined, servi
   return [...new Set(ports)].filter((p) => Number.isInteger(p) && p > 0).sort((a, b) => a - b);
 }
 
-function tmpfsOf(service?: ServiceModel): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of service?.tmpfs ?? []) out[t.target] = t.options;
-  return out;
-}
-
 export function defaultTag(target: SlimTarget): string {
   if (target.kind === 'service') {
     return target.service.image && !target.service.build
@@ -432,64 +572,4 @@ export function splitTag(reference: string): [string, string] {
 
 function sanitize(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '-');
-}
-
-function describeFailures(probes: ProbeResult[]): string {
-  return probes
-    .filter((p) => !p.ok)
-    .map((p) => `  ${p.name}: ${p.detail.split('\n').slice(0, 3).join(' | ')}`)
-    .join('\n');
-}
-
-/** Write the failure folder: trace, keep-list, probe output, logs, missed paths. Returns its path. */
-function writeFailureFolder(
-  base: string,
-  name: string,
-  data: {
-    phase: 'original' | 'slim';
-    result: ExerciseResult;
-    trace: string;
-    keep?: Map<string, string>;
-    missed?: string[];
-    diagnosticLogs?: string;
-  },
-): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const folder = join(base, `${name}-${stamp}`);
-  mkdirSync(folder, { recursive: true });
-  const readme = [
-    `shipshape slim failed: ${data.phase === 'original' ? 'the ORIGINAL image failed its probes while traced' : 'the SLIM image failed verification (no image was tagged)'}`,
-    '',
-    'Files:',
-    '  probes.txt   each probe and test with its output (failing ones first)',
-    '  logs.txt     the container output',
-    '  trace.log    strace of the original image under the probes',
-    ...(data.keep ? ['  keep-list.txt  every kept path and why'] : []),
-    ...(data.missed
-      ? [
-          '  missed.txt   paths the slim run looked for that exist in the original (include them with --include)',
-        ]
-      : []),
-  ].join('\n');
-  writeFileSync(join(folder, 'README.txt'), `${readme}\n`);
-  const sorted = [...data.result.probes].sort((a, b) => Number(a.ok) - Number(b.ok));
-  writeFileSync(
-    join(folder, 'probes.txt'),
-    sorted.map((p) => `== ${p.ok ? 'PASS' : 'FAIL'} ${p.name}\n${p.detail}\n`).join('\n'),
-  );
-  writeFileSync(join(folder, 'logs.txt'), data.result.logs);
-  writeFileSync(join(folder, 'trace.log'), data.trace);
-  if (data.keep) {
-    writeFileSync(
-      join(folder, 'keep-list.txt'),
-      [...data.keep]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([p, r]) => `${p}\t${r}`)
-        .join('\n') + '\n',
-    );
-  }
-  if (data.missed) writeFileSync(join(folder, 'missed.txt'), data.missed.join('\n') + '\n');
-  if (data.diagnosticLogs !== undefined)
-    writeFileSync(join(folder, 'logs-traced-slim.txt'), data.diagnosticLogs);
-  return folder;
 }
