@@ -125,7 +125,8 @@ async function onHost(): Promise<{ direct: WrkResult; http: WrkResult; tcp: WrkR
 
 async function main() {
   const docker = engine();
-  const app = loadApp([], { cwd: path.join(root, 'examples/hello-lb'), env: {} });
+  // The model is frozen: run a copy under a bench name, its host port left to the engine.
+  const app = structuredClone(loadApp([], { cwd: path.join(root, 'examples/hello-lb'), env: {} }));
   app.name = `bench-lb-${process.pid}`;
   for (const s of app.services) for (const p of s.ports) p.published = undefined;
   const benchLabels = { [LABELS.app]: app.name, [LABELS.role]: 'bench' };

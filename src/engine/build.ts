@@ -123,32 +123,12 @@ export async function buildServiceImage(
   service: ServiceModel,
   opts: BuildServiceImageOptions = {},
 ): Promise<BuiltImage> {
-  const spec = service.build;
-  if (!spec) {
-    throw new ShipshapeError(
-      `service "${service.name}" has no \`build:\` section, so there is nothing to build`,
-      {
-        location: service.location,
-        path: `services.${service.name}.build`,
-        hint: 'add `build: .` (or a context path), or use a prebuilt `image:`',
-      },
-    );
-  }
+  const spec = buildSpec(service);
   const docker = opts.docker ?? engine();
   const tag = opts.tag ?? serviceImageTag(app, service);
   const dockerfilePath = path.join(spec.context, spec.dockerfile);
-  try {
-    await fs.access(dockerfilePath);
-  } catch {
-    throw new ShipshapeError(`service "${service.name}": Dockerfile not found at ${dockerfilePath}`, {
-      location: service.location,
-      path: `services.${service.name}.build`,
-      hint: 'check `build.context` and `build.dockerfile`',
-    });
-  }
-  const files = await listContextFiles(spec.context, spec.dockerfile);
-  const context = packContext(spec.context, files);
-
+  await requireDockerfile(service, dockerfilePath);
+  const context = packContext(spec.context, await listContextFiles(spec.context, spec.dockerfile));
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context, {
@@ -167,58 +147,91 @@ export async function buildServiceImage(
       cause: e,
     });
   }
-
-  // Output of the step in progress, so a failure can show what that step printed.
-  let currentStep = '';
-  let stepOutput: string[] = [];
-  let imageId: string | undefined;
-  let failure: string | undefined;
-  const emit = (line: string) => opts.onProgress?.(line);
-
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err) => (err ? reject(err) : resolve()),
-      (event: BuildEvent) => {
-        if (event.aux?.ID) imageId = event.aux.ID;
-        if (event.error || event.errorDetail) {
-          failure = event.errorDetail?.message ?? event.error ?? 'unknown build error';
-          emit(failure);
-          return;
-        }
-        const text = event.stream ?? (event.status ? `${event.status} ${event.progress ?? ''}`.trim() : '');
-        // The classic builder colours RUN stderr with ANSI codes; strip them for plain messages.
-        for (const raw of text.replace(ANSI, '').split('\n')) {
-          const line = raw.trimEnd();
-          if (!line) continue;
-          if (/^Step \d+\/\d+ :/.test(line)) {
-            currentStep = line;
-            stepOutput = [];
-          } else if (!/^( ---> |Removing intermediate container )/.test(line)) {
-            stepOutput.push(line);
-          }
-          emit(line);
-        }
-      },
-    );
-  }).catch((e: Error) => {
-    failure ??= e.message;
-  });
-
-  if (failure !== undefined) {
-    const shown = stepOutput.slice(-30).join('\n');
-    throw new ShipshapeError(
-      `building service "${service.name}" failed${currentStep ? ` at ${currentStep}` : ''}: ${failure}` +
-        (shown ? `\n--- step output ---\n${shown}` : ''),
-      {
-        exitCode: ExitCode.failure,
-        location: service.location,
-        path: `services.${service.name}.build`,
-        hint: `fix the Dockerfile (${dockerfilePath}) and run again`,
-      },
-    );
-  }
+  const outcome = await followBuild(docker, stream, (line) => opts.onProgress?.(line));
+  if (outcome.failure !== undefined) throw buildFailed(service, dockerfilePath, outcome);
   // Older engines report the id only as "Successfully built <short id>"; ask for the tag instead.
-  imageId ??= ((await docker.getImage(tag).inspect()) as { Id: string }).Id;
+  const imageId = outcome.imageId ?? ((await docker.getImage(tag).inspect()) as { Id: string }).Id;
   return { imageId, tag };
+}
+
+function buildSpec(service: ServiceModel): NonNullable<ServiceModel['build']> {
+  if (service.build) return service.build;
+  throw new ShipshapeError(
+    `service "${service.name}" has no \`build:\` section, so there is nothing to build`,
+    {
+      location: service.location,
+      path: `services.${service.name}.build`,
+      hint: 'add `build: .` (or a context path), or use a prebuilt `image:`',
+    },
+  );
+}
+
+async function requireDockerfile(service: ServiceModel, dockerfilePath: string): Promise<void> {
+  try {
+    await fs.access(dockerfilePath);
+  } catch {
+    throw new ShipshapeError(`service "${service.name}": Dockerfile not found at ${dockerfilePath}`, {
+      location: service.location,
+      path: `services.${service.name}.build`,
+      hint: 'check `build.context` and `build.dockerfile`',
+    });
+  }
+}
+
+/** What a build stream said: the image id, or the failure and the output of the failing step. */
+interface BuildOutcome {
+  imageId?: string;
+  failure?: string;
+  /** The step in progress (`Step 2/5 : RUN …`) and what it printed, for the error message. */
+  currentStep: string;
+  stepOutput: string[];
+}
+
+async function followBuild(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  emit: (line: string) => void,
+): Promise<BuildOutcome> {
+  const outcome: BuildOutcome = { currentStep: '', stepOutput: [] };
+  const onEvent = (event: BuildEvent) => {
+    if (event.aux?.ID) outcome.imageId = event.aux.ID;
+    if (event.error || event.errorDetail) {
+      outcome.failure = event.errorDetail?.message ?? event.error ?? 'unknown build error';
+      emit(outcome.failure);
+      return;
+    }
+    const text = event.stream ?? (event.status ? `${event.status} ${event.progress ?? ''}`.trim() : '');
+    // The classic builder colours RUN stderr with ANSI codes; strip them for plain messages.
+    for (const raw of text.replace(ANSI, '').split('\n')) {
+      const line = raw.trimEnd();
+      if (!line) continue;
+      if (/^Step \d+\/\d+ :/.test(line)) {
+        outcome.currentStep = line;
+        outcome.stepOutput = [];
+      } else if (!/^( ---> |Removing intermediate container )/.test(line)) {
+        outcome.stepOutput.push(line);
+      }
+      emit(line);
+    }
+  };
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), onEvent),
+  ).catch((e: Error) => {
+    outcome.failure ??= e.message;
+  });
+  return outcome;
+}
+
+function buildFailed(service: ServiceModel, dockerfilePath: string, outcome: BuildOutcome): ShipshapeError {
+  const shown = outcome.stepOutput.slice(-30).join('\n');
+  return new ShipshapeError(
+    `building service "${service.name}" failed${outcome.currentStep ? ` at ${outcome.currentStep}` : ''}: ${outcome.failure}` +
+      (shown ? `\n--- step output ---\n${shown}` : ''),
+    {
+      exitCode: ExitCode.failure,
+      location: service.location,
+      path: `services.${service.name}.build`,
+      hint: `fix the Dockerfile (${dockerfilePath}) and run again`,
+    },
+  );
 }

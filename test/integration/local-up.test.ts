@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
@@ -9,21 +9,71 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import {
+  connectScript,
   docker,
   examples,
   exec,
   get,
+  hostRouteTo,
   leftovers,
+  probeFrom,
   publishedPort,
   useLocalApps,
 } from '../support/local-apps.js';
 import { LABELS } from '../../src/engine/client.js';
 import { loadApp } from '../../src/model/load.js';
 import { ShipshapeError } from '../../src/model/errors.js';
-import { ps } from '../../src/local/ops.js';
+import { ps } from '../../src/local/ps.js';
 import { up } from '../../src/local/up.js';
 
 const { example, run, track } = useLocalApps('t');
+
+/** Start the CLI (from source) in `dir`. */
+function shipshape(
+  dir: string,
+  args: string[],
+): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      path.resolve(import.meta.dirname, '../../src/cli/main.ts'),
+      ...args,
+    ],
+    { cwd: dir, env: { ...process.env, NO_COLOR: '1' } },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err }))) };
+}
+
+/** Engine events of app `name` (containers by label, networks by name), until `stop()`. */
+async function watchEvents(name: string, onEvent: (kind: string) => void): Promise<{ stop: () => void }> {
+  const stream = (await docker.getEvents({
+    filters: JSON.stringify({ type: ['container', 'network'] }),
+  })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines.filter(Boolean)) {
+      const e = JSON.parse(line) as {
+        Type: string;
+        Action: string;
+        Actor: { Attributes: Record<string, string> };
+      };
+      const attrs = e.Actor.Attributes;
+      const ours = e.Type === 'network' ? attrs.name?.startsWith(`${name}_`) : attrs[LABELS.app] === name;
+      if (ours) onEvent(`${e.Type} ${e.Action}`);
+    }
+  });
+  stream.on('error', () => undefined);
+  return { stop: () => stream.destroy() };
+}
 
 async function ipsOf(container: string): Promise<string[]> {
   const info = await docker.getContainer(container).inspect();
@@ -77,20 +127,39 @@ describe('shipshape up on the real engine', () => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('hello from the private API');
 
-    // The host cannot reach the API: nothing published, and no route to its container address.
+    // The API publishes nothing, and the host has no route to any of its addresses: the internal
+    // networks give the host no address, so the only way there would be the default route.
     const rows = await ps(app);
     expect(rows.filter((r) => r.service === 'api').every((r) => r.ports.length === 0)).toBe(true);
     for (const ip of [...(await ipsOf(`${app.name}-api-1`)), ...(await ipsOf(`${app.name}-api-lb`))]) {
-      const r = await new Promise<{ server?: string } | Error>((resolve) => {
-        const req = http.get({ host: ip, port: 5000, path: '/healthz', timeout: 1500 }, (res) => {
-          res.resume();
-          resolve({ server: String(res.headers.server ?? '') });
-        });
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', (e) => resolve(e));
-      });
-      if (!(r instanceof Error)) expect(r.server ?? '').not.toMatch(/web-api-api/);
+      const route = hostRouteTo(ip);
+      expect(route.dev, route.text).not.toMatch(/^(br-|docker|veth)/);
     }
+
+    // On the web's call network, a caller reaches the API's gateway by name, and nothing else:
+    // not the replicas (by name or by their backend address, which that network has no route to).
+    const apiBackendIps = Object.values(
+      (await docker.getContainer(`${app.name}-api-1`).inspect()).NetworkSettings.Networks,
+    ).map((n) => n.IPAddress);
+    const onCall = await probeFrom(
+      app.name,
+      [`${app.name}_web-to-api`],
+      connectScript([
+        'api:5000',
+        'api-1:5000',
+        `${app.name}-api-1:5000`,
+        ...apiBackendIps.map((ip) => `${ip}:5000`),
+      ]),
+    );
+    expect(onCall).toContain('CONNECTED api:5000');
+    expect(onCall.match(/^FAILED /gm)).toHaveLength(2 + apiBackendIps.length);
+
+    // The public edge network holds the web's gateway and nothing else. (Not probed by name from
+    // inside: the engine's DNS forwards unknown names off the machine on a non-internal network.)
+    const edge = await docker.getNetwork(`${app.name}_web-edge`).inspect();
+    expect(Object.values(edge.Containers ?? {}).map((c) => (c as { Name: string }).Name)).toEqual([
+      `${app.name}-web-lb`,
+    ]);
 
     // The web reaches the API by its compose name.
     const fromWeb = await exec(`${app.name}-web-1`, [
@@ -100,7 +169,8 @@ describe('shipshape up on the real engine', () => {
     ]);
     expect(fromWeb.out).toContain('status 200');
 
-    // The API cannot open a connection to the web: not by name, not by any of its addresses.
+    // The API cannot open a connection to the web: not by name, not by any of its addresses
+    // (the API sits only on internal networks, so it has no route to other subnets at all).
     const targets = [
       'web',
       `${app.name}-web-1`,
@@ -164,6 +234,24 @@ services:
     volumes: ["data:/data"]
     depends_on:
       migrate: {condition: service_completed_successfully}
+      cache: {condition: service_healthy}
+      plain: {condition: service_healthy}
+  cache:
+    image: debian:bookworm-slim
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 300"]
+    user: "1000"
+    stop_signal: SIGKILL
+    # Passes only once the file exists, and only as the service's user. The engine's own first
+    # check comes after 300 s: \`up\` runs this check itself.
+    healthcheck:
+      test: ["CMD-SHELL", "test -f /tmp/ready && test $$(id -u) = 1000"]
+      interval: 300s
+      timeout: 5s
+  plain:
+    image: debian:bookworm-slim
+    command: ["sleep", "300"]
+    user: "1000"
+    stop_signal: SIGKILL
   broken:
     image: debian:bookworm-slim
     command: ["sh", "-c", "echo something went wrong >&2; exit 3"]
@@ -175,7 +263,13 @@ volumes:
       const app = loadApp([], { cwd: dir, env: {} });
       track(app.name);
       const ok = await up(app, { services: ['app'] });
-      expect(ok.plan.order).toEqual(['migrate', 'app']);
+      expect(ok.plan.order).toEqual(['migrate', 'cache', 'plain', 'app']);
+      // service_healthy: app started only once cache's own healthcheck passed (2 s after its
+      // start), though the engine has not run it yet; plain has no healthcheck: running is enough.
+      const cache = await docker.getContainer(`${name}-cache-1`).inspect();
+      expect(cache.State.Health?.Status).toBe('starting');
+      const appStarted = Date.parse((await docker.getContainer(`${name}-app-1`).inspect()).State.StartedAt);
+      expect(appStarted).toBeGreaterThanOrEqual(Date.parse(cache.State.StartedAt) + 2000);
       expect(ok.warnings.some((w) => w.includes('"migrate" runs as root'))).toBe(true);
       expect(ok.warnings.some((w) => w.includes('"app"'))).toBe(false);
       const migrate = await docker.getContainer(`${name}-migrate-1`).inspect();
@@ -197,34 +291,11 @@ volumes:
     }
   });
 
-  it('the CLI: up -d, ps, logs, down; Ctrl-C during up removes what that run created', async () => {
+  it('the CLI: up -d, ps, logs, down', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-cli-'));
     const name = `cli-${run}`;
     track(name);
-    const cli = (args: string[], onStderr?: (text: string, kill: () => void) => void) =>
-      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--import',
-            pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
-            path.resolve(import.meta.dirname, '../../src/cli/main.ts'),
-            ...args,
-          ],
-          {
-            cwd: dir,
-            env: { ...process.env, NO_COLOR: '1' },
-          },
-        );
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-          onStderr?.(err, () => child.kill('SIGINT'));
-        });
-        child.on('exit', (code) => resolve({ code, out, err }));
-      });
+    const cli = (args: string[]) => shipshape(dir, args).done;
     try {
       writeFileSync(
         path.join(dir, 'compose.yaml'),
@@ -240,40 +311,79 @@ services:
       );
       const upped = await cli(['up', '-d']);
       expect(upped.code).toBe(0);
-      const rows = JSON.parse((await cli(['ps', '--json'])).out) as {
-        service: string;
-        state: string;
-        health: string;
-      }[];
+      // `up` returned once its own run of the healthcheck passed; the engine's status follows at
+      // its first interval (1 s here).
+      type Row = { service: string; state: string; health: string };
+      let rows: Row[] = [];
+      for (let i = 0; i < 10 && rows[0]?.health !== 'healthy'; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+        rows = JSON.parse((await cli(['ps', '--json'])).out) as Row[];
+      }
       expect(rows).toMatchObject([{ service: 'ok', replica: '1', state: 'running', health: 'healthy' }]);
       expect((await cli(['logs'])).out).toMatch(/^ok-1\s+\| ready-to-serve$/m);
       const downed = await cli(['down']);
       expect(downed.code).toBe(0);
       expect(await leftovers(name)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
-      // A service that never becomes healthy; interrupt while `up` waits for it.
-      writeFileSync(
-        path.join(dir, 'compose.yaml'),
-        `name: ${name}
+  it('Ctrl-C at any point of the start sequence leaves nothing of the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-int-'));
+    const name = `int-${run}`;
+    track(name);
+    // db never becomes healthy, so every interrupt lands while `up` is still starting.
+    writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      `name: ${name}
 services:
-  slow:
+  db:
     image: debian:bookworm-slim
     user: "1000"
     command: ["sleep", "300"]
     stop_signal: SIGKILL
+    expose: ["5432"]
+    volumes: ["data:/data"]
     healthcheck: {test: ["CMD", "false"], interval: 30s}
+  web:
+    image: debian:bookworm-slim
+    user: "1000"
+    command: ["sleep", "300"]
+    stop_signal: SIGKILL
+    ports: ["8080"]
+    depends_on: {db: {condition: service_healthy}}
+volumes:
+  data: {}
 `,
-      );
-      let sent = false;
-      const interrupted = await cli(['up', '-d'], (err, kill) => {
-        if (!sent && err.includes('slow: started')) {
+    );
+    // Interrupt right after the engine made the n-th object of a kind (more are in flight then),
+    // or a moment later.
+    const points = [
+      { after: 'network create', n: 1, delayMs: 0 },
+      { after: 'container create', n: 1, delayMs: 0 },
+      { after: 'container create', n: 3, delayMs: 0 },
+      { after: 'container start', n: 1, delayMs: 0 },
+      { after: 'container start', n: 2, delayMs: 700 },
+    ];
+    try {
+      for (const point of points) {
+        expect(await leftovers(name)).toBe(0);
+        // The CLI takes a second to load before it talks to the engine: watching starts in time.
+        const { child, done } = shipshape(dir, ['up']);
+        let seen = 0;
+        let sent = false;
+        const events = await watchEvents(name, (kind) => {
+          if (kind !== point.after || ++seen !== point.n || sent) return;
           sent = true;
-          kill();
-        }
-      });
-      expect(sent).toBe(true);
-      expect(interrupted.code).toBe(130);
-      expect(await leftovers(name)).toBe(0);
+          setTimeout(() => child.kill('SIGINT'), point.delayMs);
+        });
+        const result = await done;
+        events.stop();
+        expect(sent, `${point.after} #${point.n} happened`).toBe(true);
+        expect(result.code, `${point.after} #${point.n}: ${result.err}`).toBe(130);
+        expect(await leftovers(name), `left behind after Ctrl-C at ${point.after} #${point.n}`).toBe(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

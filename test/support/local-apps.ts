@@ -2,14 +2,18 @@
  * Shared fixture for integration tests of `shipshape up`: examples loaded under per-run names on
  * ephemeral host ports, removed (and checked gone, by label) after each test.
  */
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, afterEach, expect } from 'vitest';
 import { LABELS, engine } from '../../src/engine/client.js';
 import { loadApp } from '../../src/model/load.js';
 import type { AppModel } from '../../src/model/types.js';
-import { down, ps } from '../../src/local/ops.js';
+import { down } from '../../src/local/down.js';
+import { ps } from '../../src/local/ps.js';
+import { execInContainer } from '../../src/engine/exec.js';
 import { demuxLogs } from '../../src/engine/logs.js';
+import { gatewayImage } from '../../src/local/plan.js';
 
 export const docker = engine();
 export const examples = path.resolve(import.meta.dirname, '../../examples');
@@ -57,16 +61,28 @@ export function useLocalApps(prefix: string): LocalApps {
     run,
     track: (app) => void apps.push(app),
     example: (dir, suffix) => {
-      const app = loadApp([], { cwd: dir, env: {} });
-      app.name = `${app.name}-${run}-${suffix}`;
-      for (const s of app.services) {
-        for (const p of s.ports) p.published = undefined;
-        if (s.healthcheck) s.healthcheck.intervalMs = 1000;
-      }
+      const loaded = loadApp([], { cwd: dir, env: {} });
+      const app = edited(loaded, (a) => {
+        a.name = `${a.name}-${run}-${suffix}`;
+        for (const s of a.services) {
+          for (const p of s.ports) p.published = undefined;
+          if (s.healthcheck) s.healthcheck.intervalMs = 1000;
+        }
+      });
       apps.push(app.name);
       return app;
     },
   };
+}
+
+/**
+ * A changed copy of an app model. The model is deep-frozen (every command reads the same
+ * decisions), so a test that needs another name or a changed setting edits a copy.
+ */
+export function edited(app: AppModel, edit: (copy: AppModel) => void): AppModel {
+  const copy = structuredClone(app);
+  edit(copy);
+  return copy;
 }
 
 /** The host port a service's load balancer published on 127.0.0.1. */
@@ -100,11 +116,60 @@ export function get(
 
 /** Run a command in a container and return its exit code and output. */
 export async function exec(container: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  await new Promise((r) => stream.on('end', r));
-  const info = await e.inspect();
-  return { code: info.ExitCode ?? -1, out: demuxLogs(Buffer.concat(chunks)) };
+  const id = (await docker.getContainer(container).inspect()).Id;
+  const r = await execInContainer(docker, id, cmd, { timeoutMs: 60_000 });
+  return { code: r.exitCode ?? -1, out: r.output };
+}
+
+/** The host's route to `ip` (`ip route get`): the interface it would leave by, and the next hop. */
+export function hostRouteTo(ip: string): { dev?: string; via?: string; text: string } {
+  const text = execFileSync('ip', ['route', 'get', ip], { encoding: 'utf8' });
+  return { dev: /\bdev (\S+)/.exec(text)?.[1], via: /\bvia (\S+)/.exec(text)?.[1], text };
+}
+
+/**
+ * Run a Node script in a throwaway probe container attached to `networks` (of `app`), and return
+ * its output: isolation is tested from inside the networks, never by connecting from the host to
+ * addresses it has no route to. The probe carries the app's label (role `test`) and is removed.
+ */
+export async function probeFrom(app: string, networks: string[], script: string): Promise<string> {
+  const [first, ...rest] = networks;
+  const container = await docker.createContainer({
+    Image: gatewayImage(),
+    User: '1000:1000',
+    Cmd: ['node', '-e', script],
+    Labels: { [LABELS.app]: app, [LABELS.managed]: 'true', [LABELS.role]: 'test' },
+    HostConfig: { NetworkMode: first, CapDrop: ['ALL'], ReadonlyRootfs: true },
+  });
+  try {
+    for (const n of rest) await docker.getNetwork(n).connect({ Container: container.id });
+    await container.start();
+    await container.wait();
+    const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    return demuxLogs(logs);
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+/**
+ * A Node script for `probeFrom`: tries a TCP connection to each `host:port` (1.5 s each) and
+ * prints `CONNECTED <target>` or `FAILED <target> <error code>`, one line per target. Targets are
+ * names (which resolve only to containers of the run, or not at all) or addresses on the probe's
+ * own internal networks: nothing a probe sends can leave this machine.
+ */
+export function connectScript(targets: string[]): string {
+  return `const net = require('net');
+(async () => {
+  for (const t of ${JSON.stringify(targets)}) {
+    const i = t.lastIndexOf(':');
+    const line = await new Promise((resolve) => {
+      const s = net.connect({ host: t.slice(0, i), port: Number(t.slice(i + 1)) });
+      const timer = setTimeout(() => { s.destroy(); resolve('FAILED ' + t + ' TIMEOUT'); }, 1500);
+      s.on('connect', () => { clearTimeout(timer); s.destroy(); resolve('CONNECTED ' + t); });
+      s.on('error', (e) => { clearTimeout(timer); resolve('FAILED ' + t + ' ' + e.code); });
+    });
+    console.log(line);
+  }
+})();`;
 }
