@@ -30,7 +30,7 @@ export class RunScope {
 
   /** Send one create call to the engine, unless the run is being undone. */
   async create<T>(call: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new InterruptedError('cleanup');
+    if (this.closed) throw new InterruptedError('a signal');
     const pending = call();
     this.inflight.add(pending);
     try {
@@ -43,6 +43,14 @@ export class RunScope {
   /** Whether `undo` has begun: the run should stop. */
   get undoing(): boolean {
     return this.closed;
+  }
+
+  /**
+   * What a run should throw for `error`: once `undo` has begun, whatever failed (a container
+   * removed under a wait, a create refused) failed because of the interrupt, and says so.
+   */
+  failure(error: unknown): unknown {
+    return this.closed && !(error instanceof InterruptedError) ? new InterruptedError('a signal') : error;
   }
 
   /** Stop new creates, wait for those in flight, remove everything carrying the run's label. */

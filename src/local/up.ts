@@ -76,6 +76,8 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
       timeoutMs: options.timeoutMs ?? 180_000,
     });
     return { plan, ...result, warnings };
+  } catch (e) {
+    throw scope.failure(e);
   } finally {
     // A failed `up` leaves the app's containers for inspection (`logs`, `ps`); `down` removes them.
     unregister();

@@ -122,6 +122,8 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
     await tagImage(docker, slimmed.id, source.tag);
     run.uncommittedImage = undefined;
     return await report(run, source, index, user, kept, { ...slimmed, probes: verified.probes }, started);
+  } catch (e) {
+    throw run.scope.failure(e);
   } finally {
     run.unregister();
     await run.cleanup();
