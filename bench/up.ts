@@ -105,10 +105,15 @@ function setUp(example: string) {
   const file = path.join(dir, `.bench-up-${process.pid}.compose.yaml`);
   writeFileSync(file, stringify(doc));
   const cli = path.join(root, 'dist/cli/main.js');
-  const shipshape = (...args: string[]) => run(process.execPath, [cli, '-q', '-f', file, ...args], { cwd: dir });
-  const compose = (...args: string[]) => run('docker-compose', ['-f', file, '-p', project, ...args], { cwd: dir });
+  const shipshape = (...args: string[]) =>
+    run(process.execPath, [cli, '-q', '-f', file, ...args], { cwd: dir });
+  const compose = (...args: string[]) =>
+    run('docker-compose', ['-f', file, '-p', project, ...args], { cwd: dir });
   const publicPort = async () => {
-    const rows = JSON.parse((await shipshape('ps', '--json')).stdout) as { replica: string; ports: string[] }[];
+    const rows = JSON.parse((await shipshape('ps', '--json')).stdout) as {
+      replica: string;
+      ports: string[];
+    }[];
     return Number(/:(\d+)->/.exec(rows.find((r) => r.ports.length > 0)!.ports[0]!)![1]);
   };
   return {

@@ -11,7 +11,7 @@ import { docker, edited, examples, exec, get, hostRouteTo, useLocalApps } from '
 const { example } = useLocalApps('n');
 
 describe('shipshape up --lb nginx on the real engine', () => {
-  it('hello-lb: nginx alternates replicas, drops a killed one within 2 s, runs hardened, and the host cannot reach replicas', async () => {
+  it('hello-lb: nginx alternates replicas, drops a killed one within 2 s, runs hardened, and the host has no route to the replicas', async () => {
     const app = example(path.join(examples, 'hello-lb'), 'ngx');
     const result = await up(app, { lbMode: 'nginx' });
     expect(result.created).toHaveLength(3);
