@@ -106,7 +106,5 @@ describe('shipshape CLI', () => {
     const present = shipshape(['--env-file', 'prod.env', 'config', '--format', 'json'], dir);
     expect(present.code).toBe(0);
     expect(present.stdout).toContain('"image": "app:prod"');
-      'app:prod',
-    );
   });
 });
