@@ -396,7 +396,10 @@ function planGateway(
       const hostIp = options.host ?? p.hostIp ?? '127.0.0.1';
       (portBindings[`${p.target}/tcp`] ??= []).push({
         HostIp: hostIp,
-        HostPort: p.published ? String(p.published) : '',
+        // A host range (`"8000-9000:80"`) goes to the engine as is; it binds one free port of it.
+        HostPort: p.published
+          ? `${p.published}${'publishedEnd' in p && p.publishedEnd ? `-${p.publishedEnd}` : ''}`
+          : '',
       });
     }
   }

@@ -78,7 +78,8 @@ export function canonicalize(doc: Obj, ctx: CanonicalContext): Obj {
   const volumes = doc.volumes;
   if (isObj(volumes)) {
     for (const vol of Object.values(volumes)) {
-      const opts = isObj(vol) && vol.driver === 'local' && isObj(vol.driver_opts) ? vol.driver_opts : undefined;
+      const opts =
+        isObj(vol) && vol.driver === 'local' && isObj(vol.driver_opts) ? vol.driver_opts : undefined;
       if (opts && opts.o === 'bind' && typeof opts.device === 'string')
         opts.device = absPath(ctx.workingDir, opts.device);
     }
@@ -93,7 +94,8 @@ function canonicalService(svc: Obj, ctx: CanonicalContext, name: string): void {
   if (svc.build !== undefined && svc.build !== null) svc.build = canonicalBuild(svc, ctx);
   if (svc.env_file !== undefined && svc.env_file !== null) svc.env_file = canonicalEnvFiles(svc, ctx);
   if (typeof svc.label_file === 'string') svc.label_file = [svc.label_file];
-  if (Array.isArray(svc.label_file)) svc.label_file = svc.label_file.map((f) => absPath(ctx.workingDir, String(f)));
+  if (Array.isArray(svc.label_file))
+    svc.label_file = svc.label_file.map((f) => absPath(ctx.workingDir, String(f)));
   if (Array.isArray(svc.depends_on)) svc.depends_on = canonicalDependsOn(svc.depends_on);
   else if (isObj(svc.depends_on)) {
     for (const dep of Object.values(svc.depends_on)) {
@@ -104,8 +106,7 @@ function canonicalService(svc: Obj, ctx: CanonicalContext, name: string): void {
     }
   }
   if (Array.isArray(svc.networks)) svc.networks = namedList(svc.networks);
-  for (const key of ['dns', 'tmpfs'])
-    if (typeof svc[key] === 'string') svc[key] = [svc[key]];
+  for (const key of ['dns', 'tmpfs']) if (typeof svc[key] === 'string') svc[key] = [svc[key]];
   if (Array.isArray(svc.ports)) svc.ports = canonicalPorts(svc.ports, ctx);
   if (Array.isArray(svc.volumes)) {
     svc.volumes.forEach((v, i) => {

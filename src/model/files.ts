@@ -95,7 +95,9 @@ function interpolate(source: YamlSource, scope: LoadScope): Obj {
       throw new ShipshapeError(e.message, {
         location: source.locate(e.path),
         path: formatPath(e.path),
-        hint: e.variable ? `set ${e.variable} in the environment or in .env` : 'write ${VAR} or $$ for a literal $',
+        hint: e.variable
+          ? `set ${e.variable} in the environment or in .env`
+          : 'write ${VAR} or $$ for a literal $',
       });
     }
     throw e;
@@ -146,7 +148,11 @@ export function loadModel(files: string[], scope: LoadScope): Obj {
 }
 
 /** Read env files in order into one map; `lookup` (the caller's environment) wins in interpolation. */
-export function readEnvFiles(files: string[], lookup: Lookup, warnings: Diagnostic[]): Record<string, string> {
+export function readEnvFiles(
+  files: string[],
+  lookup: Lookup,
+  warnings: Diagnostic[],
+): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const file of files) {
     try {
@@ -172,7 +178,8 @@ export function readEnvFiles(files: string[], lookup: Lookup, warnings: Diagnost
   return vars;
 }
 
-const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const stringList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
 
 const IMPORTED = ['services', 'volumes', 'networks', 'secrets', 'configs', 'models'];
 
@@ -188,21 +195,33 @@ function applyInclude(file: ParsedFile, scope: LoadScope): void {
     const e: Obj = isObj(entry) ? entry : { path: entry };
     const paths = stringList(e.path).map((p) => absPath(scope.workingDir, p));
     for (const p of paths) {
-      if (!existsSync(p)) failAt(at, `included file ${p} not found`, 'fix the path; relative paths start at the project directory');
+      if (!existsSync(p))
+        failAt(
+          at,
+          `included file ${p} not found`,
+          'fix the path; relative paths start at the project directory',
+        );
     }
     const chain = [...scope.included, file.source.file];
     if (chain.includes(paths[0]!)) {
-      failAt(at, `include cycle: ${[...chain, paths[0]!].map((f) => basename(f)).join(' -> ')}`, 'remove one of these include entries');
+      failAt(
+        at,
+        `include cycle: ${[...chain, paths[0]!].map((f) => basename(f)).join(' -> ')}`,
+        'remove one of these include entries',
+      );
     }
     const projectDir =
-      e.project_directory === undefined ? dirname(paths[0]!) : absPath(scope.workingDir, String(e.project_directory));
+      e.project_directory === undefined
+        ? dirname(paths[0]!)
+        : absPath(scope.workingDir, String(e.project_directory));
     const envFiles =
       e.env_file === undefined
         ? [`${projectDir}/.env`].filter(isFile)
         : stringList(e.env_file)
             .filter((f) => f !== '/dev/null')
             .map((f) => absPath(scope.workingDir, f));
-    for (const f of envFiles) if (!isFile(f)) failAt(at, `include env_file ${f} not found`, 'fix the path or remove env_file');
+    for (const f of envFiles)
+      if (!isFile(f)) failAt(at, `include env_file ${f} not found`, 'fix the path or remove env_file');
     const own = readEnvFiles(envFiles, scope.env, scope.warnings);
     const env: Lookup = (name) => scope.env(name) ?? own[name];
     const imported = loadModel(paths, { ...scope, workingDir: projectDir, env, included: chain });
@@ -213,7 +232,12 @@ function applyInclude(file: ParsedFile, scope: LoadScope): void {
 
 const isFile = (f: string) => existsSync(f) && statSync(f).isFile();
 
-function importResources(file: ParsedFile, imported: Obj, warnings: Diagnostic[], at: Origin | undefined): void {
+function importResources(
+  file: ParsedFile,
+  imported: Obj,
+  warnings: Diagnostic[],
+  at: Origin | undefined,
+): void {
   for (const kind of IMPORTED) {
     const from = imported[kind];
     if (!isObj(from)) continue;
@@ -295,10 +319,20 @@ function resolveExtends(
   return merged;
 }
 
-function extendedFile(path: string, at: Origin | undefined, scope: LoadScope, cache: Map<string, ParsedFile>): ParsedFile {
+function extendedFile(
+  path: string,
+  at: Origin | undefined,
+  scope: LoadScope,
+  cache: Map<string, ParsedFile>,
+): ParsedFile {
   const cached = cache.get(path);
   if (cached) return cached;
-  if (!existsSync(path)) failAt(at, `extends file ${path} not found`, 'fix the path; relative paths start at the project directory');
+  if (!existsSync(path))
+    failAt(
+      at,
+      `extends file ${path} not found`,
+      'fix the path; relative paths start at the project directory',
+    );
   const parsed = readComposeFile(path, { ...scope, workingDir: dirname(path) });
   cache.set(path, parsed);
   return parsed;

@@ -102,7 +102,8 @@ export function mergeAt(base: unknown, override: unknown, path: DocPath): unknow
   if (override === undefined || override === null) return base;
   if (base === undefined || base === null) return override;
   if (rule === 'logging' && isObj(base) && isObj(override)) {
-    const same = base.driver === undefined || override.driver === undefined || base.driver === override.driver;
+    const same =
+      base.driver === undefined || override.driver === undefined || base.driver === override.driver;
     return same ? mergeMappings(base, override, path) : override;
   }
   if (rule === 'replace-each' && isObj(base) && isObj(override)) {

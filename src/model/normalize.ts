@@ -86,7 +86,12 @@ function commandList(ctx: NormalizeContext, path: DocPath, v: unknown): string[]
     split = splitCommand(String(v));
   } catch (e) {
     if (e instanceof ShellwordsError) {
-      fail(ctx, path, `cannot split "${String(v)}" into words: ${e.message}`, 'use the list form, e.g. ["sh", "-c", "..."]');
+      fail(
+        ctx,
+        path,
+        `cannot split "${String(v)}" into words: ${e.message}`,
+        'use the list form, e.g. ["sh", "-c", "..."]',
+      );
     }
     throw e;
   }
@@ -126,7 +131,9 @@ function normalizePorts(ctx: NormalizeContext, base: DocPath, v: unknown): PortM
   (Array.isArray(v) ? v : []).forEach((p, i) => {
     const path = [...base, i];
     if (!isObj(p)) return;
-    const targets = unit(ctx, [...path, 'target'], () => parsePortRange(String(p.target ?? ''), 'container port'));
+    const targets = unit(ctx, [...path, 'target'], () =>
+      parsePortRange(String(p.target ?? ''), 'container port'),
+    );
     const published =
       p.published === undefined || p.published === null || p.published === ''
         ? undefined
@@ -181,7 +188,7 @@ function readEnvFiles(
 ): Record<string, string> {
   const entries = Array.isArray(v) ? v : [];
   const vars: Record<string, string> = {};
-  const lookup = (name: string) => ctx.env[name] ?? (explicit[name] ?? undefined);
+  const lookup = (name: string) => ctx.env[name] ?? explicit[name] ?? undefined;
   entries.forEach((entry, i) => {
     const path = [...base, i];
     if (!isObj(entry)) return;
@@ -197,7 +204,12 @@ function readEnvFiles(
     }
     const format = entry.format === undefined ? undefined : String(entry.format);
     if (format !== undefined && format !== 'raw') {
-      fail(ctx, [...path, 'format'], `unsupported env_file format "${format}"`, 'leave it out, or use format: raw');
+      fail(
+        ctx,
+        [...path, 'format'],
+        `unsupported env_file format "${format}"`,
+        'leave it out, or use format: raw',
+      );
     }
     try {
       const parse = format === 'raw' ? parseRawEnvFile : parseEnvFile;
@@ -227,11 +239,20 @@ function readEnvFiles(
  * `environment` with bare names resolved from the project's variables. A name that stays without
  * a value is null: it is left out of the container, also when an env file set it (05-services.md).
  */
-function explicitEnvironment(ctx: NormalizeContext, base: DocPath, v: unknown): Record<string, string | null> {
+function explicitEnvironment(
+  ctx: NormalizeContext,
+  base: DocPath,
+  v: unknown,
+): Record<string, string | null> {
   const env: Record<string, string | null> = {};
   for (const [k, val] of Object.entries(listOrDictToMap(v))) {
     if (/\s$/.test(k)) {
-      fail(ctx, [...base, k], `environment variable "${k}" is declared with a trailing space`, 'remove the space before "="');
+      fail(
+        ctx,
+        [...base, k],
+        `environment variable "${k}" is declared with a trailing space`,
+        'remove the space before "="',
+      );
     }
     env[k] = val === null || val === undefined ? (ctx.env[k] ?? null) : String(val);
   }

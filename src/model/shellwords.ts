@@ -86,7 +86,11 @@ export function splitCommand(line: string): SplitCommand {
   }
   if (escaped || single || double || backtick || dollarParen) {
     throw new ShellwordsError(
-      escaped ? 'ends with a lone backslash' : single || double ? 'unterminated quote' : 'unterminated "$(" or "`"',
+      escaped
+        ? 'ends with a lone backslash'
+        : single || double
+          ? 'unterminated quote'
+          : 'unterminated "$(" or "`"',
     );
   }
   if (word) argv.push(buf);

@@ -132,7 +132,10 @@ export function parseShortPortSpec(spec: string): ShortPortSpec[] {
   const container = slash < 0 ? containerPart : containerPart.slice(0, slash);
   const protocol = (slash < 0 ? 'tcp' : containerPart.slice(slash + 1) || 'tcp').toLowerCase();
   if (container === '') {
-    throw new UnitError(`no container port in "${spec}"`, 'use [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]');
+    throw new UnitError(
+      `no container port in "${spec}"`,
+      'use [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL]',
+    );
   }
   if (!['tcp', 'udp', 'sctp'].includes(protocol)) {
     throw new UnitError(`unsupported protocol "${protocol}" in port "${spec}"`, 'use /tcp or /udp');
@@ -151,7 +154,10 @@ export function parseShortPortSpec(spec: string): ShortPortSpec[] {
   const [start, end] = natRange(container, 'container port', spec);
   if (end - start >= 1000) {
     // Deliberately stricter than compose: each container port becomes a listener and a rule.
-    throw new UnitError(`container port range "${container}" is too large`, 'use ranges of at most 1000 ports');
+    throw new UnitError(
+      `container port range "${container}" is too large`,
+      'use ranges of at most 1000 ports',
+    );
   }
   let host: [number, number] | undefined;
   if (hostPort !== '') {

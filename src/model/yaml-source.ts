@@ -69,7 +69,8 @@ function faultOffset(errors: readonly YAMLError[], text: string): { error: YAMLE
   let offset = error.pos[0];
   if (spill) {
     const last = Math.max(spill.pos[0], spill.pos[1] - 1);
-    if (text.lastIndexOf('\n', last) > text.lastIndexOf('\n', spill.pos[0])) offset = text.lastIndexOf('\n', last) + 1;
+    if (text.lastIndexOf('\n', last) > text.lastIndexOf('\n', spill.pos[0]))
+      offset = text.lastIndexOf('\n', last) + 1;
   }
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const firstChar = lineStart + (/^[ \t]*/.exec(text.slice(lineStart))?.[0].length ?? 0);
@@ -153,8 +154,7 @@ interface Tags {
   scalars: { path: DocPath; value: unknown }[];
 }
 
-const isMergeKey = (key: unknown) =>
-  isScalar(key) && (key.value === '<<' || typeof key.value === 'symbol');
+const isMergeKey = (key: unknown) => isScalar(key) && (key.value === '<<' || typeof key.value === 'symbol');
 
 /**
  * Find `!reset` and `!override` tags, also behind aliases and merge keys (compose-go's
