@@ -65,8 +65,8 @@ const KEY_VALUE = ['environment', 'labels', 'annotations', 'sysctls'];
 /** Rewrite every service of `doc` (in place) into canonical form. */
 export function canonicalize(doc: Obj, ctx: CanonicalContext): Obj {
   const services = isObj(doc.services) ? doc.services : {};
-  for (const [name, svc] of Object.entries(services)) {
-    if (isObj(svc)) canonicalService(svc, ctx, name);
+  for (const svc of Object.values(services)) {
+    if (isObj(svc)) canonicalService(svc, ctx);
   }
   for (const kind of ['secrets', 'configs']) {
     const defs = doc[kind];
@@ -87,7 +87,7 @@ export function canonicalize(doc: Obj, ctx: CanonicalContext): Obj {
   return doc;
 }
 
-function canonicalService(svc: Obj, ctx: CanonicalContext, name: string): void {
+function canonicalService(svc: Obj, ctx: CanonicalContext): void {
   for (const key of KEY_VALUE) if (Array.isArray(svc[key])) svc[key] = listOrDictToMap(svc[key]);
   if (isObj(svc.deploy) && Array.isArray(svc.deploy.labels))
     svc.deploy.labels = listOrDictToMap(svc.deploy.labels);
@@ -129,7 +129,6 @@ function canonicalService(svc: Obj, ctx: CanonicalContext, name: string): void {
     svc.extends = { service: svc.extends };
     madeFrom(svc.extends, origin);
   }
-  void name;
 }
 
 function namedList(list: unknown[]): Obj {
