@@ -6,13 +6,14 @@
  *
  *   npx tsx bench/up.ts          # writes bench/results/up.json and up.md
  *
- * Both tools run as the command people type: `node dist/cli/main.js up -d` (built first) and
- * `docker-compose up -d --build`. The clock runs from launching the command until every service
- * is healthy:
- * - shipshape: until `up -d` exits 0, which it does once every container's own healthcheck
- *   command has passed (run by shipshape, docs/up.md); the bench then checks the public port
- *   answers 200, so "healthy" is not taken on trust;
- * - docker-compose: until the engine reports every container healthy (or running, without a
+ * shipshape runs twice per case: as a library call in this process (load the compose file, `up`)
+ * and as the command people type (`node dist/cli/main.js up -d`, built first), which adds the
+ * CLI's start-up; docker-compose runs as `docker-compose up -d --build`. The clock stops when
+ * every service is healthy:
+ * - shipshape: when `up` returns (the CLI exits 0), which it does once every container's own
+ *   healthcheck command has passed (run by shipshape, docs/up.md); the bench then checks the
+ *   public port answers 200, so "healthy" is not taken on trust;
+ * - docker-compose: when the engine reports every container healthy (or running, without a
  *   healthcheck), polled every 100 ms after `up -d` returns.
  *
  * cold  = no app images, nothing running (base images present; the build runs every step).
@@ -30,7 +31,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { LABELS, engine } from '../src/engine/client.js';
+import { loadApp } from '../src/model/load.js';
 import { down } from '../src/local/down.js';
+import { ps } from '../src/local/ps.js';
+import { up } from '../src/local/up.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -39,7 +43,9 @@ const EXAMPLES = ['hello-lb', 'web-api'];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CASES = ['cold', 'warm', 'again'] as const;
 type Case = (typeof CASES)[number];
-type Tool = 'shipshape' | 'dockerCompose';
+/** shipshape as a library call (load the compose file, `up`), as the CLI process, and docker-compose. */
+const TOOLS = ['shipshape', 'shipshapeCli', 'dockerCompose'] as const;
+type Tool = (typeof TOOLS)[number];
 
 interface Sample {
   seconds: number;
@@ -90,7 +96,7 @@ async function timed(fn: () => Promise<unknown>): Promise<Sample> {
   return { seconds: Number((process.hrtime.bigint() - t) / 1_000_000n) / 1000, load };
 }
 
-/** Both tools' commands on one example, under names of their own. */
+/** Each tool's commands on one example, under names of their own. */
 function setUp(example: string) {
   const dir = path.join(root, 'examples', example);
   const name = `bench-up-${example}-${process.pid}`;
@@ -109,33 +115,33 @@ function setUp(example: string) {
     run(process.execPath, [cli, '-q', '-f', file, ...args], { cwd: dir });
   const compose = (...args: string[]) =>
     run('docker-compose', ['-f', file, '-p', project, ...args], { cwd: dir });
+  const load = () => loadApp([file], { cwd: dir });
   const publicPort = async () => {
-    const rows = JSON.parse((await shipshape('ps', '--json')).stdout) as {
-      replica: string;
-      ports: string[];
-    }[];
-    return Number(/:(\d+)->/.exec(rows.find((r) => r.ports.length > 0)!.ports[0]!)![1]);
+    const row = (await ps(load())).find((r) => r.ports.length > 0)!;
+    return Number(/:(\d+)->/.exec(row.ports[0]!)![1]);
   };
+  const shipshapeImages = () => removeImages({ label: [`${LABELS.app}=${name}`] });
+  const shipshapeDown = async () => void (await down(name));
+  const shipshapeCheck = async () => answers(await publicPort());
   return {
     file,
-    name,
-    project,
     cleanImages: {
-      shipshape: () => removeImages({ label: [`${LABELS.app}=${name}`] }),
+      shipshape: shipshapeImages,
+      shipshapeCli: shipshapeImages,
       dockerCompose: () => removeImages({ reference: [`${project}_*`] }),
     },
     up: {
-      shipshape: async () => {
-        await shipshape('up', '-d', '--timeout', '180');
-      },
+      shipshape: async () => void (await up(load(), { timeoutMs: 180_000 })),
+      shipshapeCli: async () => void (await shipshape('up', '-d', '--timeout', '180')),
       dockerCompose: async () => {
         await compose('up', '-d', '--build');
         await composeHealthy(project, Date.now() + 180_000);
       },
     },
-    check: { shipshape: async () => answers(await publicPort()), dockerCompose: async () => undefined },
+    check: { shipshape: shipshapeCheck, shipshapeCli: shipshapeCheck, dockerCompose: async () => undefined },
     down: {
-      shipshape: async () => void (await down(name)),
+      shipshape: shipshapeDown,
+      shipshapeCli: shipshapeDown,
       dockerCompose: async () => void (await compose('down', '--timeout', '1')),
     },
   };
@@ -158,13 +164,16 @@ async function casesOf(s: Setup, tool: Tool): Promise<Record<Case, Sample>> {
 
 async function benchExample(example: string) {
   const s = setUp(example);
+  const empty = (): Record<Case, Sample[]> => ({ cold: [], warm: [], again: [] });
   const samples: Record<Tool, Record<Case, Sample[]>> = {
-    shipshape: { cold: [], warm: [], again: [] },
-    dockerCompose: { cold: [], warm: [], again: [] },
+    shipshape: empty(),
+    shipshapeCli: empty(),
+    dockerCompose: empty(),
   };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const order: Tool[] = round % 2 === 0 ? ['shipshape', 'dockerCompose'] : ['dockerCompose', 'shipshape'];
+      // Rotate who goes first, so no tool always runs right after a given other one.
+      const order = TOOLS.map((_, i) => TOOLS[(i + round) % TOOLS.length]!);
       for (const tool of order) {
         process.stderr.write(`${example}: round ${round + 1}/${ROUNDS}, ${tool}…\n`);
         const r = await casesOf(s, tool);
@@ -172,10 +181,10 @@ async function benchExample(example: string) {
       }
     }
   } finally {
-    await s.down.shipshape().catch(() => undefined);
-    await s.down.dockerCompose().catch(() => undefined);
-    await s.cleanImages.shipshape();
-    await s.cleanImages.dockerCompose();
+    for (const tool of TOOLS) {
+      await s.down[tool]().catch(() => undefined);
+      await s.cleanImages[tool]();
+    }
     rmSync(s.file, { force: true });
   }
   return { example, samples };
@@ -186,26 +195,44 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function summary(results: Awaited<ReturnType<typeof benchExample>>[]) {
   return results.flatMap(({ example, samples }) =>
     CASES.map((c) => {
-      const ss = samples.shipshape[c].map((x) => x.seconds);
-      const dc = samples.dockerCompose[c].map((x) => x.seconds);
-      const loads = [...samples.shipshape[c], ...samples.dockerCompose[c]].map((x) => x.load);
+      const seconds = (t: Tool) => samples[t][c].map((x) => x.seconds);
+      const stats = (t: Tool) => ({
+        medianS: median(seconds(t)),
+        rangeS: [Math.min(...seconds(t)), Math.max(...seconds(t))],
+      });
+      const loads = TOOLS.flatMap((t) => samples[t][c].map((x) => x.load));
+      const dc = median(seconds('dockerCompose'));
       return {
         example,
         case: c,
-        shipshapeS: median(ss),
-        dockerComposeS: median(dc),
-        ratio: Number((median(ss) / median(dc)).toFixed(2)),
-        shipshapeRangeS: [Math.min(...ss), Math.max(...ss)],
-        dockerComposeRangeS: [Math.min(...dc), Math.max(...dc)],
+        shipshape: stats('shipshape'),
+        shipshapeCli: stats('shipshapeCli'),
+        dockerCompose: stats('dockerCompose'),
+        ratio: Number((median(seconds('shipshape')) / dc).toFixed(2)),
+        cliRatio: Number((median(seconds('shipshapeCli')) / dc).toFixed(2)),
         loadRange: [Math.min(...loads), Math.max(...loads)].map((l) => Number(l.toFixed(1))),
       };
     }),
   );
 }
 
+/** The CLI's own start-up, timed in the same session: `shipshape --help` (no engine, no app). */
+async function cliStartup(): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = await timed(() => run(process.execPath, [path.join(root, 'dist/cli/main.js'), '--help']));
+    xs.push(t.seconds);
+  }
+  return median(xs);
+}
+
 process.stderr.write('building dist/ (the CLI as people run it)…\n');
 execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
 const loadBefore = os.loadavg();
+const helpS = await cliStartup();
+// The library column times `up` in a process that has loaded shipshape once (as a long-running
+// tool or test would); the CLI column includes that start-up.
+loadApp([], { cwd: path.join(root, 'examples/hello-lb') });
 const results = [];
 for (const example of EXAMPLES) results.push(await benchExample(example));
 const rows = summary(results);
@@ -217,31 +244,47 @@ const out = {
   rounds: ROUNDS,
   target: '≤ 0.5× docker-compose',
   loadAverage: { before: loadBefore, after: os.loadavg() },
+  cliHelpS: helpS,
   rows,
   samples: results,
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 writeFileSync(path.join(root, 'bench/results/up.json'), `${JSON.stringify(out, null, 2)}\n`);
 const fmt = (n: number) => n.toFixed(2);
+const cell = (x: { medianS: number; rangeS: number[] }) =>
+  `${fmt(x.medianS)} (${fmt(x.rangeS[0]!)}–${fmt(x.rangeS[1]!)})`;
 writeFileSync(
   path.join(root, 'bench/results/up.md'),
   `# \`shipshape up\` time to healthy (${out.date.slice(0, 10)})
 
-${out.cpus} CPUs, docker-compose ${version}, ${ROUNDS} interleaved rounds (the tool that goes first alternates).
-Seconds from launching the command until every service is healthy, median (min–max); target ≤ 0.5× docker-compose.
+${out.cpus} CPUs, docker-compose ${version}, ${ROUNDS} interleaved rounds (the tool that goes first rotates).
+Seconds until every service is healthy, median (min–max); target ≤ 0.5× docker-compose.
+
+- **shipshape**: \`up()\` called in the bench's process (modules loaded once beforehand), from
+  loading the compose file to its return (every container's own healthcheck passed; the bench
+  then checks the public port answers 200).
+- **shipshape CLI**: \`node dist/cli/main.js up -d\` as a process, the same work plus the CLI's start-up.
+  \`shipshape --help\` alone took ${fmt(helpS)} s in this session: the CLI still loads every command's
+  modules at start (lazy loading is being done separately, issue 12's CLI part).
+- **docker-compose**: \`docker-compose up -d --build\`, then until the engine reports every
+  container healthy (polled every 100 ms).
 
 **Shared machine:** other engineers' builds and tests ran on the same 2 cores during this run; the
-1-minute load average was ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at the start and
-${out.loadAverage.after.map((l) => l.toFixed(1)).join(' / ')} at the end; each row shows the range seen at its runs' starts.
+load average was ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at the start and
+${out.loadAverage.after.map((l) => l.toFixed(1)).join(' / ')} at the end; each row shows the 1-minute load seen when its runs started.
+Absolute seconds are inflated by that load; the interleaving puts it on every tool alike.
 
-| example | run | shipshape s | docker-compose s | ratio | load |
-| --- | --- | ---: | ---: | ---: | ---: |
+| example | run | shipshape s | shipshape CLI s | docker-compose s | ratio | CLI ratio | load |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows
   .map(
     (r) =>
-      `| ${r.example} | ${r.case} | ${fmt(r.shipshapeS)} (${fmt(r.shipshapeRangeS[0]!)}–${fmt(r.shipshapeRangeS[1]!)}) | ${fmt(r.dockerComposeS)} (${fmt(r.dockerComposeRangeS[0]!)}–${fmt(r.dockerComposeRangeS[1]!)}) | ${r.ratio} | ${r.loadRange.join('–')} |`,
+      `| ${r.example} | ${r.case} | ${cell(r.shipshape)} | ${cell(r.shipshapeCli)} | ${cell(r.dockerCompose)} | ${r.ratio} | ${r.cliRatio} | ${r.loadRange.join('–')} |`,
   )
   .join('\n')}
+
+cold = no app images (the build runs every step; base images present), warm = images built,
+nothing running, again = everything running and unchanged.
 
 Why the difference: both examples' healthchecks run every 10 s, and engine 20.10 (no healthcheck
 \`start_interval\`) runs the first check one full interval after the start, so docker-compose

@@ -106,7 +106,8 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
   try {
     const source = await inspectSource(run, options);
     run.progress(`indexing ${source.ref}`);
-    const index = await indexSource(run, source);
+    // The dependencies start while the filesystem is indexed: neither needs the other.
+    const [index, network] = await Promise.all([indexSource(run, source), startEnvironment(run, source)]);
     const user = resolveRuntimeUser(
       source.config.User,
       options.user,
@@ -114,7 +115,7 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
       index.texts.get('/etc/group'),
     );
     run.progress(`runtime user ${user.spec} (${user.origin})`);
-    const base = await prepareExercise(run, source, user, options);
+    const base = exerciseBase(run, source, user, network, options);
     const original = await traceOriginal(run, source, base);
     const kept = decideKeepSet(run, source, index, original.trace, base, options);
     const slimmed = await assemble(run, source, index, kept, user);
@@ -244,13 +245,8 @@ async function exportSource(run: SlimRun): Promise<Readable> {
 
 type ExerciseBase = Omit<ExerciseSpec, 'image' | 'name' | 'argv'>;
 
-/** The run's private network with the service's dependencies on it, and what every exercise shares. */
-async function prepareExercise(
-  run: SlimRun,
-  source: Source,
-  user: RuntimeUser,
-  options: SlimOptions,
-): Promise<ExerciseBase> {
+/** The run's private network, with the service's dependencies on it; its id. */
+async function startEnvironment(run: SlimRun, source: Source): Promise<string> {
   const network = await run.scope.create(() =>
     run.docker.createNetwork({ Name: `${run.prefix}-net`, Labels: run.labels, CheckDuplicate: true }),
   );
@@ -264,6 +260,18 @@ async function prepareExercise(
       onProgress: run.progress,
     });
   }
+  return network.id;
+}
+
+/** What the traced, verified and diagnostic runs share. */
+function exerciseBase(
+  run: SlimRun,
+  source: Source,
+  user: RuntimeUser,
+  network: string,
+  options: SlimOptions,
+): ExerciseBase {
+  const { service } = source;
   const x = service?.x.slim;
   const probes = options.probes?.length
     ? options.probes
@@ -280,7 +288,7 @@ async function prepareExercise(
     test: options.test ?? x?.test,
     testCwd: source.projectDir,
     hardening: serviceHardening(service),
-    network: network.id,
+    network,
     aliases: service ? [service.name] : [],
     labels: run.labels,
     startupTimeoutMs: options.startupTimeoutMs ?? 60_000,
