@@ -124,6 +124,7 @@ async function onHost(): Promise<{ direct: WrkResult; http: WrkResult; tcp: WrkR
 }
 
 async function main() {
+  const loadBefore = os.loadavg();
   const docker = engine();
   // The model is frozen: run a copy under a bench name, its host port left to the engine.
   const app = structuredClone(loadApp([], { cwd: path.join(root, 'examples/hello-lb'), env: {} }));
@@ -182,6 +183,7 @@ async function main() {
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model },
+      loadAverage: { before: loadBefore, after: os.loadavg() },
       tool: `wrk -t2 -c${CONNECTIONS} -d${DURATION} --latency`,
       setup:
         'hello-lb: replicas limited to 0.5 CPU / 128 MiB each (from its compose file); gateway unlimited CPU. Direct = one replica.',
@@ -213,6 +215,12 @@ async function main() {
       `# Load balancer benchmark (${result.date.slice(0, 10)})
 
 ${result.tool}, ${result.machine.cpus} CPUs. ${result.setup}
+
+**Shared machine:** other engineers' builds and tests ran on the same 2 cores; the load average
+(1/5/15 min) was ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at the start and
+${result.loadAverage.after.map((l) => l.toFixed(1)).join(' / ')} at the end. Absolute requests/s
+are far below a quiet machine's (wrk, the replicas and the gateway all compete for the cores);
+compare the ratios, which were measured under the same load in one run.
 
 | path | requests/s | p50 ms | p99 ms | errors |
 | --- | ---: | ---: | ---: | ---: |
