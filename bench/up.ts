@@ -16,16 +16,16 @@
  * - docker-compose: when the engine reports every container healthy (or running, without a
  *   healthcheck), polled every 100 ms after `up -d` returns.
  *
- * cold  = no app images, nothing running (base images present; the build runs every step).
+ * cold  = no app images and no cached layers of them, nothing running (base images present): the
+ *         example is copied and its Dockerfiles take a nonce right after FROM, new for every cold run.
  * warm  = app images built, nothing running.
  * again = everything running, nothing changed.
  * docker-compose cannot run 2 replicas on one fixed host port, so both tools get the published
- * ports made ephemeral (a copy of the compose file, written next to the original so build
- * contexts resolve, removed afterwards); nothing else differs.
+ * ports made ephemeral (in the copy of the example); nothing else differs.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -96,26 +96,61 @@ async function timed(fn: () => Promise<unknown>): Promise<Sample> {
   return { seconds: Number((process.hrtime.bigint() - t) / 1_000_000n) / 1000, load };
 }
 
-/** Each tool's commands on one example, under names of their own. */
-function setUp(example: string) {
-  const dir = path.join(root, 'examples', example);
+/**
+ * A copy of the example whose Dockerfiles take a nonce right after FROM (`ARG BENCH_NONCE` and a
+ * LABEL using it): a new nonce misses the engine's layer cache at every step. Without it a
+ * "cold" build is mostly cache hits, because both tools build the same Dockerfiles on one engine
+ * (and other people's runs of the examples leave the same layers).
+ */
+function copyExample(example: string, into: string): string {
+  const dir = path.join(into, example);
+  cpSync(path.join(root, 'examples', example), dir, { recursive: true });
+  const doc = parse(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')) as {
+    services: Record<string, { build?: string | { context?: string; dockerfile?: string } }>;
+  };
+  for (const svc of Object.values(doc.services)) {
+    if (!svc.build) continue;
+    const b = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
+    const dockerfile = path.join(dir, b.context ?? '.', b.dockerfile ?? 'Dockerfile');
+    const text = readFileSync(dockerfile, 'utf8');
+    writeFileSync(
+      dockerfile,
+      text.replace(/^(FROM .*)$/m, '$1\nARG BENCH_NONCE\nLABEL bench.nonce=$BENCH_NONCE'),
+    );
+  }
+  return dir;
+}
+
+/** Each tool's commands on one example, under names of their own, in a copy of the example. */
+function setUp(example: string, tmp: string) {
+  const dir = copyExample(example, tmp);
   const name = `bench-up-${example}-${process.pid}`;
   const project = `benchc${example.replace(/-/g, '')}${process.pid}`;
-  const doc = parse(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')) as {
-    'x-shipshape': { name: string };
-    services: Record<string, { ports?: string[] }>;
+  /** The compose file of one tool: ports ephemeral, the tool's name, the build nonce. */
+  const composeFile = (tool: Tool, nonce: string) => {
+    const doc = parse(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')) as {
+      'x-shipshape': { name: string };
+      services: Record<string, { ports?: string[]; build?: string | { context?: string; args?: object } }>;
+    };
+    doc['x-shipshape'].name = name;
+    for (const svc of Object.values(doc.services)) {
+      if (svc.ports) svc.ports = svc.ports.map((p) => String(p).split(':').pop()!);
+      if (svc.build) {
+        const b = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
+        svc.build = { ...b, args: { ...b.args, BENCH_NONCE: nonce } };
+      }
+    }
+    const file = path.join(dir, `${tool}.compose.yaml`);
+    writeFileSync(file, stringify(doc));
+    return file;
   };
-  doc['x-shipshape'].name = name;
-  for (const s of Object.values(doc.services))
-    if (s.ports) s.ports = s.ports.map((p) => String(p).split(':').pop()!);
-  const file = path.join(dir, `.bench-up-${process.pid}.compose.yaml`);
-  writeFileSync(file, stringify(doc));
+  const files = Object.fromEntries(TOOLS.map((t) => [t, composeFile(t, 'warm')])) as Record<Tool, string>;
   const cli = path.join(root, 'dist/cli/main.js');
   const shipshape = (...args: string[]) =>
-    run(process.execPath, [cli, '-q', '-f', file, ...args], { cwd: dir });
+    run(process.execPath, [cli, '-q', '-f', files.shipshapeCli, ...args], { cwd: dir });
   const compose = (...args: string[]) =>
-    run('docker-compose', ['-f', file, '-p', project, ...args], { cwd: dir });
-  const load = () => loadApp([file], { cwd: dir });
+    run('docker-compose', ['-f', files.dockerCompose, '-p', project, ...args], { cwd: dir });
+  const load = () => loadApp([files.shipshape], { cwd: dir });
   const publicPort = async () => {
     const row = (await ps(load())).find((r) => r.ports.length > 0)!;
     return Number(/:(\d+)->/.exec(row.ports[0]!)![1]);
@@ -124,11 +159,10 @@ function setUp(example: string) {
   const shipshapeDown = async () => void (await down(name));
   const shipshapeCheck = async () => answers(await publicPort());
   return {
-    file,
-    cleanImages: {
-      shipshape: shipshapeImages,
-      shipshapeCli: shipshapeImages,
-      dockerCompose: () => removeImages({ reference: [`${project}_*`] }),
+    /** Remove the tool's images and give its next build a fresh nonce: nothing cached. */
+    makeCold: async (tool: Tool, nonce: string) => {
+      await (tool === 'dockerCompose' ? removeImages({ reference: [`${project}_*`] }) : shipshapeImages());
+      files[tool] = composeFile(tool, nonce);
     },
     up: {
       shipshape: async () => void (await up(load(), { timeoutMs: 180_000 })),
@@ -150,8 +184,8 @@ function setUp(example: string) {
 type Setup = ReturnType<typeof setUp>;
 
 /** cold, warm and again for one tool. */
-async function casesOf(s: Setup, tool: Tool): Promise<Record<Case, Sample>> {
-  await s.cleanImages[tool]();
+async function casesOf(s: Setup, tool: Tool, round: number): Promise<Record<Case, Sample>> {
+  await s.makeCold(tool, `${process.pid}-${tool}-${round}`);
   const cold = await timed(s.up[tool]);
   await s.check[tool]();
   await s.down[tool]();
@@ -163,7 +197,8 @@ async function casesOf(s: Setup, tool: Tool): Promise<Record<Case, Sample>> {
 }
 
 async function benchExample(example: string) {
-  const s = setUp(example);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'shipshape-bench-up-'));
+  const s = setUp(example, tmp);
   const empty = (): Record<Case, Sample[]> => ({ cold: [], warm: [], again: [] });
   const samples: Record<Tool, Record<Case, Sample[]>> = {
     shipshape: empty(),
@@ -176,16 +211,16 @@ async function benchExample(example: string) {
       const order = TOOLS.map((_, i) => TOOLS[(i + round) % TOOLS.length]!);
       for (const tool of order) {
         process.stderr.write(`${example}: round ${round + 1}/${ROUNDS}, ${tool}…\n`);
-        const r = await casesOf(s, tool);
+        const r = await casesOf(s, tool, round);
         for (const c of CASES) samples[tool][c].push(r[c]);
       }
     }
   } finally {
     for (const tool of TOOLS) {
       await s.down[tool]().catch(() => undefined);
-      await s.cleanImages[tool]();
+      await s.makeCold(tool, 'done');
     }
-    rmSync(s.file, { force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
   return { example, samples };
 }
@@ -283,8 +318,9 @@ ${rows
   )
   .join('\n')}
 
-cold = no app images (the build runs every step; base images present), warm = images built,
-nothing running, again = everything running and unchanged.
+cold = no app images and none of their layers cached (a copy of the example whose Dockerfiles
+take a fresh nonce after FROM; base images present), warm = images built, nothing running,
+again = everything running and unchanged.
 
 Why the difference: both examples' healthchecks run every 10 s, and engine 20.10 (no healthcheck
 \`start_interval\`) runs the first check one full interval after the start, so docker-compose

@@ -51,36 +51,22 @@ export function globMatcher(globs: string[]): (path: string) => boolean {
 }
 
 export function computeKeepSet(index: ImageIndex, trace: TraceSummary, options: KeepOptions = {}): KeepSet {
-  const paths = new Map<string, string>();
-  const fromTrace = new Set<string>();
-  const keep = (path: string, reason: string): string | undefined => {
-    const { real, links } = index.resolve(path);
-    if (real === undefined) return undefined;
-    for (const link of links)
-      if (!paths.has(link)) paths.set(link, `symlink on the way to ${path}: ${reason}`);
-    if (!paths.has(real)) paths.set(real, reason);
-    return real;
-  };
+  const set = new KeepSetBuilder(index);
+  set.keepTraced(trace);
+  set.keepRuntimeNeeds(options);
+  set.keepIncluded(options.include ?? []);
+  const unresolved = set.closeOverDependencies(loaderSearch(index, options.env ?? []));
+  const excluded = set.exclude(options.exclude ?? []);
+  set.keepParentDirectories();
+  return { paths: set.paths, floorBytes: set.floorBytes(), unresolved, excluded };
+}
 
-  for (const access of trace.accesses) {
-    if (RUNTIME_MOUNTS.test(access.path) || ENGINE_FILES.has(access.path)) continue;
-    const real = keep(access.path, `traced (${access.syscall})`);
-    if (real) fromTrace.add(real);
-  }
-  if (options.workingDir) keep(options.workingDir, 'working directory');
-  for (const v of options.volumes ?? []) keep(v, 'volume mount point');
-  for (const p of ['/etc/passwd', '/etc/group']) keep(p, 'runtime user database');
-  if (index.get('/tmp')?.type === 'directory') keep('/tmp', 'temporary directory (kept empty)');
-
-  const included = globMatcher(options.include ?? []);
-  if ((options.include ?? []).length > 0) {
-    for (const path of index.entries.keys()) {
-      if (included(path)) keep(path, 'included (--include / x-shipshape.slim.include)');
-    }
-  }
-
-  // Loader search configuration of the image itself.
-  const ldLibraryPath = (options.env ?? [])
+/** Where the image's loader looks for libraries besides the defaults: LD_LIBRARY_PATH, ld.so.conf. */
+function loaderSearch(
+  index: ImageIndex,
+  env: string[],
+): { ldLibraryPath?: string[]; configuredDirs: string[] } {
+  const ldLibraryPath = env
     .find((e) => e.startsWith('LD_LIBRARY_PATH='))
     ?.slice('LD_LIBRARY_PATH='.length)
     .split(':')
@@ -88,64 +74,131 @@ export function computeKeepSet(index: ImageIndex, trace: TraceSummary, options: 
   const configuredDirs = [...index.texts.entries()]
     .filter(([p]) => p !== '/etc/passwd' && p !== '/etc/group')
     .flatMap(([, text]) => parseLdSoConf(text));
+  return { ldLibraryPath, configuredDirs };
+}
 
-  // Closure to a fixpoint: ELF interpreters and libraries, script interpreters, hard-link targets.
-  const unresolved = new Set<string>();
-  const processed = new Set<string>();
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const path of [...paths.keys()]) {
-      if (processed.has(path)) continue;
-      processed.add(path);
-      const entry = index.get(path);
-      if (!entry) continue;
-      const derived = fromTrace.has(path);
-      const add = (p: string, reason: string) => {
-        const before = paths.size;
-        const real = keep(p, reason);
-        if (real && derived) fromTrace.add(real);
-        if (paths.size !== before) changed = true;
-      };
-      if (entry.type === 'link' && entry.linkname) add(entry.linkname, `hard-link target of ${path}`);
-      if (entry.shebang) add(entry.shebang, `interpreter of script ${path}`);
-      if (index.elf(path)) {
-        const closure = elfClosure([path], index, { ldLibraryPath, configuredDirs });
-        for (const [lib, reason] of closure.paths) add(lib, reason);
-        for (const u of closure.unresolved) unresolved.add(u);
+/** The keep-set as it grows: each kept path with its first reason, and which came from the trace. */
+class KeepSetBuilder {
+  readonly paths = new Map<string, string>();
+  /** Real paths the traced run reached, directly or through their closure (the floor). */
+  private readonly fromTrace = new Set<string>();
+
+  constructor(private readonly index: ImageIndex) {}
+
+  /** Keep `path` (resolved through symlinks, which are kept too); its real path, if it exists. */
+  keep(path: string, reason: string): string | undefined {
+    const { real, links } = this.index.resolve(path);
+    if (real === undefined) return undefined;
+    for (const link of links)
+      if (!this.paths.has(link)) this.paths.set(link, `symlink on the way to ${path}: ${reason}`);
+    if (!this.paths.has(real)) this.paths.set(real, reason);
+    return real;
+  }
+
+  keepTraced(trace: TraceSummary): void {
+    for (const access of trace.accesses) {
+      if (RUNTIME_MOUNTS.test(access.path) || ENGINE_FILES.has(access.path)) continue;
+      const real = this.keep(access.path, `traced (${access.syscall})`);
+      if (real) this.fromTrace.add(real);
+    }
+  }
+
+  /** What the runtime needs whether traced or not: working directory, mount points, users, /tmp. */
+  keepRuntimeNeeds(options: KeepOptions): void {
+    if (options.workingDir) this.keep(options.workingDir, 'working directory');
+    for (const v of options.volumes ?? []) this.keep(v, 'volume mount point');
+    for (const p of ['/etc/passwd', '/etc/group']) this.keep(p, 'runtime user database');
+    if (this.index.get('/tmp')?.type === 'directory') this.keep('/tmp', 'temporary directory (kept empty)');
+  }
+
+  keepIncluded(include: string[]): void {
+    if (include.length === 0) return;
+    const included = globMatcher(include);
+    for (const path of this.index.entries.keys()) {
+      if (included(path)) this.keep(path, 'included (--include / x-shipshape.slim.include)');
+    }
+  }
+
+  /**
+   * Closure to a fixpoint: ELF interpreters and libraries, script interpreters, hard-link
+   * targets. Returns the libraries the loader would not find.
+   */
+  closeOverDependencies(search: { ldLibraryPath?: string[]; configuredDirs: string[] }): string[] {
+    const unresolved = new Set<string>();
+    const processed = new Set<string>();
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const path of [...this.paths.keys()]) {
+        if (processed.has(path)) continue;
+        processed.add(path);
+        for (const [dep, reason] of this.dependenciesOf(path, search, unresolved)) {
+          const before = this.paths.size;
+          const real = this.keep(dep, reason);
+          if (real && this.fromTrace.has(path)) this.fromTrace.add(real);
+          if (this.paths.size !== before) changed = true;
+        }
       }
     }
+    return [...unresolved].sort();
   }
 
-  const excludedMatch = globMatcher(options.exclude ?? []);
-  const excluded: string[] = [];
-  for (const path of [...paths.keys()]) {
-    if (excludedMatch(path)) {
-      paths.delete(path);
-      fromTrace.delete(path);
+  /** What one kept path needs to run: its hard-link target, script interpreter, ELF closure. */
+  private dependenciesOf(
+    path: string,
+    search: { ldLibraryPath?: string[]; configuredDirs: string[] },
+    unresolved: Set<string>,
+  ): [string, string][] {
+    const entry = this.index.get(path);
+    if (!entry) return [];
+    const deps: [string, string][] = [];
+    if (entry.type === 'link' && entry.linkname) deps.push([entry.linkname, `hard-link target of ${path}`]);
+    if (entry.shebang) deps.push([entry.shebang, `interpreter of script ${path}`]);
+    if (this.index.elf(path)) {
+      const closure = elfClosure([path], this.index, search);
+      deps.push(...closure.paths);
+      for (const u of closure.unresolved) unresolved.add(u);
+    }
+    return deps;
+  }
+
+  /** Drop what the exclude globs name (the user's call, even when traced); returns what was dropped. */
+  exclude(globs: string[]): string[] {
+    const excludedMatch = globMatcher(globs);
+    const excluded: string[] = [];
+    for (const path of [...this.paths.keys()]) {
+      if (!excludedMatch(path)) continue;
+      this.paths.delete(path);
+      this.fromTrace.delete(path);
       excluded.push(path);
     }
+    return excluded.sort();
   }
 
-  // Parent directories, so every kept path keeps its directories' modes and owners.
-  for (const path of [...paths.keys()]) {
-    for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) {
-      if (paths.has(dir)) continue;
-      const entry = index.get(dir);
-      if (entry?.type === 'symlink') {
-        // A parent that is a symlink was resolved earlier; keep the link, its target is kept.
-        paths.set(dir, `symlink on the way to ${path}`);
-      } else if (entry) paths.set(dir, `parent directory of ${path}`);
+  /** Parent directories, so every kept path keeps its directories' modes and owners. */
+  keepParentDirectories(): void {
+    for (const path of [...this.paths.keys()]) {
+      for (let dir = posix.dirname(path); dir !== '/'; dir = posix.dirname(dir)) {
+        if (this.paths.has(dir)) continue;
+        const entry = this.index.get(dir);
+        if (entry?.type === 'symlink') {
+          // A parent that is a symlink was resolved earlier; keep the link, its target is kept.
+          this.paths.set(dir, `symlink on the way to ${path}`);
+        } else if (entry) this.paths.set(dir, `parent directory of ${path}`);
+      }
     }
+    for (const path of [...this.paths.keys()])
+      if (RUNTIME_MOUNTS.test(path) || ENGINE_FILES.has(path)) this.paths.delete(path);
   }
-  for (const path of [...paths.keys()])
-    if (RUNTIME_MOUNTS.test(path) || ENGINE_FILES.has(path)) paths.delete(path);
 
-  let floorBytes = 0;
-  for (const path of fromTrace) {
-    const entry = index.get(path);
-    if (entry?.type === 'file' && paths.has(path)) floorBytes += entry.size;
+  /** Bytes of the distinct regular files the trace reached, with their closure. */
+  floorBytes(): number {
+    let bytes = 0;
+    for (const path of this.fromTrace) {
+      const entry = this.index.get(path);
+      if (entry?.type === 'file' && this.paths.has(path)) bytes += entry.size;
+    }
+    return bytes;
   }
-  return { paths, floorBytes, unresolved: [...unresolved].sort(), excluded: excluded.sort() };
 }
 
 /** Shells: kept only when the app itself runs one (the report says which and why). */
