@@ -7,7 +7,7 @@
  *   npx tsx bench/up.ts          # writes bench/results/up.json and up.md
  *
  * shipshape runs twice per case: as a library call in this process (load the compose file, `up`)
- * and as the command people type (`node dist/cli/main.js up -d`, built first), which adds the
+ * and as the command people type (package.json's `bin`, built first: `shipshape up -d`), which adds the
  * CLI's start-up; docker-compose runs as `docker-compose up -d --build`. The clock stops when
  * every service is healthy:
  * - shipshape: when `up` returns (the CLI exits 0), which it does once every container's own
@@ -41,6 +41,12 @@ const root = path.resolve(import.meta.dirname, '..');
 const docker = engine();
 const EXAMPLES = ['hello-lb', 'web-api'];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** The CLI as npm installs it: package.json's `bin`. */
+const CLI = path.join(
+  root,
+  (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: { shipshape: string } }).bin
+    .shipshape,
+);
 const CASES = ['cold', 'warm', 'again'] as const;
 type Case = (typeof CASES)[number];
 /** shipshape as a library call (load the compose file, `up`), as the CLI process, and docker-compose. */
@@ -145,7 +151,7 @@ function setUp(example: string, tmp: string) {
     return file;
   };
   const files = Object.fromEntries(TOOLS.map((t) => [t, composeFile(t, 'warm')])) as Record<Tool, string>;
-  const cli = path.join(root, 'dist/cli/main.js');
+  const cli = CLI;
   const shipshape = (...args: string[]) =>
     run(process.execPath, [cli, '-q', '-f', files.shipshapeCli, ...args], { cwd: dir });
   const compose = (...args: string[]) =>
@@ -255,7 +261,7 @@ function summary(results: Awaited<ReturnType<typeof benchExample>>[]) {
 async function cliStartup(): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const t = await timed(() => run(process.execPath, [path.join(root, 'dist/cli/main.js'), '--help']));
+    const t = await timed(() => run(process.execPath, [CLI, '--help']));
     xs.push(t.seconds);
   }
   return median(xs);
@@ -298,7 +304,7 @@ Seconds until every service is healthy, median (min–max); target ≤ 0.5× doc
 - **shipshape**: \`up()\` called in the bench's process (modules loaded once beforehand), from
   loading the compose file to its return (every container's own healthcheck passed; the bench
   then checks the public port answers 200).
-- **shipshape CLI**: \`node dist/cli/main.js up -d\` as a process, the same work plus the CLI's start-up.
+- **shipshape CLI**: \`node ${path.relative(root, CLI)} up -d\` (package.json's \`bin\`) as a process, the same work plus the CLI's start-up.
   \`shipshape --help\` alone took ${fmt(helpS)} s in this session: the CLI still loads every command's
   modules at start (lazy loading is being done separately, issue 12's CLI part).
 - **docker-compose**: \`docker-compose up -d --build\`, then until the engine reports every
