@@ -19,7 +19,7 @@ import type {
   VolumeModel,
 } from './types.js';
 import { parseExtension } from './zod-diagnostics.js';
-import { formatPath, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
+import { formatPath, mergedLocator, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions {
   /** Directory to look for compose files and `.env` in. Default `process.cwd()`. */
@@ -218,15 +218,6 @@ function resolveExtends(
   for (const name of Object.keys(services)) services[name] = resolveOne(loaded, name, []);
 }
 
-function hasPath(doc: unknown, path: DocPath): boolean {
-  let cur = doc;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return false;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return true;
-}
-
 /**
  * Load compose files into the app model.
  *
@@ -257,18 +248,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   let merged: Obj = {};
   for (const f of loaded) merged = mergeCompose(merged, f.value) as Obj;
 
-  const locate = (path: DocPath): SourceLocation => {
-    for (let i = loaded.length - 1; i >= 0; i--)
-      if (hasPath(loaded[i]!.source.value, path)) return loaded[i]!.source.locate(path);
-    // Not written literally anywhere (e.g. inherited through extends): point at the deepest ancestor.
-    for (let n = path.length - 1; n >= 0; n--) {
-      for (let i = loaded.length - 1; i >= 0; i--) {
-        if (hasPath(loaded[i]!.source.value, path.slice(0, n)))
-          return loaded[i]!.source.locate(path.slice(0, n));
-      }
-    }
-    return { file: paths[0]!, line: 1, column: 1 };
-  };
+  const locate = mergedLocator(loaded.map((f) => f.source));
   const ctx: NormalizeContext = { projectDir, env, locate, warnings };
 
   const rawServices = isObj(merged.services) ? merged.services : {};

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
@@ -16,5 +17,6 @@ export function allCommands(): Command[] {
     logsCommand(),
     synthCommand(),
     slimCommand(),
+    checkCommand(),
   ];
 }
