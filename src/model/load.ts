@@ -15,11 +15,10 @@ import type {
   Diagnostic,
   NetworkModel,
   SecretModel,
-  SourceLocation,
   VolumeModel,
 } from './types.js';
 import { parseExtension } from './zod-diagnostics.js';
-import { formatPath, mergedLocator, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
+import { formatPath, mergedLocator, readYamlFile, type YamlSource } from './yaml-source.js';
 
 export interface LoadOptions {
   /** Directory to look for compose files and `.env` in. Default `process.cwd()`. */
