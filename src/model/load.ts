@@ -10,13 +10,7 @@ import { validateCompose } from './schema.js';
 import { findDependencyCycle } from './graph.js';
 import { decideIntent } from './intent/index.js';
 import { isLiteralEnvironmentValue } from './raw-values.js';
-import type {
-  AppModel,
-  Diagnostic,
-  NetworkModel,
-  SecretModel,
-  VolumeModel,
-} from './types.js';
+import type { AppModel, Diagnostic, NetworkModel, SecretModel, VolumeModel } from './types.js';
 import { parseExtension } from './zod-diagnostics.js';
 import { formatPath, mergedLocator, readYamlFile, type YamlSource } from './yaml-source.js';
 

@@ -3,6 +3,7 @@ import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
+import { sbomCommand } from './sbom.js';
 import { synthCommand } from './synth.js';
 import { slimCommand } from './slim.js';
 
@@ -18,5 +19,6 @@ export function allCommands(): Command[] {
     synthCommand(),
     slimCommand(),
     checkCommand(),
+    sbomCommand(),
   ];
 }
