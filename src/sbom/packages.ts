@@ -5,7 +5,7 @@ import { readGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
 
 /**
  * The packages in an image, read from the databases package managers leave behind: dpkg status
- * (and distroless `status.d`), the apk database, `node_modules/**​/package.json`, Python
+ * (and distroless `status.d`), the apk database, `node_modules/…/package.json`, Python
  * `*.dist-info` / `*.egg-info`, and the build info of Go binaries. Each package carries its purl
  * and the files it owns, so a slim image's SBOM can keep exactly the packages it kept files of.
  */
