@@ -3,6 +3,7 @@ import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
+import { reportCommand } from './report.js';
 import { sbomCommand } from './sbom.js';
 import { synthCommand } from './synth.js';
 import { slimCommand } from './slim.js';
@@ -20,5 +21,6 @@ export function allCommands(): Command[] {
     slimCommand(),
     checkCommand(),
     sbomCommand(),
+    reportCommand(),
   ];
 }
