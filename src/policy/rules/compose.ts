@@ -57,14 +57,17 @@ function fromGate(g: GateFinding, ctx: ComposeContext): Finding {
   let severity: CheckSeverity = r.severity;
   if (g.rule === 'added-capability' && DANGEROUS_CAPS.test(g.message.split(' ').at(-1) ?? ''))
     severity = 'high';
-  const segments = g.path.split('.');
+  // The gate points some settings at the service; the compose path says exactly where.
+  const service = ctx.app.services.find((s) => s.name === g.service);
+  const generic =
+    !g.location || (g.location.line === service?.location.line && g.location.file === service?.location.file);
   return {
     ruleId: r.id,
     severity,
     service: g.service,
     message: g.message,
     fix: g.fix,
-    location: g.location ?? ctx.locate(segments),
+    location: generic ? ctx.locate(g.path.split('.')) : g.location!,
     path: g.path,
     ...(g.acknowledged ? { suppressed: { reason: g.acknowledged.reason } } : {}),
   };
