@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { CostEstimate } from '../../infra/cost.js';
-import { synthesize, type SynthStack } from '../../infra/synth.js';
+import { synthesize, type SynthOptions, type SynthStack } from '../../infra/synth.js';
 import type { AppModel } from '../../model/types.js';
 import { onCleanup } from '../../support/cleanup.js';
 import type { CheckSeverity, Finding, RuleDefinition } from '../findings.js';
@@ -27,6 +27,8 @@ export interface CloudOptions {
   /** The directory `shipshape synth` writes to, which locations point into. Default `cdk.out`. */
   templateDir?: string;
   onProgress?: (message: string) => void;
+  /** Add constructs before synthesis (as `synthesize` allows); they are checked too. Default none. */
+  customize?: SynthOptions['customize'];
 }
 
 /** Why the cloud rules cannot run for `app`, or undefined when they can. */
@@ -50,6 +52,7 @@ export async function cloudFindings(app: AppModel, options: CloudOptions = {}): 
       verifyTags: false,
       failOnNag: false,
       onProgress: options.onProgress,
+      customize: options.customize,
     });
     const templateDir = resolve(options.templateDir ?? 'cdk.out');
     const locator = new TemplateLocator(result.stacks, templateDir);
