@@ -40,6 +40,8 @@ export interface Finding {
   path?: string;
   /** What the finding is about inside an image (`/usr/bin/passwd`), when it is about an image. */
   image?: string;
+  /** Every path or item the finding covers, when it covers several (the message lists the first few). */
+  details?: string[];
   /** Accepted on purpose (x-shipshape.acknowledge, or a cdk-nag acknowledgement in code). */
   suppressed?: { reason: string };
 }

@@ -57,7 +57,7 @@ export interface ImageJudgement {
 export function imageFindings(j: ImageJudgement): Finding[] {
   const { index } = j.facts.snapshot;
   const what = `${j.facts.kind === 'slim' ? 'slim image' : 'image'} ${j.facts.snapshot.ref}`;
-  const make = (name: string, message: string, image?: string): Finding => {
+  const make = (name: string, message: string, image?: string, details?: string[]): Finding => {
     const r = rule('image', name);
     return {
       ruleId: r.id,
@@ -68,17 +68,18 @@ export function imageFindings(j: ImageJudgement): Finding[] {
       location: j.location,
       path: j.facts.snapshot.ref,
       ...(image ? { image } : {}),
+      ...(details && details.length > 1 ? { details } : {}),
     };
   };
   const out: Finding[] = [];
   const setuid = findSetuid(index);
   if (setuid.length)
-    out.push(make('setuid', `${setuid.length} setuid/setgid file(s): ${listed(setuid)}`, setuid[0]));
+    out.push(make('setuid', `${setuid.length} setuid/setgid file(s): ${listed(setuid)}`, setuid[0], setuid));
   const shells = findNamed(index, SHELLS);
-  if (shells.length) out.push(make('shell', `shells: ${listed(shells)}`, shells[0]));
+  if (shells.length) out.push(make('shell', `shells: ${listed(shells)}`, shells[0], shells));
   const managers = findNamed(index, PACKAGE_MANAGERS);
   if (managers.length)
-    out.push(make('package-manager', `package managers: ${listed(managers)}`, managers[0]));
+    out.push(make('package-manager', `package managers: ${listed(managers)}`, managers[0], managers));
   const writable = worldWritable(index.entries.values());
   if (writable.length)
     out.push(

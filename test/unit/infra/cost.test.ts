@@ -8,11 +8,20 @@ describe('cost estimate', () => {
       {
         Resources: {
           Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '512', Memory: '1024' } },
-          Svc: { Type: 'AWS::ECS::Service', Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, ServiceName: 'web' } },
+          Svc: {
+            Type: 'AWS::ECS::Service',
+            Properties: { TaskDefinition: { Ref: 'Task' }, DesiredCount: 2, ServiceName: 'web' },
+          },
           Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { Type: 'application' } },
           Nat: { Type: 'AWS::EC2::NatGateway' },
-          Db: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.micro', AllocatedStorage: '20', Engine: 'postgres' } },
-          Cache: { Type: 'AWS::ElastiCache::CacheCluster', Properties: { CacheNodeType: 'cache.t4g.micro', NumCacheNodes: 1 } },
+          Db: {
+            Type: 'AWS::RDS::DBInstance',
+            Properties: { DBInstanceClass: 'db.t4g.micro', AllocatedStorage: '20', Engine: 'postgres' },
+          },
+          Cache: {
+            Type: 'AWS::ElastiCache::CacheCluster',
+            Properties: { CacheNodeType: 'cache.t4g.micro', NumCacheNodes: 1 },
+          },
           Fs: { Type: 'AWS::EFS::FileSystem' },
           Logs: { Type: 'AWS::Logs::LogGroup' },
           Secret: { Type: 'AWS::SecretsManager::Secret' },
@@ -31,8 +40,13 @@ describe('cost estimate', () => {
     expect(line('CloudWatch Logs')).toBeCloseTo(0.53, 2);
     expect(line('Secrets Manager')).toBeCloseTo(0.4, 2);
     expect(c.unpriced).toEqual(['Odd (RDS db.x2iedn.32xlarge)']);
-    expect(c.monthlyTotal).toBeCloseTo(c.lines.reduce((s, l) => s + l.monthly, 0), 1);
-    expect(formatCost(c)).toMatch(/^\$\d+\.\d\d\/month \(estimate, us-east-1 on-demand prices of 2025-06-01; not priced: Odd/);
+    expect(c.monthlyTotal).toBeCloseTo(
+      c.lines.reduce((s, l) => s + l.monthly, 0),
+      1,
+    );
+    expect(formatCost(c)).toMatch(
+      /^\$\d+\.\d\d\/month \(estimate, us-east-1 on-demand prices of 2025-06-01; not priced: Odd/,
+    );
   });
 
   it('costs nothing for an empty template', () => {

@@ -31,7 +31,12 @@ describe('shipshape check: cloud rules (cdk-nag on the synthesized templates)', 
     // The same synthesis, kept: each finding points at the line of its resource's logical id.
     const dir = mkdtempSync(join(tmpdir(), 'shipshape-cloud-test-'));
     dirs.push(dir);
-    const kept = await synthesize(app, { outdir: dir, verifyTags: false, failOnNag: false, customize: addBucket });
+    const kept = await synthesize(app, {
+      outdir: dir,
+      verifyTags: false,
+      failOnNag: false,
+      customize: addBucket,
+    });
     const yaml = readFileSync(kept.stacks[0]!.yamlFile, 'utf8').split('\n');
     for (const f of r.findings) {
       expect(f.location.file).toBe(`/repo/cdk.out/${kept.stacks[0]!.yamlFile.split('/').at(-1)}`);
@@ -49,7 +54,9 @@ describe('shipshape check: cloud rules (cdk-nag on the synthesized templates)', 
   });
 
   it('does not synthesize an app the compose gate keeps out of the cloud', () => {
-    expect(cloudBlocked(loadApp([fixture('infra/unsafe')]))).toMatch(/\d+ compose finding\(s\) keep the app out of the cloud \(privileged, /);
+    expect(cloudBlocked(loadApp([fixture('infra/unsafe')]))).toMatch(
+      /\d+ compose finding\(s\) keep the app out of the cloud \(privileged, /,
+    );
     expect(cloudBlocked(loadApp([fixture('infra/unsafe-acknowledged')]))).toBeUndefined();
   });
 });

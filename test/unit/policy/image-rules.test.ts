@@ -33,11 +33,22 @@ function snapshot(files: [FsEntry, string?][], over: Partial<ImageSnapshot> = {}
   return {
     kind: 'built',
     privateKeys,
-    snapshot: { ref: 'app:1', id: 'sha256:1', user: '', env: [], labels: {}, size: 1e6, layers: 3, index, ...over },
+    snapshot: {
+      ref: 'app:1',
+      id: 'sha256:1',
+      user: '',
+      env: [],
+      labels: {},
+      size: 1e6,
+      layers: 3,
+      index,
+      ...over,
+    },
   };
 }
 
-const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+const KEY =
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
 
 describe('shipshape check: image rules', () => {
   const unknownUser = service('services:\n  app:\n    image: example/app:1\n');
@@ -83,17 +94,17 @@ describe('shipshape check: image rules', () => {
 
   it('judges the user: unknown to the model and root in the image; compose user wins on a slim image', () => {
     const root = snapshot([], { user: '' });
-    expect(imageFindings({ service: unknownUser, facts: root, location, slimmed: true }).map((f) => f.ruleId)).toEqual([
-      'SS-IMAGE-008',
-    ]);
+    expect(
+      imageFindings({ service: unknownUser, facts: root, location, slimmed: true }).map((f) => f.ruleId),
+    ).toEqual(['SS-IMAGE-008']);
     // The model already decided (compose user:), so the built image's USER is not judged again.
     const composeUser = service('services:\n  app:\n    image: example/app:1\n    user: "1000"\n');
     expect(imageFindings({ service: composeUser, facts: root, location, slimmed: true })).toEqual([]);
     const slimRoot = { ...root, kind: 'slim' as const };
     expect(imageFindings({ service: composeUser, facts: slimRoot, location, slimmed: true })).toEqual([]);
-    expect(imageFindings({ service: unknownUser, facts: slimRoot, location, slimmed: true })[0]!.message).toMatch(
-      /^slim image app:1: runs as root/,
-    );
+    expect(
+      imageFindings({ service: unknownUser, facts: slimRoot, location, slimmed: true })[0]!.message,
+    ).toMatch(/^slim image app:1: runs as root/);
   });
 
   it('does not call a large image a finding once it has a slim image', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/model/load.js';
 import { runCheck } from '../../../src/policy/check.js';
@@ -14,8 +14,9 @@ function sarifValidator() {
   const file = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
   const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   // The schema's `language` pattern is not valid under the u flag (it predates it).
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-  addFormats(ajv);
+  // Both packages are CommonJS with a `default` export property (NodeNext types see the module).
+  const ajv = new ajvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: false });
+  ajvFormats.default(ajv);
   return ajv.compile(schema);
 }
 
@@ -56,7 +57,9 @@ services:
       expect(loc.region.startLine).toBeGreaterThan(0);
     }
     const secret = run.results.find((x: { ruleId: string }) => x.ruleId === 'SS-COMPOSE-008');
-    expect(secret.suppressions).toEqual([{ kind: 'inSource', justification: 'demo credentials for a throwaway database' }]);
+    expect(secret.suppressions).toEqual([
+      { kind: 'inSource', justification: 'demo credentials for a throwaway database' },
+    ]);
     expect(secret.locations[0].physicalLocation.region.startLine).toBe(10);
     const unpinned = run.results.find((x: { ruleId: string }) => x.ruleId === 'SS-DOCKERFILE-002');
     expect(unpinned.level).toBe('warning');

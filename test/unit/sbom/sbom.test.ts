@@ -5,7 +5,14 @@ import { readGoBuildInfo } from '../../../src/sbom/go-buildinfo.js';
 import { keptPackages, listPackages, packageIndexOptions } from '../../../src/sbom/packages.js';
 import { ImageIndex, type FsEntry } from '../../../src/slim/image-fs.js';
 
-const file = (path: string, size = 10): FsEntry => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, size });
+const file = (path: string, size = 10): FsEntry => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  size,
+});
 
 /** A Go 1.18+ build-info blob as the linker writes it, at a 16-byte aligned offset. */
 function goBinary(modinfo: string, version = 'go1.22.4'): Buffer {
@@ -15,8 +22,20 @@ function goBinary(modinfo: string, version = 'go1.22.4'): Buffer {
   Buffer.from('\xff Go buildinf:', 'latin1').copy(header);
   header[14] = 8;
   header[15] = 0x2;
-  const str = (b: Buffer) => Buffer.concat([Buffer.from([b.length & 0x7f | (b.length > 127 ? 0x80 : 0), ...(b.length > 127 ? [b.length >> 7] : [])]), b]);
-  return Buffer.concat([Buffer.from('\x7fELF' + '\0'.repeat(44)), header, str(Buffer.from(version)), str(info)]);
+  const str = (b: Buffer) =>
+    Buffer.concat([
+      Buffer.from([
+        (b.length & 0x7f) | (b.length > 127 ? 0x80 : 0),
+        ...(b.length > 127 ? [b.length >> 7] : []),
+      ]),
+      b,
+    ]);
+  return Buffer.concat([
+    Buffer.from('\x7fELF' + '\0'.repeat(44)),
+    header,
+    str(Buffer.from(version)),
+    str(info),
+  ]);
 }
 
 const DPKG_STATUS = `Package: libc6
@@ -56,8 +75,14 @@ function index(): ImageIndex {
   put('/app/node_modules/express/index.js');
   put('/app/node_modules/@types/node/package.json', '{"name":"@types/node","version":"20.1.0"}');
   put('/app/node_modules/broken/package.json', '{ not json');
-  put('/usr/lib/python3/site-packages/Flask_Login-0.6.3.dist-info/METADATA', 'Metadata-Version: 2.1\nName: Flask_Login\nVersion: 0.6.3\n\nbody');
-  put('/usr/lib/python3/site-packages/Flask_Login-0.6.3.dist-info/RECORD', 'flask_login/__init__.py,sha256=x,10\n');
+  put(
+    '/usr/lib/python3/site-packages/Flask_Login-0.6.3.dist-info/METADATA',
+    'Metadata-Version: 2.1\nName: Flask_Login\nVersion: 0.6.3\n\nbody',
+  );
+  put(
+    '/usr/lib/python3/site-packages/Flask_Login-0.6.3.dist-info/RECORD',
+    'flask_login/__init__.py,sha256=x,10\n',
+  );
   put('/usr/lib/python3/site-packages/flask_login/__init__.py');
   return i;
 }
@@ -65,7 +90,12 @@ function index(): ImageIndex {
 describe('sbom: packages read from an image index', () => {
   it('reads dpkg, apk, npm, Python and Go packages with purls and owned files', () => {
     const { options, goBinaries } = packageIndexOptions();
-    options.onElf!(file('/app/server'), goBinary('path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.14.0\th1:abc=\n'));
+    options.onElf!(
+      file('/app/server'),
+      goBinary(
+        'path\texample.com/server\nmod\texample.com/server\t(devel)\t\ndep\tgolang.org/x/text\tv0.14.0\th1:abc=\n',
+      ),
+    );
     const pkgs = listPackages(index(), goBinaries);
     const purls = pkgs.map((p) => p.purl).sort();
     expect(purls).toEqual(
@@ -87,24 +117,39 @@ describe('sbom: packages read from an image index', () => {
       '/app/node_modules/express/index.js',
       '/app/node_modules/express/package.json',
     ]);
-    expect(pkgs.find((p) => p.name === 'Flask_Login')!.files).toContain('/usr/lib/python3/site-packages/flask_login/__init__.py');
+    expect(pkgs.find((p) => p.name === 'Flask_Login')!.files).toContain(
+      '/usr/lib/python3/site-packages/flask_login/__init__.py',
+    );
   });
 
   it('keeps, for a slim image, exactly the packages with a file left in it', () => {
     const pkgs = listPackages(index(), new Map());
     const slim = new ImageIndex();
-    for (const d of ['/usr', '/usr/lib', '/usr/lib/x86_64-linux-gnu', '/app', '/app/node_modules', '/app/node_modules/express'])
+    for (const d of [
+      '/usr',
+      '/usr/lib',
+      '/usr/lib/x86_64-linux-gnu',
+      '/app',
+      '/app/node_modules',
+      '/app/node_modules/express',
+    ])
       slim.add({ path: d, type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0 });
     slim.add(file('/usr/lib/x86_64-linux-gnu/libc.so.6'));
     slim.add(file('/app/node_modules/express/index.js'));
     // merged /usr: the dpkg list says /lib/..., the slim image has /lib -> usr/lib
     slim.add({ path: '/lib', type: 'symlink', mode: 0o777, uid: 0, gid: 0, size: 0, linkname: 'usr/lib' });
-    expect(keptPackages(pkgs, slim).map((p) => p.name).sort()).toEqual(['express', 'libc6']);
+    expect(
+      keptPackages(pkgs, slim)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['express', 'libc6']);
   });
 
   it('reads Go build info only from Go binaries', () => {
     expect(readGoBuildInfo(Buffer.from('\x7fELF not go at all'))).toBeUndefined();
-    const info = readGoBuildInfo(goBinary('path\tx/y\nmod\tx/y\tv1.0.0\t\ndep\ta/b\tv0.1.0\th1:z\n=>\tc/d\tv0.2.0\th1:w\n'));
+    const info = readGoBuildInfo(
+      goBinary('path\tx/y\nmod\tx/y\tv1.0.0\t\ndep\ta/b\tv0.1.0\th1:z\n=>\tc/d\tv0.2.0\th1:w\n'),
+    );
     expect(info).toEqual({
       goVersion: 'go1.22.4',
       path: 'x/y',
@@ -117,7 +162,11 @@ describe('sbom: packages read from an image index', () => {
 describe('sbom: the CycloneDX document', () => {
   it('validates against the CycloneDX 1.6 JSON schema the library ships', async () => {
     const pkgs = listPackages(index(), new Map());
-    const json = buildBom({ ref: 'app:1', id: 'sha256:abc', properties: { 'shipshape:service': 'web' } }, pkgs, new Date(0));
+    const json = buildBom(
+      { ref: 'app:1', id: 'sha256:abc', properties: { 'shipshape:service': 'web' } },
+      pkgs,
+      new Date(0),
+    );
     const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
     expect(await validator.validate(json)).toBeNull();
     const bom = JSON.parse(json);
@@ -130,6 +179,10 @@ describe('sbom: the CycloneDX document', () => {
 
   it('the validator rejects a broken document', async () => {
     const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
-    expect(await validator.validate(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 1 }] }))).not.toBeNull();
+    expect(
+      await validator.validate(
+        JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ name: 1 }] }),
+      ),
+    ).not.toBeNull();
   });
 });
