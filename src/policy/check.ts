@@ -160,10 +160,15 @@ async function cloudFamily(
     return;
   }
   options.onProgress?.('synthesizing the templates for the cloud rules');
-  const cloud = await cloudFindings(app, {
-    templateDir: options.templateDir,
-    onProgress: options.onProgress,
-  });
+  let cloud: Awaited<ReturnType<typeof cloudFindings>>;
+  try {
+    cloud = await cloudFindings(app, { templateDir: options.templateDir, onProgress: options.onProgress });
+  } catch (e) {
+    // Bad input for the cloud (a construct's validation error) must not hide the other families.
+    if (!(e instanceof ShipshapeError) && (e as { type?: unknown })?.type !== 'validation') throw e;
+    result.notes.push(`cloud rules skipped: the templates cannot be synthesized: ${(e as Error).message}`);
+    return;
+  }
   const all = names.size === app.services.length;
   result.findings.push(...cloud.findings.filter((f) => all || !f.service || names.has(f.service)));
   result.rules.push(...cloud.rules);
