@@ -134,7 +134,13 @@ export function referencesInText(
   text.split(/\r?\n/).forEach((line, i) => {
     if (/^\s*(#|\/\/|;)/.test(line)) return; // comments
     for (const r of referencesIn(line, [], hosts)) {
-      out.push({ ...r, text: line.trim(), line: i + 1, column: Math.max(1, line.indexOf(r.host) + 1) });
+      const text = line.trim();
+      out.push({
+        ...r,
+        text: text.length > 80 ? `${text.slice(0, 77)}...` : text,
+        line: i + 1,
+        column: Math.max(1, line.indexOf(r.host) + 1),
+      });
     }
   });
   return out;
