@@ -8,6 +8,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { ComposeApp } from './compose-app.js';
+import { estimateCost, type CostEstimate } from './cost.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
 import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
@@ -29,6 +30,11 @@ export interface SynthOptions {
   customize?: (composeApp: ComposeApp) => void;
   /** Progress messages (for stderr). Default: none. */
   onProgress?: (message: string) => void;
+  /**
+   * Stop (exit 4) on unacknowledged cdk-nag findings. `check` turns it off to report them.
+   * Default true.
+   */
+  failOnNag?: boolean;
 }
 
 export interface SynthStack {
@@ -50,6 +56,8 @@ export interface SynthResult {
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
   acknowledgedUnsafe: GateFinding[];
+  /** Estimated monthly cost of the templates (src/infra/cost.ts). */
+  cost: CostEstimate;
 }
 
 /** Stack names: letters, digits and hyphens, starting with a letter. */
@@ -184,7 +192,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   }
   const nagResult = nag ? readNagReport(outdir, 'AwsSolutions', built.cdkApp) : undefined;
   if (validationError && (!nagResult || nagResult.findings.length === 0)) throw validationError;
-  if (nagResult && nagResult.findings.length > 0) {
+  if (nagResult && nagResult.findings.length > 0 && options.failOnNag !== false) {
     throw new ShipshapeError(
       `the policy gate (cdk-nag AwsSolutions) found ${nagResult.findings.length} unacknowledged finding(s)`,
       {
@@ -251,5 +259,6 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
     nag: nagResult,
     missingTags,
     acknowledgedUnsafe: built.composeApp.acknowledgedUnsafe,
+    cost: estimateCost([...templates.values()]),
   };
 }
