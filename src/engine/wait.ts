@@ -48,6 +48,17 @@ export function healthcheckArgv(test: readonly string[] | undefined): string[] |
   return undefined;
 }
 
+/**
+ * Without a healthcheck, "healthy" is running — for a second, so that a program that fails at
+ * once is caught rather than taken for a server that started.
+ */
+const MIN_UPTIME_MS = 1000;
+
+function runningFor(info: ContainerInfo): number {
+  const started = Date.parse(info.State.StartedAt);
+  return Number.isNaN(started) ? 0 : Date.now() - started;
+}
+
 /** The engine's healthcheck timeout default (moby `defaultProbeTimeout`). */
 const DEFAULT_HEALTH_TIMEOUT_MS = 30_000;
 
@@ -59,7 +70,7 @@ export const Wait = {
 
   /**
    * compose `service_healthy`: the container's healthcheck (compose's, else the image's) passes,
-   * run by shipshape itself; running, when it has none.
+   * run by shipshape itself; running for a second, when it has none.
    */
   forHealthcheck(): WaitStrategy {
     return {
@@ -72,7 +83,7 @@ export const Wait = {
         if (info.State.Health?.Status === 'unhealthy') return failed('is unhealthy');
         const hc = info.Config.Healthcheck as { Test?: string[]; Timeout?: number } | undefined;
         const argv = healthcheckArgv(hc?.Test);
-        if (!argv) return READY;
+        if (!argv) return runningFor(info) >= MIN_UPTIME_MS ? READY : WAITING;
         const run = await execInContainer(docker, info.Id, argv, {
           user: info.Config.User || undefined,
           timeoutMs: hc?.Timeout ? hc.Timeout / 1_000_000 : DEFAULT_HEALTH_TIMEOUT_MS,
@@ -82,14 +93,19 @@ export const Wait = {
     };
   },
 
-  /** A line containing `text` in the container's output (the gateways announce their listeners). */
+  /** A line containing `text` in the container's output. */
   forLogMessage(text: string, description = 'listening'): WaitStrategy {
+    return Wait.forLog((log) => log.includes(text), description);
+  },
+
+  /** The container's output so far (its last 1000 lines) satisfies `ready`. */
+  forLog(ready: (log: string) => boolean, description: string): WaitStrategy {
     return {
       description,
       async check(docker, info) {
         const gone = stopped(info);
         if (gone) return gone;
-        return (await lastLogLines(docker, info.Id, 200)).includes(text) ? READY : WAITING;
+        return ready(await lastLogLines(docker, info.Id, 1000)) ? READY : WAITING;
       },
     };
   },

@@ -4,6 +4,7 @@ import type { AppModel, DependencyCondition } from '../model/types.js';
 import { LABELS, isStatus } from '../engine/client.js';
 import type { RunScope } from '../engine/run-scope.js';
 import { NotReadyError, Wait, notReadyError, waitUntilReady, type WaitStrategy } from '../engine/wait.js';
+import { gatewayBalancing } from './gateway.js';
 import { NGINX_READY_LOG } from './nginx.js';
 import type { AppPlan, PlannedContainer, PlannedNetwork } from './plan.js';
 import { listLocalContainers } from './ps.js';
@@ -245,23 +246,33 @@ function readiness(run: Run, service: string, condition: DependencyCondition): P
 async function awaitCondition(run: Run, service: string, condition: DependencyCondition): Promise<void> {
   // Dependencies are started before their dependents ask, so this is always set.
   await run.started.get(service);
+  // Replicas first: a gateway balances once it has seen them ready.
   const containers = run.plan.containers.filter((c) => c.service === service);
-  await Promise.all(
-    containers.map((c) => {
-      const strategy = strategyFor(c, condition);
-      return strategy ? awaitContainer(run, c, strategy) : undefined;
-    }),
-  );
+  for (const role of ['service', 'gateway'] as const) {
+    await Promise.all(
+      containers
+        .filter((c) => c.role === role)
+        .map((c) => {
+          const strategy = strategyFor(c, condition);
+          return strategy ? awaitContainer(run, c, strategy) : undefined;
+        }),
+    );
+  }
 }
 
 /**
- * Replicas: the compose condition. Gateways: listening (callers reach the service through it),
- * except for jobs, whose callers wait for them to finish.
+ * Replicas: the compose condition. Gateways (callers reach the service through them): the Node
+ * gateway once it listens and its health probes see every replica up — as a cloud load balancer
+ * would, so a health path that fails while the healthcheck passes stops `up` with the gateway's
+ * log saying so — nginx once it listens (it has no probes); none for jobs, whose callers wait
+ * for them to finish.
  */
 function strategyFor(c: PlannedContainer, condition: DependencyCondition): WaitStrategy | undefined {
   if (c.role === 'service') return Wait.forCondition(condition);
   if (condition === 'service_completed_successfully') return undefined;
-  return Wait.forLogMessage(c.gateway === 'nginx' ? NGINX_READY_LOG : 'listening on');
+  if (c.gateway === 'nginx') return Wait.forLogMessage(NGINX_READY_LOG);
+  const config = c.gatewayConfig!;
+  return Wait.forLog((log) => gatewayBalancing(log, config), 'balancing over its replicas');
 }
 
 async function awaitContainer(run: Run, c: PlannedContainer, strategy: WaitStrategy): Promise<void> {

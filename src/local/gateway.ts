@@ -410,6 +410,29 @@ const GATEWAY_FUNCTIONS = [
   closeGateway,
 ];
 
+/**
+ * Whether a gateway's output says it balances: every listener bound, and no replica behind a
+ * health-probed listener whose last health change was `down` (replicas start out up; a probe
+ * that ran before a replica listened marks it down until the next one, and until then every
+ * request would go to the replicas it has seen). Listeners without a health path (TCP, debug
+ * ports) are not waited for: nothing may be listening there yet, or ever.
+ */
+export function gatewayBalancing(log: string, config: GatewayConfig): boolean {
+  const lines = log.split('\n');
+  if (lines.filter((l) => l.includes('gateway: listening on')).length < config.listeners.length) return false;
+  const probed = new Set(
+    config.listeners
+      .filter((l) => l.healthPath)
+      .flatMap((l) => l.upstreams.map((u) => `${u.host}:${u.port}`)),
+  );
+  const last = new Map<string, string>();
+  for (const l of lines) {
+    const m = /gateway: (\S+) (up|down)\b/.exec(l);
+    if (m && probed.has(m[1]!)) last.set(m[1]!, m[2]!);
+  }
+  return ![...last.values()].includes('down');
+}
+
 /** The container command that runs the gateway with `config` (passed through the environment). */
 export function gatewayCommand(): string[] {
   const script = [

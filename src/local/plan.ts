@@ -79,6 +79,8 @@ export interface PlannedContainer {
   networks: PlannedEndpoint[];
   /** Hash of `spec`, `networks` and the image id: equal hash ⇒ nothing to recreate. */
   hash: string;
+  /** A gateway's listeners and upstreams (also in its spec, as the proxy reads them). */
+  gatewayConfig?: GatewayConfig;
 }
 
 export interface PlannedVolume {
@@ -446,5 +448,6 @@ function planGateway(
     spec,
     networks: nets,
     hash: hashOf({ spec, nets }),
+    gatewayConfig: config,
   };
 }

@@ -12,7 +12,14 @@ const noEngine = new Proxy({} as Docker, {
 function info(state: Partial<ContainerInfo['State']>, healthcheck?: { Test: string[] }): ContainerInfo {
   return {
     Id: 'c1',
-    State: { Status: 'running', Running: true, Restarting: false, ExitCode: 0, ...state },
+    State: {
+      Status: 'running',
+      Running: true,
+      Restarting: false,
+      ExitCode: 0,
+      StartedAt: new Date(Date.now() - 60_000).toISOString(),
+      ...state,
+    },
     Config: { User: '1000', ...(healthcheck ? { Healthcheck: healthcheck } : {}) },
   } as unknown as ContainerInfo;
 }
@@ -35,9 +42,13 @@ describe('healthcheckArgv', () => {
 });
 
 describe('wait strategies for depends_on conditions', () => {
-  it('service_healthy without a healthcheck means running (the same rule in up and slim)', async () => {
+  it('service_healthy without a healthcheck means running for a second (the same rule in up and slim)', async () => {
     const healthy = Wait.forCondition('service_healthy');
     expect(await healthy.check(noEngine, info({}))).toEqual({ state: 'ready' });
+    // Just started: not yet — a program that exits at once must be caught, not taken for a server.
+    expect(await healthy.check(noEngine, info({ StartedAt: new Date().toISOString() }))).toEqual({
+      state: 'waiting',
+    });
     expect(await healthy.check(noEngine, info({}, { Test: ['NONE'] }))).toEqual({ state: 'ready' });
     expect(await healthy.check(noEngine, info({ Status: 'created', Running: false }))).toEqual({
       state: 'waiting',

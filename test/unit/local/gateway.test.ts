@@ -4,7 +4,12 @@ import net from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gatewayCommand, gatewayMain, type GatewayHandle } from '../../../src/local/gateway.js';
+import {
+  gatewayBalancing,
+  gatewayCommand,
+  gatewayMain,
+  type GatewayHandle,
+} from '../../../src/local/gateway.js';
 
 const load = createRequire(import.meta.url);
 const cleanups: (() => Promise<void>)[] = [];
@@ -212,5 +217,38 @@ describe('gateway (embedded load balancer)', () => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
     );
     expect(await get(port, new http.Agent())).toBe('ONE');
+  });
+});
+
+describe('gatewayBalancing (when up counts a gateway as ready)', () => {
+  const config = {
+    listeners: [
+      {
+        port: 8080,
+        mode: 'auto' as const,
+        healthPath: '/healthz',
+        upstreams: [
+          { host: 'web-1', port: 8080 },
+          { host: 'web-2', port: 8080 },
+        ],
+      },
+      { port: 9229, mode: 'tcp' as const, upstreams: [{ host: 'web-1', port: 9229 }] },
+    ],
+  };
+  const listening =
+    'gateway: listening on :8080 → web-1:8080, web-2:8080\ngateway: listening on :9229 → web-1:9229';
+
+  it('waits for every listener, then for every health-probed replica last seen down to come back', () => {
+    expect(gatewayBalancing('gateway: listening on :8080 → web-1:8080, web-2:8080', config)).toBe(false);
+    expect(gatewayBalancing(listening, config)).toBe(true);
+    const down = `${listening}\ngateway: web-1:8080 down (connect ECONNREFUSED)`;
+    expect(gatewayBalancing(down, config)).toBe(false);
+    expect(gatewayBalancing(`${down}\ngateway: web-1:8080 up`, config)).toBe(true);
+  });
+
+  it('does not wait for ports without a health path (a debug port may never listen)', () => {
+    expect(gatewayBalancing(`${listening}\ngateway: web-1:9229 down (connect ECONNREFUSED)`, config)).toBe(
+      true,
+    );
   });
 });
