@@ -1,4 +1,6 @@
 import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
@@ -11,7 +13,9 @@ import { PostgresDatabase } from './database.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
 import { PublicNetworkLoadBalancer } from './network-load-balancer.js';
-import { ServiceRepository } from './registry.js';
+import { imageTagParameterName, repositoryName, ServiceRepository } from './registry.js';
+import { resolveProfile, type DeployProfile } from './profile.js';
+import { applyProfile, httpsCertificateArn } from './production.js';
 import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
 import { applyTags } from './tags.js';
@@ -41,6 +45,34 @@ export interface ComposeAppProps {
    * @default this construct, so everything is in one stack
    */
   readonly scopeFor?: (serviceName: string) => Construct;
+  /**
+   * The environment's profile (dev or prod rules).
+   * @default resolveProfile(app): from the app's environment
+   */
+  readonly profile?: DeployProfile;
+  /**
+   * Where built services' ECR repositories are created (synth uses a stack deploy creates first,
+   * so images can be pushed before the services that run them exist); services refer to them by
+   * name.
+   * @default each service's own scope
+   */
+  readonly repositoryScope?: Construct;
+  /**
+   * A registry host (`registry.example.com:5000`) built images are pulled from instead of ECR:
+   * `<host>/<repositoryName>:<tag>`. No ECR repositories are created.
+   * @default ECR
+   */
+  readonly imageRegistry?: string;
+}
+
+/** Where deploy pushes a built service's image, and the parameter that carries its tag. */
+export interface ImageSlot {
+  readonly service: string;
+  /** Stack holding the service (and so the parameter). */
+  readonly stackName: string;
+  readonly parameter: string;
+  /** Repository name, in ECR or in `imageRegistry`. */
+  readonly repositoryName: string;
 }
 
 /**
@@ -63,35 +95,43 @@ export class ComposeApp extends Construct {
   /** The NLB, when a service has a TCP or UDP entry. */
   readonly networkLoadBalancer?: PublicNetworkLoadBalancer;
   readonly services = new Map<string, ComposeService>();
+  /** ALB target groups, by service. */
+  readonly targetGroups = new Map<string, elbv2.ApplicationTargetGroup>();
   readonly repositories = new Map<string, ServiceRepository>();
   readonly databases = new Map<string, PostgresDatabase>();
   /** Unsafe settings the compose file acknowledged (synth reports them). */
   readonly acknowledgedUnsafe: GateFinding[];
+  readonly profile: DeployProfile;
+  /** One per built service: where its image goes and which parameter names its tag. */
+  readonly imageSlots: ImageSlot[] = [];
+  private readonly imageProps: Pick<ComposeAppProps, 'repositoryScope' | 'imageRegistry'>;
   private readonly scopeFor: (serviceName: string) => Construct;
-  private readonly imageTags = new Map<Stack, string>();
 
   constructor(scope: Construct, id: string, props: ComposeAppProps) {
     super(scope, id);
     this.app = this.resolveModel(props);
     this.acknowledgedUnsafe = assertCloudReady(this.app);
     this.scopeFor = props.scopeFor ?? this.ownScopes();
+    this.profile = props.profile ?? resolveProfile(this.app);
+    this.imageProps = { repositoryScope: props.repositoryScope, imageRegistry: props.imageRegistry };
     const runtime = cloudContainers(this.app);
     this.requireRegion(runtime);
     const managed = this.app.services.filter((s) => s.intent.datastore?.cloud === 'managed');
     this.network = new Network(this, 'Network', {
-      nat: this.app.x.aws.nat,
+      nat: this.profile.nat,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       isolatedSubnets: managed.length > 0,
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,
       namespaceName: `${this.app.name}.internal`,
+      namespaceArn: this.app.x.aws.cloudMapNamespace,
     });
     const entries = runtime.flatMap((s) => s.intent.entryPorts);
     if (entries.some((p) => p.protocol === 'http' || p.protocol === 'https')) {
       this.loadBalancer = new PublicLoadBalancer(this, 'PublicLoadBalancer', {
         vpc: this.network.vpc,
-        certificateArn: this.app.x.aws.certificateArn,
+        certificateArn: httpsCertificateArn(this, this.profile),
       });
     }
     if (entries.some((p) => p.protocol === 'tcp' || p.protocol === 'udp')) {
@@ -103,6 +143,7 @@ export class ComposeApp extends Construct {
     const composeSecrets = this.createComposeSecrets(runtime);
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
+    applyProfile(this, this.profile);
     applyTags(this, this.app);
     if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
   }
@@ -151,18 +192,14 @@ export class ComposeApp extends Construct {
         `${s.name} database: only its callers on 5432`,
       ),
       subnets: this.network.dataSubnets,
-      production: /^prod/i.test(this.app.x.environment),
+      production: this.profile.deletionProtection,
     });
     this.databases.set(s.name, db);
   }
 
   private addService(s: ServiceModel, composeSecrets: Map<string, secretsmanager.ISecret>): void {
     const where = this.scopeFor(s.name);
-    let repository: ServiceRepository | undefined;
-    if (s.intent.cloudImage.kind !== 'registry') {
-      repository = new ServiceRepository(where, 'Registry');
-      this.repositories.set(s.name, repository);
-    }
+    const image = s.intent.cloudImage.kind !== 'registry' ? this.builtImage(s, where) : undefined;
     const extraEnvironment: Record<string, string> = {};
     const extraSecrets: Record<string, ecs.Secret> = {};
     for (const e of this.app.traffic.edges.filter((x) => x.from === s.name)) {
@@ -183,8 +220,9 @@ export class ComposeApp extends Construct {
       cluster: this.cluster.cluster,
       namespace: this.cluster.namespace,
       subnets: this.network.taskSubnets,
-      repository: repository?.repository,
-      imageTag: repository ? this.imageTagFor(where) : undefined,
+      repository: image?.repository,
+      imageReference: image?.reference,
+      imageTag: image?.tag,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       serviceConnectServer: this.app.traffic.edges.some((e) => e.to === s.name && e.from !== INTERNET),
       extraEnvironment,
@@ -194,20 +232,37 @@ export class ComposeApp extends Construct {
     this.services.set(s.name, service);
   }
 
-  /** One `ImageTag` parameter per stack: deploy passes the tag of the images it pushed. */
-  private imageTagFor(where: Construct): string {
+  /**
+   * A built (or derived) service's image: an ECR repository (created in `repositoryScope` and
+   * referred to by name, or in the service's scope) or a reference into `imageRegistry`, and a
+   * tag parameter of its own that deploy fills with the pushed image's content-derived tag.
+   */
+  private builtImage(
+    s: ServiceModel,
+    where: Construct,
+  ): { repository?: ecr.IRepository; reference?: string; tag: string } {
     const stack = Stack.of(where);
-    let tag = this.imageTags.get(stack);
-    if (!tag) {
-      tag = new CfnParameter(stack, 'ImageTag', {
-        type: 'String',
-        description: 'Tag of the built images to run (immutable; deploy passes the git commit)',
-        allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-        constraintDescription: 'a Docker image tag',
-      }).valueAsString;
-      this.imageTags.set(stack, tag);
-    }
-    return tag;
+    const taken = new Set(this.imageSlots.filter((x) => x.stackName === stack.stackName).map((x) => x.parameter));
+    const parameter = imageTagParameterName(s.name, taken);
+    const tag = new CfnParameter(stack, parameter, {
+      type: 'String',
+      description: `Image tag of service ${s.name} (immutable, derived from the image's content; set by shipshape deploy)`,
+      allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+      constraintDescription: 'a Docker image tag',
+    }).valueAsString;
+    const name = repositoryName(this.app, s.name);
+    this.imageSlots.push({ service: s.name, stackName: stack.stackName, parameter, repositoryName: name });
+    const registry = this.imageProps.imageRegistry;
+    if (registry) return { reference: `${registry.replace(/\/+$/, '')}/${name}:${tag}`, tag };
+    const repositoryScope = this.imageProps.repositoryScope;
+    const own = new ServiceRepository(repositoryScope ?? where, repositoryScope ? `Registry-${s.name}` : 'Registry', {
+      repositoryName: name,
+    });
+    this.repositories.set(s.name, own);
+    const repository = repositoryScope
+      ? ecr.Repository.fromRepositoryName(where, 'Registry', name)
+      : own.repository;
+    return { repository, tag };
   }
 
   /** One Secrets Manager secret per compose top-level secret that a deployed service uses. */
@@ -278,7 +333,7 @@ export class ComposeApp extends Construct {
     const where = this.scopeFor(model.name);
     const http = model.intent.entryPorts.find((p) => p.protocol === 'http' || p.protocol === 'https');
     if (http && this.loadBalancer) {
-      this.loadBalancer.addService(
+      const targetGroup = this.loadBalancer.addService(
         where,
         model.name,
         service.fargateService.loadBalancerTarget({
@@ -292,6 +347,7 @@ export class ComposeApp extends Construct {
           catchAll: this.app.intent.catchAll?.service === model.name,
         },
       );
+      this.targetGroups.set(model.name, targetGroup);
     }
     for (const p of model.intent.entryPorts.filter((x) => x.protocol === 'tcp' || x.protocol === 'udp')) {
       const protocol = p.protocol as 'tcp' | 'udp';

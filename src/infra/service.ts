@@ -22,8 +22,10 @@ export interface ComposeServiceProps {
   subnets: ec2.SubnetSelection;
   /** Repository of a built service; the image is `<repository>:<imageTag>`. Default: `service.image`. */
   repository?: ecr.IRepository;
-  /** Tag of the built image (a CloudFormation parameter, so deploy can pass the git sha). */
+  /** Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag). */
   imageTag?: string;
+  /** Full reference of a built image in a registry other than ECR (deploy --registry). Default none. */
+  imageReference?: string;
   /** Log retention in days. Default 30. */
   logRetentionDays?: number;
   /** Offer the service to callers through Service Connect (private services with callers). Default false. */
@@ -136,7 +138,7 @@ export class ComposeService extends Construct {
     const image =
       props.repository !== undefined
         ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
-        : ecs.ContainerImage.fromRegistry(s.image ?? s.name);
+        : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
     const readOnly = s.readOnly !== false;
     this.container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,

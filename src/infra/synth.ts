@@ -7,10 +7,11 @@ import { stringify } from 'yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
-import { ComposeApp } from './compose-app.js';
+import { ComposeApp, type ImageSlot } from './compose-app.js';
+import { resolveProfile, type DeployProfile } from './profile.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
-import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
+import { applyTags, findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
 import type { GateFinding } from '../policy/gate.js';
 
 /** CloudFormation's hard limit is 500 resources per stack; split well before it. */
@@ -29,6 +30,11 @@ export interface SynthOptions {
   customize?: (composeApp: ComposeApp) => void;
   /** Progress messages (for stderr). Default: none. */
   onProgress?: (message: string) => void;
+  /**
+   * Pull built images from this registry host (`host[:port]`) instead of ECR (deploy --registry).
+   * Default: ECR repositories in a registry stack of their own.
+   */
+  imageRegistry?: string;
 }
 
 export interface SynthStack {
@@ -50,6 +56,12 @@ export interface SynthResult {
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
   acknowledgedUnsafe: GateFinding[];
+  /** The environment's profile (dev or prod rules) the templates were built with. */
+  profile: DeployProfile;
+  /** Where each built service's image goes and the parameter carrying its tag. */
+  imageSlots: ImageSlot[];
+  /** The stack holding the ECR repositories (deployed before images are pushed); none with `imageRegistry`. */
+  registryStack?: string;
 }
 
 /** Stack names: letters, digits and hyphens, starting with a letter. */
@@ -70,10 +82,22 @@ interface Built {
   cdkApp: App;
   composeApp: ComposeApp;
   stacks: Stack[];
+  registryStack?: Stack;
+}
+
+/** Name of the stack holding an app environment's ECR repositories. */
+export function registryStackName(model: AppModel): string {
+  return stackName(model.name, model.x.environment, 'ecr');
 }
 
 /** Build the construct tree: one stack, or a shared stack plus one stack per service. */
-export function buildApp(model: AppModel, outdir: string, split: boolean, nag: boolean): Built {
+export function buildApp(
+  model: AppModel,
+  outdir: string,
+  split: boolean,
+  nag: boolean,
+  imageRegistry?: string,
+): Built {
   const cdkApp = new App({
     outdir,
     analyticsReporting: false,
@@ -97,8 +121,23 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
   });
   const stacks: Stack[] = [shared];
   const perService = new Map<string, Construct>();
+  const profile = resolveProfile(model);
+  // Repositories live in a stack of their own that deploy creates first, so images can be pushed
+  // before the services that run them exist (services name them, without cross-stack references).
+  const built = model.services.some((s) => s.intent.cloudImage.kind !== 'registry' && !s.x.localOnly);
+  const registryStack =
+    built && !imageRegistry
+      ? new Stack(cdkApp, 'Registry', {
+          stackName: registryStackName(model),
+          env,
+          description: `shipshape: ${model.name} (${model.x.environment}) image repositories (kept on destroy)`,
+        })
+      : undefined;
   const composeApp = new ComposeApp(shared, 'App', {
     app: model,
+    profile,
+    imageRegistry,
+    repositoryScope: registryStack,
     scopeFor: split
       ? (name) => {
           let s = perService.get(name);
@@ -109,13 +148,19 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
               description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
             });
             stacks.push(s as Stack);
+            if (registryStack) (s as Stack).addDependency(registryStack);
             perService.set(name, s);
           }
           return s;
         }
       : undefined,
   });
-  return { cdkApp, composeApp, stacks };
+  if (registryStack) {
+    shared.addDependency(registryStack);
+    stacks.unshift(registryStack);
+    applyTags(registryStack, model);
+  }
+  return { cdkApp, composeApp, stacks, registryStack };
 }
 
 /**
@@ -163,11 +208,12 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   specLoading?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
   progress(`building constructs for ${model.services.length} service(s)`);
   let split = options.split === 'always';
-  let built = buildApp(model, outdir, split, nag);
-  if (options.split !== 'never' && !split && countResources(built.stacks[0]!) > STACK_RESOURCE_BUDGET) {
+  let built = buildApp(model, outdir, split, nag, options.imageRegistry);
+  const main = built.stacks.find((st) => st !== built.registryStack)!;
+  if (options.split !== 'never' && !split && countResources(main) > STACK_RESOURCE_BUDGET) {
     progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
     split = true;
-    built = buildApp(model, outdir, true, nag);
+    built = buildApp(model, outdir, true, nag, options.imageRegistry);
   }
 
   options.customize?.(built.composeApp);
@@ -251,5 +297,8 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
     nag: nagResult,
     missingTags,
     acknowledgedUnsafe: built.composeApp.acknowledgedUnsafe,
+    profile: built.composeApp.profile,
+    imageSlots: built.composeApp.imageSlots,
+    registryStack: built.registryStack?.stackName,
   };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ShipshapeError } from './errors.js';
-import { appExtensionSchema } from './extension.js';
+import { appExtensionSchema, type RawAppExtension } from './extension.js';
 import { InterpolationError, interpolateDocument } from './interpolate.js';
 import { isObj, mergeCompose, type Obj } from './merge.js';
 import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
@@ -30,6 +30,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Path of the env file. Default `<project dir>/.env` when it exists. */
   envFile?: string;
+  /** Deployment environment (`--env`). Default `x-shipshape.environment`, else `dev`. */
+  environment?: string;
 }
 
 export const DEFAULT_COMPOSE_FILES = [
@@ -377,23 +379,51 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
     networks,
     volumes,
     secrets,
-    x: {
-      tags: appX.tags,
-      environment: appX.environment,
-      aws: {
-        region: appX.aws.region,
-        account: appX.aws.account,
-        nat: appX.aws.nat,
-        certificateArn: appX.aws['certificate-arn'],
-        logRetentionDays: appX.aws['log-retention-days'],
-      },
-      acknowledge: appX.acknowledge,
-      ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),
-    },
+    x: resolveEnvironment(appX, options.environment, locate),
     traffic: decided.traffic,
     intent: decided.intent,
     warnings: [...warnings, ...decided.warnings],
   });
+}
+
+/**
+ * The app extension for one environment: `x-shipshape.aws` with `environments.<env>.aws` laid
+ * over it. An environment need not be declared (`--env staging` works with the top-level settings).
+ */
+function resolveEnvironment(
+  appX: RawAppExtension,
+  selected: string | undefined,
+  locate: (path: DocPath) => SourceLocation,
+): AppModel['x'] {
+  const environment = selected ?? appX.environment;
+  if (!/^[A-Za-z0-9-]+$/.test(environment)) {
+    throw new ShipshapeError(`environment name "${environment}" is not valid`, {
+      hint: 'use letters, digits and "-" (it becomes part of the stack names)',
+    });
+  }
+  const env = appX.environments[environment];
+  const aws = { ...appX.aws, ...env?.aws };
+  // The environment's block when written, else the deepest ancestor that is (x-shipshape, the file).
+  const location = locate(['x-shipshape', 'environments', environment]);
+  return {
+    tags: appX.tags,
+    environment,
+    ...(env?.profile ? { profile: env.profile } : {}),
+    environments: Object.keys(appX.environments),
+    aws: {
+      region: aws.region ?? 'us-east-1',
+      account: aws.account,
+      nat: aws.nat,
+      certificateArn: aws['certificate-arn'],
+      domain: aws.domain,
+      hostedZone: aws['hosted-zone'],
+      cloudMapNamespace: aws['cloud-map-namespace'],
+      logRetentionDays: aws['log-retention-days'] ?? 30,
+    },
+    acknowledge: appX.acknowledge,
+    ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),
+    location,
+  };
 }
 
 /** The model is built once and read by every command; freezing it keeps anyone from editing it. */

@@ -393,26 +393,42 @@ export interface SecretModel {
 
 export type NatStrategy = 'single' | 'per-az' | 'none';
 
-/** Top-level `x-shipshape` block. */
+/** Top-level `x-shipshape` block, resolved for the selected environment. */
 export interface AppExtension {
   /** Audit tags applied to every resource. Default none (shipshape adds app, environment, managed-by). */
   tags: Record<string, string>;
-  /** Deployment environment name used in tags and stack names. Default `dev`. */
+  /**
+   * The selected deployment environment (`--env`, else `x-shipshape.environment`, else `dev`):
+   * names the stacks and the `environment` tag.
+   */
   environment: string;
+  /** The profile `x-shipshape.environments.<env>.profile` names, when it does (src/infra/profile.ts decides otherwise). */
+  profile?: 'dev' | 'prod';
+  /** Environments declared under `x-shipshape.environments`. */
+  environments: string[];
+  /** `x-shipshape.aws` with the selected environment's overrides applied. */
   aws: {
     /** Default `us-east-1`. */
     region: string;
     account?: string;
-    /** Default `single`. */
-    nat: NatStrategy;
+    /** How private subnets reach the internet; undefined: the profile decides (dev single, prod per-az). */
+    nat?: NatStrategy;
     /** ACM certificate for HTTPS on the public load balancer. Default none (HTTP only). */
     certificateArn?: string;
+    /** Public DNS name of the app; with `hostedZone`, a DNS-validated certificate and an alias record. */
+    domain?: string;
+    /** The Route 53 hosted zone `domain` is in. */
+    hostedZone?: { id: string; name: string };
+    /** An existing Cloud Map namespace for Service Connect, instead of one the stack creates. */
+    cloudMapNamespace?: string;
     /** CloudWatch log retention. Default 30 days. */
     logRetentionDays: number;
   };
   acknowledge: Acknowledgement[];
   /** The public service the load balancer's catch-all route goes to. Default: decided by a printed rule. */
   catchAll?: string;
+  /** Where `x-shipshape` (or, without one, the first compose file) is written, for errors about it. */
+  location: SourceLocation;
 }
 
 /** Who may open a connection to whom. `from: 'internet'` marks public entry points. */

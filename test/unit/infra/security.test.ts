@@ -127,7 +127,7 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
     });
   });
 
-  it('image comes from an immutable, scanned, encrypted ECR repository with a lifecycle rule, at the ImageTag parameter', () => {
+  it('image comes from an immutable, scanned, encrypted, named ECR repository with a lifecycle rule, at its own tag parameter', () => {
     template.hasResourceProperties('AWS::ECR::Repository', {
       ImageTagMutability: 'IMMUTABLE',
       ImageScanningConfiguration: { ScanOnPush: true },
@@ -135,10 +135,11 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
       LifecyclePolicy: Match.objectLike({
         LifecyclePolicyText: Match.stringLikeRegexp('imageCountMoreThan'),
       }),
+      RepositoryName: 'hello-lb-dev/hello',
     });
-    template.hasParameter('ImageTag', { Type: 'String' });
+    template.hasParameter('ImageTagHello', { Type: 'String' });
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!;
-    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain('{"Ref":"ImageTag"}');
+    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain('{"Ref":"ImageTagHello"}');
   });
 
   it('cluster has Container Insights; VPC spans 2 AZs with one NAT gateway and flow logs', () => {
