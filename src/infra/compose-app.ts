@@ -242,7 +242,9 @@ export class ComposeApp extends Construct {
     where: Construct,
   ): { repository?: ecr.IRepository; reference?: string; tag: string } {
     const stack = Stack.of(where);
-    const taken = new Set(this.imageSlots.filter((x) => x.stackName === stack.stackName).map((x) => x.parameter));
+    const taken = new Set(
+      this.imageSlots.filter((x) => x.stackName === stack.stackName).map((x) => x.parameter),
+    );
     const parameter = imageTagParameterName(s.name, taken);
     const tag = new CfnParameter(stack, parameter, {
       type: 'String',
@@ -255,9 +257,13 @@ export class ComposeApp extends Construct {
     const registry = this.imageProps.imageRegistry;
     if (registry) return { reference: `${registry.replace(/\/+$/, '')}/${name}:${tag}`, tag };
     const repositoryScope = this.imageProps.repositoryScope;
-    const own = new ServiceRepository(repositoryScope ?? where, repositoryScope ? `Registry-${s.name}` : 'Registry', {
-      repositoryName: name,
-    });
+    const own = new ServiceRepository(
+      repositoryScope ?? where,
+      repositoryScope ? `Registry-${s.name}` : 'Registry',
+      {
+        repositoryName: name,
+      },
+    );
     this.repositories.set(s.name, own);
     const repository = repositoryScope
       ? ecr.Repository.fromRepositoryName(where, 'Registry', name)

@@ -40,7 +40,6 @@ export class LogEncryptionKey extends Construct {
       for (const c of root.node.findAll()) {
         if (c instanceof logs.CfnLogGroup && !seen.has(c)) {
           c.kmsKeyId = this.key.keyArn;
-          c.node.addDependency(this.key);
           seen.add(c);
         }
       }

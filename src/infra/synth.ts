@@ -148,7 +148,7 @@ export function buildApp(
               description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
             });
             stacks.push(s as Stack);
-            if (registryStack) (s as Stack).addDependency(registryStack);
+            if (registryStack) (s as Stack).addStackDependency(registryStack);
             perService.set(name, s);
           }
           return s;
@@ -156,7 +156,7 @@ export function buildApp(
       : undefined,
   });
   if (registryStack) {
-    shared.addDependency(registryStack);
+    shared.addStackDependency(registryStack);
     stacks.unshift(registryStack);
     applyTags(registryStack, model);
   }

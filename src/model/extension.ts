@@ -66,7 +66,7 @@ const awsFields = {
 const awsSchema = z
   .object({
     ...awsFields,
-    region: awsFields.region.default('us-east-1'),
+    region: awsFields.region.optional(), // else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1 (load.ts)
     'log-retention-days': awsFields['log-retention-days'].default(30),
   })
   .strict();
@@ -87,7 +87,7 @@ export const appExtensionSchema = z
       .regex(/^[A-Za-z0-9-]+$/, 'use letters, digits and "-"')
       .default('dev'),
     tags: z.record(z.string().min(1).max(128), tagValue).default({}),
-    aws: awsSchema.default({ region: 'us-east-1', 'log-retention-days': 30 }),
+    aws: awsSchema.default({ 'log-retention-days': 30 }),
     environments: z
       .record(
         z.string().regex(/^[A-Za-z0-9-]+$/, 'use letters, digits and "-"'),

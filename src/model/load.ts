@@ -379,7 +379,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
     networks,
     volumes,
     secrets,
-    x: resolveEnvironment(appX, options.environment, locate),
+    x: resolveEnvironment(appX, options.environment, locate, shellEnv),
     traffic: decided.traffic,
     intent: decided.intent,
     warnings: [...warnings, ...decided.warnings],
@@ -394,6 +394,7 @@ function resolveEnvironment(
   appX: RawAppExtension,
   selected: string | undefined,
   locate: (path: DocPath) => SourceLocation,
+  shellEnv: Readonly<Record<string, string | undefined>>,
 ): AppModel['x'] {
   const environment = selected ?? appX.environment;
   if (!/^[A-Za-z0-9-]+$/.test(environment)) {
@@ -411,7 +412,8 @@ function resolveEnvironment(
     ...(env?.profile ? { profile: env.profile } : {}),
     environments: Object.keys(appX.environments),
     aws: {
-      region: aws.region ?? 'us-east-1',
+      // Written in x-shipshape, else the standard AWS variables, else us-east-1.
+      region: aws.region ?? shellEnv.AWS_REGION ?? shellEnv.AWS_DEFAULT_REGION ?? 'us-east-1',
       account: aws.account,
       nat: aws.nat,
       certificateArn: aws['certificate-arn'],
