@@ -23,9 +23,13 @@ export function globalOptions(cmd: Command): GlobalOptions {
 }
 
 /** Load the app model the way every command does, printing its warnings to stderr. */
-export function loadAppForCommand(cmd: Command): AppModel {
+export function loadAppForCommand(cmd: Command, extra: { environment?: string } = {}): AppModel {
   const o = globalOptions(cmd);
-  const app = loadApp(o.file ?? [], { profiles: o.profile, envFile: o.envFile });
+  const app = loadApp(o.file ?? [], {
+    profiles: o.profile,
+    envFile: o.envFile,
+    environment: extra.environment,
+  });
   if (!o.quiet) {
     for (const w of app.warnings) process.stderr.write(`${errColors.yellow(formatDiagnostic(w))}\n`);
   }

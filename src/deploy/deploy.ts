@@ -98,7 +98,10 @@ export async function diffStacks(s: CloudSession): Promise<DiffReport> {
   // A template diff: change-set diffs need the stacks' parameters and an API moto lacks, and
   // image tags (the parameters) are compared by deploy itself.
   const diffs = (await s.toolkit.diff(s.cx, {
-    stacks: await selectStacks(s.synth.stacks.map((x) => x.name)),
+    stacks: await selectStacks(
+      s,
+      s.synth.stacks.map((x) => x.name),
+    ),
     method: DiffMethod.TemplateOnly(),
   })) as Record<string, TemplateDiff>;
   const templates = Object.fromEntries(s.synth.stacks.map((x) => [x.name, s.template(x.name)]));
@@ -114,7 +117,15 @@ async function reviewSecurity(
 ): Promise<DiffReport> {
   const report = await diffStacks(s);
   const wider = weakening(report);
-  for (const w of report.security) progress(`security: ${w.stack}: ${w.text}`);
+  const created = report.resources.filter((r) => r.action === 'add').length;
+  if (report.security.length > 8) {
+    // A first deploy lists every rule and policy: count them here, `shipshape diff` lists them.
+    progress(
+      `security: ${wider.length} change(s) widen access, ${report.security.length - wider.length} narrow it, ${created} resource(s) to create (shipshape diff lists them)`,
+    );
+  } else {
+    for (const w of report.security) progress(`security: ${w.stack}: ${w.text}`);
+  }
   if (wider.length === 0 || yes) return report;
   if (!(await confirm(`${wider.length} change(s) widen access (listed above). Deploy them?`))) {
     throw new ShipshapeError('deploy cancelled: security changes were not approved', {
@@ -164,7 +175,7 @@ async function deployStacks(
   await s.io.start();
   try {
     await s.toolkit.deploy(s.cx, {
-      stacks: await selectStacks(stacks),
+      stacks: await selectStacks(s, stacks),
       deploymentMethod: method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
       parameters: StackParameters.exactly(parameters),
     });

@@ -135,7 +135,7 @@ export async function destroyApp(app: AppModel, options: DestroyOptions = {}): P
     }
     await s.io.start();
     try {
-      await s.toolkit.destroy(s.cx, { stacks: await selectStacks(plan.stacks) });
+      await s.toolkit.destroy(s.cx, { stacks: await selectStacks(s, plan.stacks) });
     } catch (e) {
       throw new ShipshapeError(`deleting ${plan.stacks.join(', ')} failed: ${(e as Error).message}`, {
         exitCode: ExitCode.failure,

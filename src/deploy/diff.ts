@@ -247,7 +247,9 @@ export function classifyDiff(
   templates: Record<string, TemplateLike | undefined> = {},
 ): DiffReport {
   const report: DiffReport = { security: [], resources: [], stacksChanged: [], hasChanges: false };
-  for (const [stack, diff] of Object.entries(diffs)) {
+  for (const [key, diff] of Object.entries(diffs)) {
+    // The toolkit names diffs `<construct path> (<stack name>)` when the two differ.
+    const stack = /\(([^()]+)\)$/.exec(key)?.[1] ?? key;
     // Removed resources are named from the deployed template's metadata.
     const old: NonNullable<TemplateLike['Resources']> = {};
     diff.resources.forEachDifference((id, c) => {

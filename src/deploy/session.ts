@@ -78,10 +78,11 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   }
 }
 
-/** Select exactly these stacks. */
-export async function selectStacks(names: string[]) {
+/** Select exactly these stacks (by stack name; the toolkit matches construct paths). */
+export async function selectStacks(s: CloudSession, names: string[]) {
   const { StackSelectionStrategy } = await import('@aws-cdk/toolkit-lib');
-  return { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: names };
+  const ids = names.map((n) => s.synth.stacks.find((x) => x.name === n)?.id ?? n);
+  return { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: ids };
 }
 
 /**

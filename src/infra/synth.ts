@@ -39,6 +39,8 @@ export interface SynthOptions {
 
 export interface SynthStack {
   name: string;
+  /** The stack's construct path (what the CDK toolkit selects stacks by). */
+  id: string;
   resources: number;
   /** Cloud assembly JSON template. */
   templateFile: string;
@@ -257,6 +259,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
     templates.set(stack.stackName, template);
     stacks.push({
       name: stack.stackName,
+      id: stack.node.path,
       resources: Object.keys(template.Resources ?? {}).length,
       templateFile,
       yamlFile,

@@ -4,6 +4,9 @@ import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
 import { synthCommand } from './synth.js';
 import { slimCommand } from './slim.js';
+import { deployCommand } from './deploy.js';
+import { diffCommand } from './diff.js';
+import { destroyCommand } from './destroy.js';
 
 /** Every command the CLI offers. Only commands that work are listed here. */
 export function allCommands(): Command[] {
@@ -16,5 +19,8 @@ export function allCommands(): Command[] {
     logsCommand(),
     synthCommand(),
     slimCommand(),
+    deployCommand(),
+    diffCommand(),
+    destroyCommand(),
   ];
 }

@@ -4,6 +4,7 @@ import { loadAppForCommand, globalOptions } from '../app-options.js';
 import { synthesize, type SynthResult } from '../../infra/synth.js';
 import { formatLocation } from '../../model/errors.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
+import { envOption } from './deploy.js';
 
 function show(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -57,6 +58,7 @@ export function synthCommand(): Command {
         .choices(['auto', 'always', 'never'])
         .default('auto'),
     )
+    .addOption(envOption())
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -69,13 +71,14 @@ Exit codes: 0 ok, 2 unsafe compose settings not acknowledged in x-shipshape, 4 p
 Examples:
   shipshape synth                       # compose.yaml → cdk.out/
   shipshape synth -o infra --json
+  shipshape synth --env prod            # the prod profile's templates
   shipshape -f compose.yaml -f compose.prod.yaml synth`,
     )
     .action(async function (
       this: Command,
-      opts: { out: string; split: 'auto' | 'always' | 'never'; json?: boolean },
+      opts: { out: string; split: 'auto' | 'always' | 'never'; json?: boolean; env?: string },
     ) {
-      const app = loadAppForCommand(this);
+      const app = loadAppForCommand(this, { environment: opts.env });
       const quiet = globalOptions(this).quiet;
       const result = await synthesize(app, {
         outdir: opts.out,

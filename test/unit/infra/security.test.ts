@@ -139,7 +139,9 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
     });
     template.hasParameter('ImageTagHello', { Type: 'String' });
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!;
-    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain('{"Ref":"ImageTagHello"}');
+    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain(
+      '{"Ref":"ImageTagHello"}',
+    );
   });
 
   it('cluster has Container Insights; VPC spans 2 AZs with one NAT gateway and flow logs', () => {
