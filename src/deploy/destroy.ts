@@ -137,7 +137,12 @@ export async function destroyApp(app: AppModel, options: DestroyOptions = {}): P
     try {
       await s.toolkit.destroy(s.cx, { stacks: await selectStacks(s, plan.stacks) });
     } catch (e) {
-      throw new ShipshapeError(`deleting ${plan.stacks.join(', ')} failed: ${(e as Error).message}`, {
+      // The toolkit polls the deletion by stack id; an API that forgets a deleted stack at once
+      // (instead of reporting DELETE_COMPLETE) makes that poll fail although the stack is gone.
+      const left = [];
+      for (const name of plan.stacks) if (await stackStatus(s.target.region, name)) left.push(name);
+      if (left.length === 0) return { ...plan, destroyed: plan.stacks };
+      throw new ShipshapeError(`deleting ${left.join(', ')} failed: ${(e as Error).message}`, {
         exitCode: ExitCode.failure,
         hint: `see ${followHint(plan.stacks[0]!, s.target.region)}`,
         cause: e,

@@ -39,14 +39,14 @@ export async function ecrRegistry(region: string): Promise<RegistryTarget> {
   return {
     host,
     auth,
-    async hasTag(repositoryName, tag) {
+    async existingDigest(repositoryName, tag) {
       try {
         const res = await ecr.send(
           new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
         );
-        return (res.imageDetails ?? []).length > 0;
+        return res.imageDetails?.[0]?.imageDigest;
       } catch (e) {
-        if ((e as Error).name === 'ImageNotFoundException') return false;
+        if ((e as Error).name === 'ImageNotFoundException') return undefined;
         throw credentialsError(e, region) ?? e;
       }
     },

@@ -41,8 +41,8 @@ export interface RegistryTarget {
   host: string;
   /** Docker auth for the push; empty for a registry without authentication. */
   auth: { username?: string; password?: string; serveraddress?: string };
-  /** Whether `tag` already exists in `repository`. */
-  hasTag(repository: string, tag: string): Promise<boolean>;
+  /** The manifest digest of `repository:tag` when the registry has it, else undefined. */
+  existingDigest(repository: string, tag: string): Promise<string | undefined>;
   /** What to tell people when a push fails. */
   pushHint: string;
 }
@@ -183,7 +183,8 @@ async function pushOne(
   const repo = `${target.host}/${slot.repositoryName}`;
   const reference = `${repo}:${tag}`;
   const base = { ...image, reference, tag, slot };
-  if (await target.hasTag(slot.repositoryName, tag)) return { ...base, pushed: false };
+  const existing = await target.existingDigest(slot.repositoryName, tag);
+  if (existing) return { ...base, digest: existing, pushed: false };
   await docker.getImage(image.imageId).tag({ repo, tag });
   const untag = () =>
     docker
@@ -251,7 +252,7 @@ export function plainRegistry(host: string): RegistryTarget {
   return {
     host,
     auth: {},
-    async hasTag(repository, tag) {
+    async existingDigest(repository, tag) {
       const res = await fetch(`${scheme}://${host}/v2/${repository}/manifests/${tag}`, {
         method: 'HEAD',
         headers: {
@@ -267,7 +268,7 @@ export function plainRegistry(host: string): RegistryTarget {
           hint: `start it, or check --registry (try: curl ${scheme}://${host}/v2/)`,
         });
       });
-      return res.ok;
+      return res.ok ? (res.headers.get('docker-content-digest') ?? undefined) : undefined;
     },
     pushHint: `check that the registry ${host} is running and accepts pushes (curl ${scheme}://${host}/v2/)`,
   };

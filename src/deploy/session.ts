@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ICloudAssemblySource, Toolkit } from '@aws-cdk/toolkit-lib';
-import { synthesize, type SynthResult } from '../infra/synth.js';
+import type { SynthResult } from '../infra/synth.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { assertCloudReady } from '../policy/gate.js';
@@ -51,6 +51,8 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
     unregister();
   };
   try {
+    // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
+    const { synthesize } = await import('../infra/synth.js');
     const synth = await synthesize(app, {
       outdir: join(dir, 'cdk.out'),
       imageRegistry: options.imageRegistry,

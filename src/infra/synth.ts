@@ -109,6 +109,8 @@ export function buildApp(
     context: {
       // Keep synthesized metadata small and deterministic (no stack traces in the assembly).
       'aws:cdk:disable-stack-trace': true,
+      // Construct paths in each resource's metadata: diff and deploy's progress name resources by them.
+      'aws:cdk:enable-path-metadata': true,
       // We read validation-report.json and report findings ourselves (exit 4), instead of CDK
       // printing them to stderr and throwing.
       '@aws-cdk/core:failSynthOnValidationErrors': false,

@@ -72,15 +72,23 @@ async function createNamespace(): Promise<string> {
   return `arn:aws:servicediscovery:us-east-1:123456789012:namespace/${res.Operation!.Targets!.NAMESPACE!}`;
 }
 
-async function physicalIds(): Promise<Map<string, string>> {
+type Resources = { logicalId: string; type: string; physicalId: string }[];
+async function physicalIds(): Promise<Resources> {
   const cfn = new CloudFormationClient(aws);
   const res = await cfn.send(new ListStackResourcesCommand({ StackName: STACK }));
-  return new Map(
-    (res.StackResourceSummaries ?? []).map((r) => [r.LogicalResourceId!, r.PhysicalResourceId!]),
-  );
+  return (res.StackResourceSummaries ?? []).map((r) => ({
+    logicalId: r.LogicalResourceId!,
+    type: r.ResourceType!,
+    physicalId: r.PhysicalResourceId!,
+  }));
 }
-const byPrefix = (ids: Map<string, string>, prefix: string) =>
-  [...ids].find(([k]) => k.startsWith(prefix))?.[1];
+
+/** The physical id of the one resource of `type` whose logical id starts with `prefix`. */
+function byPrefix(ids: Resources, type: string, prefix: string): string {
+  const found = ids.filter((r) => r.type === type && r.logicalId.startsWith(prefix));
+  expect(found, `${type} ${prefix}*`).toHaveLength(1);
+  return found[0]!.physicalId;
+}
 
 beforeAll(async () => {
   // Services read back as running (moto starts no tasks): the steady-state wait is then decided
@@ -154,9 +162,9 @@ describe('shipshape deploy examples/web-api to moto', () => {
 
   it("the api's group admits only the web's group on 5000 (EC2)", async () => {
     const ids = await physicalIds();
-    const api = byPrefix(ids, 'AppapiSecurityGroup')!;
-    const web = byPrefix(ids, 'AppwebSecurityGroup')!;
-    const lb = byPrefix(ids, 'AppPublicLoadBalancerSecurityGroup')!;
+    const api = byPrefix(ids, 'AWS::EC2::SecurityGroup', 'AppapiSecurityGroup');
+    const web = byPrefix(ids, 'AWS::EC2::SecurityGroup', 'AppwebSecurityGroup');
+    const lb = byPrefix(ids, 'AWS::EC2::SecurityGroup', 'AppPublicLoadBalancerSecurityGroup');
     const ec2 = new EC2Client(aws);
     const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [api, web, lb] })))
       .SecurityGroups!;
@@ -175,7 +183,7 @@ describe('shipshape deploy examples/web-api to moto', () => {
   it('the listener and target group route /* to web on 8080 with its health path (ELBv2)', async () => {
     const ids = await physicalIds();
     const elb = new ElasticLoadBalancingV2Client(aws);
-    const lbArn = byPrefix(ids, 'AppPublicLoadBalancer')!;
+    const lbArn = byPrefix(ids, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AppPublicLoadBalancer');
     const [lb] = (await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lbArn] })))
       .LoadBalancers!;
     expect(lb!.Scheme).toBe('internet-facing');
@@ -204,7 +212,7 @@ describe('shipshape deploy examples/web-api to moto', () => {
     const ecs = new ECSClient(aws);
     const ids = await physicalIds();
     for (const image of report.images) {
-      const serviceArn = byPrefix(ids, `App${image.service}ServiceService`)!;
+      const serviceArn = byPrefix(ids, 'AWS::ECS::Service', `App${image.service}Service`);
       const cluster = serviceArn.split('/').slice(-2)[0];
       const [svc] = (await ecs.send(new DescribeServicesCommand({ cluster, services: [serviceArn] })))
         .services!;
