@@ -46,6 +46,10 @@ Kept: the image repositories (their own stack), log groups and the access-log bu
 final snapshots. Exit codes: 0 deleted (or nothing to delete), 1 CloudFormation failed, 2 cancelled or bad input,
 3 no credentials.
 
+Examples:
+  shipshape destroy --dry-run            # what would go and what stays
+  shipshape destroy --env dev --yes
+
 Docs: docs/deploy.md`,
     )
     .action(async function (

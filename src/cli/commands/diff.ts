@@ -53,6 +53,10 @@ Compares the synthesized templates with the deployed ones (template diff; image 
 
 Exit codes: 0 nothing would change, ${DIFF_CHANGES_EXIT} something would change, 2 bad input, 3 no credentials.
 
+Examples:
+  shipshape diff                         # against the deployed dev stacks
+  shipshape diff --env prod --json
+
 Docs: docs/deploy.md`,
     )
     .action(async function (this: Command, opts: { env?: string; registry?: string; json?: boolean }) {
