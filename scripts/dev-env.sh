@@ -5,7 +5,7 @@
 #      wrk python3-venv (+ curl, iptables, keyring)
 #   2. a running Docker engine (systemd if it works, else dockerd in background)
 #   3. a local registry on 127.0.0.1:5000 (Debian's distribution registry)
-#   4. a Python venv with the test oracles moto[server] and cfn-lint
+#   4. a Python venv with the test oracles moto[server], cfn-lint and checkov
 #   5. offline stand-ins for the public base images used by the examples
 #      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm,
 #      nginx:stable-bookworm for `shipshape up --lb nginx`),
@@ -164,24 +164,24 @@ fi
 registry_up && say "ok registry http://$REGISTRY_ADDR"
 
 # ---------------------------------------------------------------- 4. PyPI oracles
-venv_ok() { [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ]; }
+venv_ok() { [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] && [ -x "$VENV/bin/checkov" ]; }
 if ! venv_ok; then
   if [ "$CHECK" -eq 1 ]; then
-    missing "venv $VENV with moto[server] and cfn-lint"
+    missing "venv $VENV with moto[server], cfn-lint and checkov"
   else
     if [ ! -x "$VENV/bin/python" ]; then
       say "creating venv $VENV"
       python3 -m venv "$VENV"
     fi
-    say "installing moto[server] cfn-lint into $VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]' cfn-lint
-    venv_ok || die "moto_server/cfn-lint missing from $VENV after pip install"
+    say "installing moto[server] cfn-lint checkov into $VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]' cfn-lint checkov
+    venv_ok || die "moto_server/cfn-lint/checkov missing from $VENV after pip install"
   fi
 fi
 if venv_ok; then
   ORACLES=$("$VENV/bin/python" - <<'EOF'
 from importlib.metadata import version
-print(f"moto {version('moto')}, cfn-lint {version('cfn-lint')}")
+print(f"moto {version('moto')}, cfn-lint {version('cfn-lint')}, checkov {version('checkov')}")
 EOF
   )
   say "ok venv $VENV ($ORACLES)"

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadApp } from '../model/load.js';
 import { formatDiagnostic } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
@@ -35,3 +35,7 @@ export function loadAppForCommand(cmd: Command, extra: { environment?: string } 
   }
   return app;
 }
+
+/** `--env NAME` of the cloud commands (synth, deploy, diff, destroy). */
+export const envOption = (): Option =>
+  new Option('--env <name>', 'environment: selects the stack names and the profile (prod* → prod rules)');

@@ -1,14 +1,11 @@
 import { Command, Option } from 'commander';
-import { globalOptions, loadAppForCommand } from '../app-options.js';
+import { envOption, globalOptions, loadAppForCommand } from '../app-options.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import { askYesNo } from '../../support/prompt.js';
 import type { DeployReport } from '../../deploy/deploy.js';
 
 // Heavy modules (toolkit-lib, the AWS SDK, CDK) load inside the actions, so `shipshape --help`
 // and the local commands never pay for them.
-
-export const envOption = () =>
-  new Option('--env <name>', 'environment: selects the stack names and the profile (prod* → prod rules)');
 
 function printSummary(r: DeployReport): void {
   const out = [

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { globalOptions, loadAppForCommand } from '../app-options.js';
+import { envOption, globalOptions, loadAppForCommand } from '../app-options.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import { askYesNo } from '../../support/prompt.js';
 import type { DestroyPlan } from '../../deploy/destroy.js';
-import { envOption } from './deploy.js';
 
 function describePlan(plan: DestroyPlan): string {
   const out: string[] = [];

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { globalOptions, loadAppForCommand } from '../app-options.js';
+import { envOption, globalOptions, loadAppForCommand } from '../app-options.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import type { DiffReport } from '../../deploy/diff.js';
-import { envOption } from './deploy.js';
 
 /** Exit code of `diff` when the deploy would change something (0: nothing would change). */
 export const DIFF_CHANGES_EXIT = 5;

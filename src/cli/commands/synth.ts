@@ -1,10 +1,9 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
-import { loadAppForCommand, globalOptions } from '../app-options.js';
+import { envOption, loadAppForCommand, globalOptions } from '../app-options.js';
 import { synthesize, type SynthResult } from '../../infra/synth.js';
 import { formatLocation } from '../../model/errors.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
-import { envOption } from './deploy.js';
 
 function show(path: string): string {
   const rel = relative(process.cwd(), path);

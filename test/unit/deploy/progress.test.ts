@@ -58,7 +58,7 @@ describe('StackBoard', () => {
     expect(lines.length).toBeLessThanOrEqual(10);
     expect(
       lines.some((l) =>
-        /CREATE_IN_PROGRESS\s+App\/slow \(AWS::ECS::Service\)  Resource creation Initiated/.test(l),
+        /CREATE_IN_PROGRESS\s+App\/slow \(AWS::ECS::Service\) {2}Resource creation Initiated/.test(l),
       ),
     ).toBe(true);
     expect(lines.some((l) => l.includes('App/r29'))).toBe(true);

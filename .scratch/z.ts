@@ -1,2 +1,0 @@
-import { appExtensionSchema } from '../src/model/extension.js';
-console.log(JSON.stringify(appExtensionSchema.parse({ environments: { prod: { aws: { domain: 'a.example.com' } } } })));
