@@ -10,3 +10,7 @@ export { slim, type SlimOptions, type SlimReport } from './slim/slim.js';
 export { ComposeApp, type ComposeAppProps } from './infra/compose-app.js';
 export { synthesize, type SynthOptions, type SynthResult } from './infra/synth.js';
 export { SHIPSHAPE_VERSION } from './support/version.js';
+export { resolveProfile, type DeployProfile } from './infra/profile.js';
+export { deployApp, type DeployOptions, type DeployReport } from './deploy/deploy.js';
+export { destroyApp, type DestroyOptions, type DestroyReport } from './deploy/destroy.js';
+export { classifyDiff, type DiffReport } from './deploy/diff.js';
