@@ -163,3 +163,14 @@ const MANAGED: Partial<Record<DatastoreKind, string>> = {
 export function managedServiceFor(kind: DatastoreKind): string | undefined {
   return MANAGED[kind];
 }
+
+/**
+ * Ports a service declares through the labels of well-known reverse proxies (Traefik's
+ * `traefik.http.services.NAME.loadbalancer.server.port=80`): the proxy will call it there.
+ */
+export function labelledPorts(labels: Readonly<Record<string, string>>): number[] {
+  return Object.entries(labels)
+    .filter(([k]) => /^traefik\.(http|tcp|udp)\.services\.[^.]+\.loadbalancer\.server\.port$/.test(k))
+    .map(([, v]) => Number(v))
+    .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+}

@@ -17,8 +17,9 @@ import {
   type TrafficGraph,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
-import { datastoreOf, managedServiceFor } from './catalog.js';
-import { callCandidates, hostIndex, settleCallPorts, type CallCandidate } from './edges.js';
+import { datastoreOf, labelledPorts, managedServiceFor } from './catalog.js';
+import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
+import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
 import { decideMounts, hostOnlyRefusals } from './mounts.js';
@@ -101,7 +102,13 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const candidates: CallCandidate[] = [];
   const decisions: Decision[] = [];
   for (const s of normalized) {
-    const { calls, startOrderOnly, ignored } = callCandidates(s, normalized, hosts, ctx);
+    const { calls, startOrderOnly, ignored } = callCandidates(
+      s,
+      normalized,
+      hosts,
+      ctx,
+      statics.get(s.name)!.configFiles,
+    );
     candidates.push(...calls);
     for (const to of startOrderOnly)
       decisions.push({
@@ -227,6 +234,7 @@ function settleCatchAll(
 
 interface StaticIntent {
   image?: ImageRef;
+  configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
   declaredPorts: number[];
   user: ServiceIntent['user'];
@@ -246,6 +254,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     ...s.servicePorts,
     ...(df?.built ? exposedPorts(df.built) : []),
     ...(datastore ? [datastore.port] : []),
+    ...labelledPorts(s.labels),
   ]);
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
@@ -272,6 +281,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   });
   return {
     ...(ref && !built ? { image: ref } : {}),
+    configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
     declaredPorts,
     user,
