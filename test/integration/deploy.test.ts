@@ -320,4 +320,23 @@ describe('shipshape deploy: bad input and missing prerequisites', () => {
     expect(r.stderr).toMatch(/no AWS credentials found/);
     expect(r.stderr).toMatch(/hint: set AWS_PROFILE/);
   });
+
+  it('a region without the CDK bootstrap: no terminal, no --yes, so it stops with the fix (exit 3)', async () => {
+    await moto.reset(); // a fresh account: no CDKToolkit stack
+    const r = shipshape([...files(), 'deploy', '--registry', REGISTRY]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/aws:\/\/123456789012\/us-east-1 is not bootstrapped for CDK deployments/);
+    expect(r.stderr).toMatch(/hint: run the deploy again with --yes to bootstrap it, or: npx cdk bootstrap/);
+  });
+
+  it('a registry that does not answer: exit 3 with the check to run, no stack created, no tag left', async () => {
+    const r = shipshape([...files(), 'deploy', '--registry', '127.0.0.1:9', '--yes']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach the registry 127\.0\.0\.1:9/);
+    expect(r.stderr).toMatch(/hint: .*curl http:\/\/127\.0\.0\.1:9\/v2\//);
+    const cfn = new CloudFormationClient(aws);
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: STACK }))).rejects.toThrow(/does not exist/);
+    const tags = (await new Docker().listImages()).flatMap((i) => i.RepoTags ?? []);
+    expect(tags.filter((t) => t.startsWith('127.0.0.1:9/'))).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { envOption, loadAppForCommand, globalOptions } from '../app-options.js';
-import { synthesize, type SynthResult } from '../../infra/synth.js';
+import type { SynthResult } from '../../infra/synth.js';
 import { formatLocation } from '../../model/errors.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 
@@ -79,6 +79,8 @@ Examples:
     ) {
       const app = loadAppForCommand(this, { environment: opts.env });
       const quiet = globalOptions(this).quiet;
+      // CDK loads only when synth runs, not for --help or the other commands.
+      const { synthesize } = await import('../../infra/synth.js');
       const result = await synthesize(app, {
         outdir: opts.out,
         split: opts.split,
