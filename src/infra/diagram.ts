@@ -42,7 +42,8 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
     edges.push({
       from: INTERNET,
       to: LOAD_BALANCER_NODE,
-      label: app.x.aws.certificateArn ? '80→443, 443' : '80',
+      // HTTPS when a certificate is given or one is made for the domain (see profile.ts).
+      label: app.x.aws.certificateArn || (app.x.aws.domain && app.x.aws.hostedZone) ? '80→443, 443' : '80',
     });
     for (const p of http)
       edges.push({ from: LOAD_BALANCER_NODE, to: `svc:${p.service}`, label: String(p.port) });
