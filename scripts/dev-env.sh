@@ -2,7 +2,7 @@
 # Prepare (or, with --check, only inspect) the shipshape test environment on a
 # Debian bookworm machine, as root:
 #   1. apt packages: docker.io debootstrap docker-registry docker-compose strace
-#      wrk python3-venv (+ curl, iptables, keyring)
+#      wrk python3-venv chromium (the report's browser test) (+ curl, iptables, keyring)
 #   2. a running Docker engine (systemd if it works, else dockerd in background)
 #   3. a local registry on 127.0.0.1:5000 (Debian's distribution registry)
 #   4. a Python venv with the test oracles moto[server], cfn-lint and checkov
@@ -52,7 +52,7 @@ IMG_NODE=node:20-bookworm-slim
 IMG_PYTHON=python:3.11-slim-bookworm
 IMG_NGINX=nginx:stable-bookworm
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
-  curl iptables debian-archive-keyring musl-tools gcc)
+  curl iptables debian-archive-keyring musl-tools gcc chromium)
 export DEBIAN_FRONTEND=noninteractive
 
 T0=$SECONDS

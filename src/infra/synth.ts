@@ -8,6 +8,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { ComposeApp, type ImageSlot } from './compose-app.js';
+import { estimateCost, type CostEstimate } from './cost.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
@@ -35,6 +36,11 @@ export interface SynthOptions {
    * Default: ECR repositories in a registry stack of their own.
    */
   imageRegistry?: string;
+  /**
+   * Stop (exit 4) on unacknowledged cdk-nag findings. `check` turns it off to report them.
+   * Default true.
+   */
+  failOnNag?: boolean;
 }
 
 export interface SynthStack {
@@ -64,6 +70,8 @@ export interface SynthResult {
   imageSlots: ImageSlot[];
   /** The stack holding the ECR repositories (deployed before images are pushed); none with `imageRegistry`. */
   registryStack?: string;
+  /** Estimated monthly cost of the templates (src/infra/cost.ts). */
+  cost: CostEstimate;
 }
 
 /** Stack names: letters, digits and hyphens, starting with a letter. */
@@ -234,7 +242,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   }
   const nagResult = nag ? readNagReport(outdir, 'AwsSolutions', built.cdkApp) : undefined;
   if (validationError && (!nagResult || nagResult.findings.length === 0)) throw validationError;
-  if (nagResult && nagResult.findings.length > 0) {
+  if (nagResult && nagResult.findings.length > 0 && options.failOnNag !== false) {
     throw new ShipshapeError(
       `the policy gate (cdk-nag AwsSolutions) found ${nagResult.findings.length} unacknowledged finding(s)`,
       {
@@ -305,5 +313,6 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
     profile: built.composeApp.profile,
     imageSlots: built.composeApp.imageSlots,
     registryStack: built.registryStack?.stackName,
+    cost: estimateCost([...templates.values()]),
   };
 }

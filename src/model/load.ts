@@ -7,6 +7,7 @@ import { isObj, type Obj } from './merge.js';
 import { findDependencyCycle } from './graph.js';
 import { decideIntent } from './intent/index.js';
 import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
+import { rememberLocator } from './locate.js';
 import { locateMerged, writtenAt } from './origin.js';
 import { isLiteralValue } from './raw-values.js';
 import type {
@@ -196,7 +197,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   });
   const name =
     appX.name ?? (typeof merged.name === 'string' ? merged.name : undefined) ?? projectName(projectDir);
-  return deepFreeze({
+  const model = deepFreeze({
     name,
     projectDir,
     files: paths,
@@ -209,6 +210,8 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
     intent: decided.intent,
     warnings: [...warnings, ...decided.warnings],
   });
+  rememberLocator(model, locate);
+  return model;
 }
 
 /**

@@ -147,6 +147,33 @@ export function parseYaml(text: string, file: string): YamlSource {
   };
 }
 
+function hasPath(doc: unknown, path: DocPath): boolean {
+  let cur = doc;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return false;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return true;
+}
+
+/**
+ * "Where was this path written?" across files merged in order: the last file that writes it;
+ * else (inherited through `extends`, or a default) the deepest ancestor some file writes; else
+ * the first file's first line.
+ */
+export function mergedLocator(sources: readonly YamlSource[]): (path: DocPath) => SourceLocation {
+  return (path) => {
+    for (let i = sources.length - 1; i >= 0; i--)
+      if (hasPath(sources[i]!.value, path)) return sources[i]!.locate(path);
+    for (let n = path.length - 1; n >= 0; n--) {
+      for (let i = sources.length - 1; i >= 0; i--) {
+        if (hasPath(sources[i]!.value, path.slice(0, n))) return sources[i]!.locate(path.slice(0, n));
+      }
+    }
+    return { file: sources[0]?.file ?? '', line: 1, column: 1 };
+  };
+}
+
 interface Tags {
   resets: DocPath[];
   overrides: DocPath[];

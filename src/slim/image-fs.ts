@@ -119,8 +119,18 @@ export class ImageIndex implements FsView {
   }
 }
 
+/** What else to read in the same pass (`check` and `sbom` read package databases and sniff keys). */
+export interface IndexOptions {
+  /** Keep the whole content of these regular files in `texts` (keep them small). Default none. */
+  capture?: (path: string, size: number) => boolean;
+  /** Called with the first chunk of every non-empty regular file. Default none. */
+  sniff?: (entry: FsEntry, head: Buffer) => void;
+  /** Called with the content of every ELF file indexed. Default none. */
+  onElf?: (entry: FsEntry, content: Buffer) => void;
+}
+
 /** Build the index from a container export stream (`docker export`). */
-export async function indexExport(tar: Readable): Promise<ImageIndex> {
+export async function indexExport(tar: Readable, options: IndexOptions = {}): Promise<ImageIndex> {
   const index = new ImageIndex();
   const ex = extract();
   tar.on('error', (e) => ex.destroy(e));
@@ -142,9 +152,10 @@ export async function indexExport(tar: Readable): Promise<ImageIndex> {
     if (type === 'file' && record.size > 0) {
       const chunks: Buffer[] = [];
       let keep: 'undecided' | 'elf' | 'text' | 'no' = 'undecided';
-      const capture = CAPTURED.test(path);
+      const capture = CAPTURED.test(path) || options.capture?.(path, record.size) === true;
       for await (const chunk of entry as AsyncIterable<Buffer>) {
         if (keep === 'undecided') {
+          options.sniff?.(record, chunk);
           if (isElf(chunk) && record.size <= MAX_ELF_BYTES) keep = 'elf';
           else {
             record.shebang = shebangInterpreter(chunk);
@@ -153,7 +164,11 @@ export async function indexExport(tar: Readable): Promise<ImageIndex> {
         }
         if (keep !== 'no') chunks.push(chunk);
       }
-      if (keep === 'elf') record.elf = parseElf(Buffer.concat(chunks));
+      if (keep === 'elf') {
+        const content = Buffer.concat(chunks);
+        record.elf = parseElf(content);
+        options.onElf?.(record, content);
+      }
       if (keep === 'text') index.texts.set(path, Buffer.concat(chunks).toString('utf8'));
     } else {
       entry.resume();

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand, logsCommand, psCommand, upCommand } from './local-commands.js';
+import { reportCommand } from './report.js';
+import { sbomCommand } from './sbom.js';
 import { synthCommand } from './synth.js';
 import { slimCommand } from './slim.js';
 import { deployCommand } from './deploy.js';
@@ -19,6 +22,9 @@ export function allCommands(): Command[] {
     logsCommand(),
     synthCommand(),
     slimCommand(),
+    checkCommand(),
+    sbomCommand(),
+    reportCommand(),
     deployCommand(),
     diffCommand(),
     destroyCommand(),

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { envOption, loadAppForCommand, globalOptions } from '../app-options.js';
 import type { SynthResult } from '../../infra/synth.js';
+import { formatCost } from '../../infra/cost.js';
 import { formatLocation } from '../../model/errors.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 
@@ -42,6 +43,7 @@ function printHuman(r: SynthResult): void {
       `acknowledged unsafe setting: ${f.path} [${f.rule}] at ${formatLocation(f.location)}: ${f.acknowledged?.reason ?? ''}`,
     );
   }
+  out.push(`estimated cost: ${formatCost(r.cost)}`);
   out.push(`cloud assembly: ${show(r.outdir)}`, `diagram: ${show(r.diagramFile)}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -26,7 +26,7 @@ import { decideMounts, hostOnlyRefusals } from './mounts.js';
 import { describeService } from './describe.js';
 import { decideUser } from './user.js';
 
-export { isRootUser, runsAsRoot } from './user.js';
+export { decideUser, isRootUser, runsAsRoot } from './user.js';
 export { isSensitive } from './environment.js';
 
 export interface IntentContext {

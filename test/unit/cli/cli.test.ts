@@ -1,5 +1,6 @@
 /** The CLI as a user meets it: a real process, its output and exit codes. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeDir } from '../../support/compose-dir.js';
@@ -106,5 +107,64 @@ describe('shipshape CLI', () => {
     const present = shipshape(['--env-file', 'prod.env', 'config', '--format', 'json'], dir);
     expect(present.code).toBe(0);
     expect(present.stdout).toContain('"image": "app:prod"');
+  });
+});
+
+describe('shipshape check (CLI)', () => {
+  const bad = 'test/fixtures/check/bad/compose.yaml';
+  const clean = 'test/fixtures/check/clean/compose.yaml';
+
+  it('exits 4 when findings reach --fail-on, 0 when they do not, and prints each with file:line', () => {
+    const r = shipshape(['-f', bad, '-q', 'check', '--only', 'compose,dockerfile']);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(
+      /high {3}SS-COMPOSE-001 {2}test\/fixtures\/check\/bad\/compose\.yaml:27:\d+ {2}privileged/,
+    );
+    expect(r.stdout).toMatch(/check failed: \d+ finding\(s\) at or above medium/);
+    const worker = shipshape(['-f', bad, '-q', 'check', 'worker', '--only', 'compose', '--fail-on', 'high']);
+    expect(worker.code).toBe(0);
+    expect(worker.stdout).toContain('check passed (--fail-on high)');
+    expect(
+      shipshape(['-f', clean, '-q', 'check', '--only', 'compose,dockerfile', '--fail-on', 'low']).code,
+    ).toBe(0);
+  });
+
+  it('writes SARIF and JSON to a file', () => {
+    const dir = composeDir({});
+    const sarif = shipshape([
+      '-f',
+      bad,
+      '-q',
+      'check',
+      '--only',
+      'compose',
+      '--format',
+      'sarif',
+      '-o',
+      `${dir}/out.sarif`,
+    ]);
+    expect(sarif.code).toBe(4);
+    expect(sarif.stdout).toBe('');
+    const log = JSON.parse(readFileSync(`${dir}/out.sarif`, 'utf8')) as {
+      version: string;
+      runs: { results: unknown[] }[];
+    };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.results.length).toBeGreaterThan(20);
+    const json = shipshape(['-f', bad, '-q', 'check', 'game', '--only', 'compose', '--format', 'json']);
+    const out = JSON.parse(json.stdout) as {
+      passed: boolean;
+      findings: { ruleId: string; service: string }[];
+    };
+    expect(out.passed).toBe(false);
+    expect(new Set(out.findings.map((f) => f.service))).toEqual(new Set(['game']));
+  });
+
+  it('bad input exits 2: an unknown service, an unknown family', () => {
+    const r = shipshape(['-f', bad, 'check', 'nope', '--only', 'compose']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no service named "nope" in check-bad');
+    expect(r.stderr).toContain('hint: services: web, cache, agent, game, worker');
+    expect(shipshape(['-f', bad, 'check', '--only', 'compose,nope']).code).toBe(2);
   });
 });
