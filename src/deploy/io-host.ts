@@ -69,6 +69,8 @@ export class DeployIoHost implements IIoHost {
   }
 
   async requestResponse<T>(msg: IoRequest<unknown, T>): Promise<T> {
+    // Deploy confirmation: shipshape showed the security changes and asked before the toolkit runs.
+    if (msg.code === 'CDK_TOOLKIT_I5060') return true as T;
     return msg.defaultResponse;
   }
 

@@ -89,3 +89,38 @@ describe('plain lines and names', () => {
     expect(friendlyResource(undefined, 'AppwebService1234')).toBe('AppwebService1234');
   });
 });
+
+describe('DeployIoHost without a terminal', () => {
+  it('prints one plain line per stack event, keeps errors, and confirms deploys shipshape already reviewed', async () => {
+    const { DeployIoHost } = await import('../../../src/deploy/io-host.js');
+    const out: string[] = [];
+    const io = new DeployIoHost({ tty: false, write: (t) => out.push(t) });
+    const base = { time: at(0), action: 'deploy' as const };
+    await io.notify({
+      ...base,
+      level: 'info',
+      code: 'CDK_TOOLKIT_I5502',
+      message: '',
+      data: {
+        event: ev('web', 'CREATE_COMPLETE', 9).event,
+        metadata: { constructPath: 'web-api-dev/App/web/Resource' },
+      },
+    });
+    await io.notify({ ...base, level: 'error', message: 'web-api-dev failed: boom', data: undefined });
+    await io.notify({ ...base, level: 'info', message: 'chatter', data: undefined });
+    expect(out).toEqual([
+      '12:00:09 web-api-dev CREATE_COMPLETE AWS::ECS::Service App/web\n',
+      'web-api-dev failed: boom\n',
+    ]);
+    expect(io.errors).toEqual(['web-api-dev failed: boom']);
+    const confirm = {
+      ...base,
+      level: 'info' as const,
+      code: 'CDK_TOOLKIT_I5060' as const,
+      message: 'deploy?',
+      data: {},
+      defaultResponse: false,
+    };
+    expect(await io.requestResponse(confirm)).toBe(true);
+  });
+});
