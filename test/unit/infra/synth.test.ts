@@ -5,10 +5,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { architectureGraph, renderDiagram } from '../../../src/infra/diagram.js';
-import { synthesize, type SynthResult } from '../../../src/infra/synth.js';
+import { CfnResource } from 'aws-cdk-lib';
+import { MIN_RESOURCES, buildApp, synthesize, type SynthResult } from '../../../src/infra/synth.js';
 import { findMissingTags, loadTaggableSpec, requiredTags } from '../../../src/infra/tags.js';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
 import { INTERNET } from '../../../src/model/types.js';
+import { composeDir } from '../../support/compose-dir.js';
 import { example, fixture, load } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shipshape-synth-test-'));
@@ -150,6 +152,34 @@ describe('split stacks', () => {
     const types = Object.values(a.Resources).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupIngress')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupEgress')).toHaveLength(1);
+  });
+
+  it('every kind of service brings at least MIN_RESOURCES resources (auto split relies on it)', () => {
+    // The smallest service of each kind: private from an image, built, public, and a database.
+    const dir = composeDir({
+      'compose.yaml': [
+        'services:',
+        '  plain:',
+        '    image: example/plain:1',
+        '  built:',
+        '    build: ./built',
+        '  web:',
+        '    image: example/web:1',
+        '    ports: ["8080:8080"]',
+        '  db:',
+        '    image: postgres:16',
+        '',
+      ].join('\n'),
+      'built/Dockerfile': 'FROM scratch\nUSER 1000\n',
+    });
+    const model = load(join(dir, 'compose.yaml'));
+    const built = buildApp(model, join(tmp, 'min-resources'), true, false);
+    for (const service of model.services) {
+      const stack = built.stacks.find((s) => s.node.id === `Service-${service.name}`)!;
+      const resources = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c));
+      const fewest = service.name === 'db' ? MIN_RESOURCES.database : MIN_RESOURCES.service;
+      expect(resources.length, service.name).toBeGreaterThanOrEqual(fewest);
+    }
   });
 });
 
