@@ -40,7 +40,11 @@ const external = Object.keys(dependencies)
 const requireExternals = {
   name: 'require-externals',
   setup(b) {
-    const packageOf = (path) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+    const packageOf = (path) =>
+      path
+        .split('/')
+        .slice(0, path.startsWith('@') ? 2 : 1)
+        .join('/');
     const isCommonJs = (pkg) =>
       JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).type !== 'module';
     const cjs = new Set(Object.keys(dependencies).filter((d) => !BUNDLED.has(d) && isCommonJs(d)));
