@@ -31,7 +31,7 @@ export interface TaggableSpec {
 
 let specPromise: Promise<TaggableSpec> | undefined;
 
-type TagTable = Record<string, { property: string; variant: TagVariant }>;
+export type TagTable = Record<string, { property: string; variant: TagVariant }>;
 
 const require = createRequire(import.meta.url);
 
@@ -56,8 +56,7 @@ export function precompiledTagTablePath(): string {
 }
 
 /** The build's table, when there is one and it was extracted from the installed specification. */
-function precompiledTable(): TagTable | undefined {
-  const file = precompiledTagTablePath();
+export function readPrecompiledTagTable(file = precompiledTagTablePath()): TagTable | undefined {
   if (!existsSync(file)) return undefined;
   const saved = JSON.parse(readFileSync(file, 'utf8')) as PrecompiledTagTable;
   return saved.specVersion === installedSpecVersion() ? saved.table : undefined;
@@ -120,7 +119,7 @@ export async function precompiledTagTableSource(): Promise<string> {
  */
 export function loadTaggableSpec(): Promise<TaggableSpec> {
   specPromise ??= Promise.resolve()
-    .then(() => precompiledTable() ?? tableInWorker().catch(() => tableInProcess()))
+    .then(() => readPrecompiledTagTable() ?? tableInWorker().catch(() => tableInProcess()))
     .then((table) => ({ get: (type: string) => table[type] }));
   return specPromise;
 }

@@ -71,22 +71,25 @@ export function precompiledValidatorSource(): string {
   return `${standaloneCode(ajv, validate)}\nmodule.exports.schemaSha256 = ${JSON.stringify(sha256)};\n`;
 }
 
-/** Which validator this process uses: the build's precompiled one, or one compiled at start-up. */
-export let validatorOrigin: 'precompiled' | 'compiled' | undefined;
+export interface LoadedValidator {
+  validate: ValidateFunction;
+  /** The build's precompiled validator, or one compiled now (no build, or another schema). */
+  origin: 'precompiled' | 'compiled';
+}
 
-function getValidator(): ValidateFunction {
-  if (validator) return validator;
+/** The precompiled validator at `file` when it was made from the installed schema, else a compiled one. */
+export function loadComposeValidator(file = precompiledValidatorPath()): LoadedValidator {
   const { text, sha256 } = readSchema();
-  const file = precompiledValidatorPath();
   if (existsSync(file)) {
     const precompiled = require(file) as ValidateFunction & { schemaSha256?: string };
-    if (precompiled.schemaSha256 === sha256) {
-      validatorOrigin = 'precompiled';
-      return (validator = precompiled);
-    }
+    if (precompiled.schemaSha256 === sha256) return { validate: precompiled, origin: 'precompiled' };
   }
-  validatorOrigin = 'compiled';
-  return (validator = newAjv().compile(JSON.parse(text) as object));
+  return { validate: newAjv().compile(JSON.parse(text) as object), origin: 'compiled' };
+}
+
+function getValidator(): ValidateFunction {
+  validator ??= loadComposeValidator().validate;
+  return validator;
 }
 
 export interface SchemaProblem {

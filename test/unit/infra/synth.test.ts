@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,7 +7,13 @@ import { parse } from 'yaml';
 import { architectureGraph, renderDiagram } from '../../../src/infra/diagram.js';
 import { CfnResource } from 'aws-cdk-lib';
 import { MIN_RESOURCES, buildApp, synthesize, type SynthResult } from '../../../src/infra/synth.js';
-import { findMissingTags, loadTaggableSpec, requiredTags } from '../../../src/infra/tags.js';
+import {
+  findMissingTags,
+  loadTaggableSpec,
+  precompiledTagTableSource,
+  readPrecompiledTagTable,
+  requiredTags,
+} from '../../../src/infra/tags.js';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
 import { INTERNET } from '../../../src/model/types.js';
 import { composeDir } from '../../support/compose-dir.js';
@@ -64,6 +70,20 @@ describe.each(cases)('synthesize %s', (name, file) => {
 });
 
 describe('tag walker', () => {
+  it('uses a precompiled table of taggable types only when made from the installed specification', async () => {
+    const saved = JSON.parse(await precompiledTagTableSource()) as { specVersion: string; table: object };
+    expect(Object.keys(saved.table).length).toBeGreaterThan(500);
+    const current = join(tmp, 'taggable-current.json');
+    writeFileSync(current, JSON.stringify(saved));
+    expect(readPrecompiledTagTable(current)?.['AWS::S3::Bucket']).toEqual({
+      property: 'Tags',
+      variant: 'standard',
+    });
+    const stale = join(tmp, 'taggable-stale.json');
+    writeFileSync(stale, JSON.stringify({ ...saved, specVersion: '0.0.1' }));
+    expect(readPrecompiledTagTable(stale)).toBeUndefined();
+  });
+
   it('flags a taggable resource without the tags and ignores types that take none', async () => {
     const spec = await loadTaggableSpec();
     const template = {
