@@ -103,8 +103,12 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
     // every example template in the integration tests) is the stricter check.
     builtinCloudFormationValidation: false,
     context: {
-      // Keep synthesized metadata small and deterministic (no stack traces in the assembly).
+      // Keep synthesized metadata small and deterministic (no stack traces in the assembly):
+      // neither for metadata entries nor for every construct's creation, which CDK otherwise
+      // captures and renders per construct (a quarter second for 100 services) and writes, with
+      // this machine's file paths, into *.metadata.json.
       'aws:cdk:disable-stack-trace': true,
+      'aws:cdk:disable-creation-stack-traces': true,
       // We read validation-report.json and report findings ourselves (exit 4), instead of CDK
       // printing them to stderr and throwing.
       '@aws-cdk/core:failSynthOnValidationErrors': false,
