@@ -76,7 +76,10 @@ try {
     for (const { app, file } of apps) {
       const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const c of order) {
-        const r = await synth(c.cli, file, join(work, `${c.id}-out`));
+        // A fresh output directory each time: the figure is synth's, not removing the last run's output.
+        const out = join(work, `${c.id}-out`);
+        rmSync(out, { recursive: true, force: true });
+        const r = await synth(c.cli, file, out);
         runs.set(`${c.id} ${app}`, [...(runs.get(`${c.id} ${app}`) ?? []), r]);
         process.stderr.write(
           `bench synth: ${c.id} ${app} round ${round + 1}/${RUNS}: ${r.wallMs} ms wall, ${r.cpuMs} ms CPU, load ${load1()}\n`,
