@@ -3,11 +3,12 @@ import type DockerClass from 'dockerode';
 
 /**
  * dockerode, loaded without the dependencies only rare calls need. Its entry point requires gRPC
- * and protobuf (BuildKit sessions), ssh2 (ssh:// engines) and tar-fs (packing a build context
- * from a directory) up front: ~150 ms of the ~200 ms `require('dockerode')` costs, paid by every
- * `ps` and `logs`. Each of those modules is put into the require cache as a stand-in that loads
- * the real module on first use (Node documents adding entries to require.cache), so nothing
- * changes for a caller that does use them — `up` building with BuildKit or an ssh:// DOCKER_HOST.
+ * and protobuf (BuildKit sessions), ssh2 (ssh:// engines), tar-fs (packing a build context from a
+ * directory) and readable-stream (hijacked attach/exec streams) up front: most of the ~200 ms
+ * `require('dockerode')` costs, paid by every `ps` and `logs`. Each of those modules is put into
+ * the require cache as a stand-in that loads the real module on first use (Node documents adding
+ * entries to require.cache), so nothing changes for a caller that does use them — `up` building
+ * with BuildKit, an ssh:// DOCKER_HOST, an interactive exec.
  */
 const require = createRequire(import.meta.url);
 
@@ -22,9 +23,12 @@ function deferModule(request: string, from: string): void {
     }
     return real as object;
   };
-  // A function target so the stand-in can be called (session, ssh) as well as read from (tar-fs).
+  // A function target so the stand-in can be called (session, ssh), constructed (HttpDuplex) and
+  // read from (tar-fs), each passed on to the real module.
+  const target = () => load() as new (...a: unknown[]) => object;
   const standIn = new Proxy(function () {}, {
-    apply: (_t, self, args) => Reflect.apply(load() as (...a: unknown[]) => unknown, self, args),
+    apply: (_t, self, args) => Reflect.apply(target(), self, args) as unknown,
+    construct: (_t, args) => Reflect.construct(target(), args),
     get: (_t, key) => Reflect.get(load(), key),
     has: (_t, key) => Reflect.has(load(), key),
   });
@@ -38,7 +42,9 @@ function deferModule(request: string, from: string): void {
 const dockerodeMain = require.resolve('dockerode');
 deferModule('./session', dockerodeMain);
 deferModule('tar-fs', dockerodeMain);
-deferModule('./ssh', createRequire(dockerodeMain).resolve('docker-modem'));
+const modemMain = createRequire(dockerodeMain).resolve('docker-modem');
+deferModule('./ssh', modemMain);
+deferModule('./http_duplex', modemMain);
 
 const Docker = require('dockerode') as typeof DockerClass;
 type Docker = DockerClass;
