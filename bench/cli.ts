@@ -104,6 +104,11 @@ const md = [
   '',
   `Target: each ratio ≤ ${TARGET_RATIO} — ${result.target.met ? 'met' : 'NOT met'}.`,
   'CPU is user + system time of the process (GNU time, 10 ms resolution); ps runs with the app not running.',
+  ...(Math.max(loadStart, loadEnd) > cpus().length
+    ? [
+        `The load average exceeded the ${cpus().length} cores: absolute times are inflated by other work; the interleaved ratios are the comparable figure.`,
+      ]
+    : []),
   '',
 ];
 writeFileSync(join(root, 'bench/results/cli.md'), md.join('\n'));

@@ -161,6 +161,12 @@ const md = [
   ),
   '',
   `Targets: web-api ≤ ${s(TARGETS.webApiMaxCpuMs)} CPU — ${result.targets.webApiCpu.met ? 'met' : 'NOT met'} (${s(webApi.cpuMs)}); 100 services ≤ ${s(TARGETS.hundredMaxWallMs)} wall — ${result.targets.hundredServicesWall.met ? 'met' : 'NOT met'} (${s(hundred.wallMs)}).`,
+  ...(Math.max(loadStart, loadEnd) > cpus().length
+    ? [
+        '',
+        `The load average exceeded the ${cpus().length} cores: wall times (and to a lesser degree CPU times) are inflated by other work and not comparable with a quiet machine's.`,
+      ]
+    : []),
   '',
   'Phases (wall, one typical run; "start" is process start-up, imports and loading the compose file;',
   '"drawing" only waits for the diagram, laid out in a worker thread meanwhile):',

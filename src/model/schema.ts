@@ -14,7 +14,8 @@ import type { DocPath } from './yaml-source.js';
  * Compiling the schema with Ajv takes ~0.3 s, more than the rest of `shipshape config`. So the
  * build compiles it once into standalone JavaScript (Ajv's own code generation, written to
  * dist/precompiled/compose-validator.cjs by scripts/build.mjs) and the CLI loads that. Without a
- * build, or when the schema file changed since (the file records its hash), it compiles at start-up.
+ * build, or when the schema or Ajv changed since (the file records a hash of both), it compiles at
+ * start-up.
  */
 
 const require = createRequire(import.meta.url);
@@ -47,9 +48,17 @@ export function composeSchemaPath(): string {
   return join(dirname(require.resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
 }
 
+/**
+ * The schema text, and a fingerprint of everything the compiled validator depends on: the schema,
+ * the Ajv options and Ajv's version (a precompiled validator made from anything else is not used).
+ */
 function readSchema(): { text: string; sha256: string } {
   const text = readFileSync(composeSchemaPath(), 'utf8');
-  return { text, sha256: createHash('sha256').update(text).digest('hex') };
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  const sha256 = createHash('sha256')
+    .update(JSON.stringify([text, AJV_OPTIONS, ajvVersion]))
+    .digest('hex');
+  return { text, sha256 };
 }
 
 function newAjv(options: Options = {}): AjvClass {
@@ -59,8 +68,8 @@ function newAjv(options: Options = {}): AjvClass {
 }
 
 /**
- * The validator as standalone CommonJS source, for the build. It records the schema's SHA-256 so
- * a validator built from another schema version is never used.
+ * The validator as standalone CommonJS source, for the build. It records the fingerprint of what
+ * it was made from, so a validator built from another schema, options or Ajv is never used.
  */
 export function precompiledValidatorSource(): string {
   const { text, sha256 } = readSchema();
