@@ -1,4 +1,5 @@
-import elkModule from 'elkjs/lib/elk.bundled.js';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
 
@@ -76,11 +77,40 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
   return { nodes, edges };
 }
 
-// elkjs is CommonJS: under Node the default import is the constructor itself, while its types
-// describe an ES module with a `default` export. Accept both shapes.
-type ElkConstructor = new () => ElkApi;
-const ELK: ElkConstructor =
-  (elkModule as unknown as { default?: ElkConstructor }).default ?? (elkModule as unknown as ElkConstructor);
+const require = createRequire(import.meta.url);
+const ELK_MODULE = 'elkjs/lib/elk.bundled.js';
+
+/**
+ * ELK's layout runs in a worker thread: loading ELK and laying out a 100-service graph takes about
+ * a second, which then overlaps CDK synthesis on the other core (synth starts the diagram first).
+ * The worker gets the ELK graph and sends back the laid-out one; nothing else crosses.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ELK = require(workerData.elkModule);
+new ELK().layout(workerData.graph).then((laid) => parentPort.postMessage(laid), (e) => { throw e; });
+`;
+
+function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
+  return new Promise<ElkNode>((resolvePromise, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { elkModule: require.resolve(ELK_MODULE), graph },
+    });
+    worker.unref(); // never keeps the process alive, e.g. after synth failed its policy gate
+    worker.once('message', (laid: ElkNode) => {
+      resolvePromise(laid);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`layout worker exited with ${code}`)));
+  });
+}
+
+function layoutInProcess(graph: ElkNode): Promise<ElkNode> {
+  const ELK = require(ELK_MODULE) as new () => ElkApi; // CommonJS: the export is the constructor
+  return new ELK().layout(graph);
+}
 
 const STYLE: Record<DiagramNodeKind, { fill: string; stroke: string }> = {
   internet: { fill: '#f4f4f5', stroke: '#71717a' },
@@ -95,7 +125,6 @@ const escape = (s: string) =>
 
 /** Lay the graph out left to right with ELK's layered algorithm and render it as SVG. */
 export async function renderDiagram(graph: ArchitectureGraph, title: string): Promise<string> {
-  const elk = new ELK();
   const charWidth = 7.2;
   const root: ElkNode = {
     id: 'root',
@@ -119,7 +148,7 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
       labels: [{ text: e.label, width: e.label.length * 6.5 + 6, height: 14 }],
     })),
   };
-  const laid = await elk.layout(root);
+  const laid = await layoutInWorker(root).catch(() => layoutInProcess(root));
   const width = Math.ceil(laid.width ?? 400);
   const height = Math.ceil(laid.height ?? 200);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
