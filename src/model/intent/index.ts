@@ -68,6 +68,7 @@ function imageOf(s: NormalizedService, df: ParsedDockerfile | undefined): { ref?
 export function decideIntent(normalized: readonly NormalizedService[], ctx: IntentContext): IntentResult {
   const warnings: Diagnostic[] = [];
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
+  settleVolumeOwners(normalized, statics, warnings);
   const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
 
   const hosts = hostIndex(normalized);
@@ -290,6 +291,54 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     cloudImage,
     refusals: s.x.localOnly || managed ? [] : refusals,
   };
+}
+
+/**
+ * One owner per persistent volume (one EFS access point): the user of the first service that
+ * mounts it writable (else the first that mounts it). Other services see its files as that owner;
+ * a service whose own user differs and writes to it is warned about.
+ */
+function settleVolumeOwners(
+  normalized: readonly NormalizedService[],
+  statics: Map<string, StaticIntent>,
+  warnings: Diagnostic[],
+): void {
+  const users = new Map<
+    string,
+    { service: string; owner: { uid: number; gid: number }; writable: boolean }[]
+  >();
+  for (const s of normalized) {
+    for (const m of statics.get(s.name)!.mounts) {
+      if (m.cloud !== 'volume' || !m.owner) continue;
+      const key = m.source ?? m.target;
+      users.set(key, [...(users.get(key) ?? []), { service: s.name, owner: m.owner, writable: !m.readOnly }]);
+    }
+  }
+  for (const [key, list] of users) {
+    const chosen = list.find((u) => u.writable) ?? list[0]!;
+    const same = (o: { uid: number; gid: number }) =>
+      o.uid === chosen.owner.uid && o.gid === chosen.owner.gid;
+    for (const u of list.filter((x) => !same(x.owner))) {
+      const st = statics.get(u.service)!;
+      st.mounts = st.mounts.map((m) =>
+        m.cloud === 'volume' && (m.source ?? m.target) === key
+          ? {
+              ...m,
+              owner: chosen.owner,
+              reason: `${m.reason.replace(/; owned by .*$/, '')}; owned by ${chosen.owner.uid}:${chosen.owner.gid}, the user of ${chosen.service}, which shares it (one owner per volume)`,
+            }
+          : m,
+      );
+      if (u.writable) {
+        warnings.push({
+          severity: 'warning',
+          message: `${u.service} and ${chosen.service} both write volume "${key}" as different users (${u.owner.uid}:${u.owner.gid} and ${chosen.owner.uid}:${chosen.owner.gid}); in the cloud both act as ${chosen.owner.uid}:${chosen.owner.gid}`,
+          path: `services.${u.service}.volumes`,
+          hint: `run both as one user (\`user: "${chosen.owner.uid}:${chosen.owner.gid}"\`), or give each its own volume`,
+        });
+      }
+    }
+  }
 }
 
 /** Persistent volumes get the owner their files have in the cloud, said in the reason. */

@@ -317,7 +317,7 @@ describe('ComposeApp as a library', () => {
     expect([...composeApp.services.keys()]).toEqual(['web', 'api']);
     expect([...composeApp.repositories.keys()]).toEqual(['web', 'api']);
     expect(composeApp.loadBalancer).toBeDefined();
-    expect(composeApp.databases.size).toBe(0);
+    expect(composeApp.datastores.size).toBe(0);
   });
 });
 
