@@ -176,7 +176,8 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
     'load-balancer': 'load balancer',
     public: 'public service',
     private: 'private service',
-    database: 'database',
+    database: 'managed datastore',
+    storage: 'persistent volumes',
   };
   let lx = 20;
   for (const kind of kinds) {
