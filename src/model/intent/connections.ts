@@ -166,16 +166,36 @@ export function rewriteHosts(
     const withPath = /^mongodb:\/\/[^/]+$/.test(main) ? `${main}/` : main;
     text = `${withPath}?${query ? `${query}&` : ''}tls=true&retryWrites=false`;
   }
-  const pattern = new RegExp(`(?<=^|[/@,=\\s;])(?:${hosts.map(escape).join('|')})(?=$|[:/?,;\\s])`, 'g');
+  const names = hosts.map(escape).join('|');
+  // In a URL only the authority names hosts (`mysql://db:3306/db`: the path is a database name);
+  // elsewhere a host stands alone or in a `host:port` list.
+  const inAuthority = new RegExp(`(?<=^|[@,])(?:${names})(?=$|[:,])`, 'g');
+  const standalone = new RegExp(`(?<=^|[,=\\s;])(?:${names})(?=$|[:,;\\s])`, 'g');
   const parts: ConnectionValue = [];
-  let last = 0;
-  for (const m of text.matchAll(pattern)) {
-    if (m.index > last) parts.push(text.slice(last, m.index));
-    parts.push({ field: 'host' });
-    last = m.index + m[0].length;
+  const push = (segment: string, pattern: RegExp) => {
+    let last = 0;
+    for (const m of segment.matchAll(pattern)) {
+      if (m.index > last) parts.push(segment.slice(last, m.index));
+      parts.push({ field: 'host' });
+      last = m.index + m[0].length;
+    }
+    if (last < segment.length) parts.push(segment.slice(last));
+  };
+  let rest = 0;
+  for (const m of text.matchAll(/[a-z][a-z0-9+.:-]*:\/\/([^/?#\s]*)/gi)) {
+    const authorityAt = m.index + m[0].length - m[1]!.length;
+    push(text.slice(rest, authorityAt), standalone);
+    push(m[1]!, inAuthority);
+    rest = m.index + m[0].length;
   }
-  if (last < text.length) parts.push(text.slice(last));
-  return parts;
+  push(text.slice(rest), standalone);
+  // Adjacent literal pieces read better as one.
+  return parts.reduce<ConnectionValue>((acc, p) => {
+    const prev = acc[acc.length - 1];
+    if (typeof p === 'string' && typeof prev === 'string') acc[acc.length - 1] = prev + p;
+    else acc.push(p);
+    return acc;
+  }, []);
 }
 
 const mentions = (value: string, hosts: readonly string[]) =>
