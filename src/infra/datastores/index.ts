@@ -12,7 +12,7 @@ export type { ManagedDatastoreProps, NetworkDatastoreProps } from './base.js';
 export { CacheReplicationGroup, MemcachedCluster } from './cache.js';
 export { DocumentDatabase } from './documentdb.js';
 export { DynamoTables, tableName } from './dynamodb.js';
-export { ObjectStore } from './object-store.js';
+export { ObjectStore, bucketPrefix } from './object-store.js';
 export { MariaDbDatabase, MysqlDatabase, PostgresDatabase, RdsDatabase, engineVersion } from './rds.js';
 
 /** Engines reached over the network (a security group, isolated subnets); the others through IAM. */
@@ -65,7 +65,7 @@ export function newManagedDatastore(
     case 'dynamodb':
       return new DynamoTables(scope, id, { ...base, app: props.app, environment: props.environment });
     case 's3':
-      return new ObjectStore(scope, id, base);
+      return new ObjectStore(scope, id, { ...base, app: props.app, environment: props.environment });
     default:
       throw new Error(`internal: ${props.service.name} is not a managed datastore`);
   }

@@ -1,9 +1,37 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { ConnectionField } from '../../model/types.js';
 import { ManagedDatastore, type ManagedDatastoreProps } from './base.js';
+
+/**
+ * The part of a bucket's name before `-<account>-<region>`: app, environment and the local name,
+ * cut to fit S3's 63 characters (with a hash of the whole when cut). Names are global, so the
+ * account and region make them unique; being derived, not generated, they are the same in every
+ * stack that refers to them (no cross-stack exports), and so are the ARNs the task roles name.
+ */
+export function bucketPrefix(app: string, environment: string, bucket: string): string {
+  const full = `${app}-${environment}-${bucket}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
+  // 63 - 12 (account) - 14 (longest region name) - 2 dashes
+  if (full.length <= 35) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  return `${full.slice(0, 28).replace(/-$/, '')}-${hash}`;
+}
+
+const bucketName = (prefix: string) => `${prefix}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+const bucketArn = (prefix: string) => `arn:${Aws.PARTITION}:s3:::${bucketName(prefix)}`;
+
+export interface ObjectStoreProps extends ManagedDatastoreProps {
+  /** The app name, for bucket names. */
+  readonly app: string;
+  /** The environment name, for bucket names. */
+  readonly environment: string;
+}
 
 /**
  * `minio/minio` (or another S3 stand-in) → the S3 buckets the model lists (`x-shipshape.buckets`,
@@ -16,8 +44,10 @@ import { ManagedDatastore, type ManagedDatastoreProps } from './base.js';
 export class ObjectStore extends ManagedDatastore {
   readonly buckets = new Map<string, s3.Bucket>();
   readonly accessLogs: s3.Bucket;
+  /** Name prefix of each bucket, by local name. */
+  private readonly prefixes = new Map<string, string>();
 
-  constructor(scope: Construct, id: string, props: ManagedDatastoreProps) {
+  constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id, props);
     // Log delivery through a bucket policy (not the legacy LogDeliveryWrite ACL), so the log
     // bucket can refuse ACLs too; set for this construct only, whatever the app's flags say.
@@ -36,9 +66,12 @@ export class ObjectStore extends ManagedDatastore {
         "This bucket only receives the data buckets' server access logs; logging access to it would need another bucket, and so on.",
     });
     for (const name of this.datastore.buckets ?? []) {
+      const prefix = bucketPrefix(props.app, props.environment, name);
+      this.prefixes.set(name, prefix);
       this.buckets.set(
         name,
         new s3.Bucket(this, `Bucket-${name}`, {
+          bucketName: bucketName(prefix),
           encryption: s3.BucketEncryption.S3_MANAGED,
           blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
           objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -53,30 +86,29 @@ export class ObjectStore extends ManagedDatastore {
   }
 
   protected override textField(field: ConnectionField, name?: string): string | undefined {
-    if (field === 'bucket' && name) return this.buckets.get(name)?.bucketName;
+    const prefix = name ? this.prefixes.get(name) : undefined;
+    if (field === 'bucket' && prefix) return bucketName(prefix);
     return super.textField(field, name);
   }
 
   /** `s3:ListBucket` applies to buckets, the object actions to the objects in them. */
   override grantTo(role: iam.IRole, actions: readonly string[]): void {
-    const buckets = [...this.buckets.values()];
+    const prefixes = [...this.prefixes.values()];
     const onBucket = actions.filter((a) => a === 's3:ListBucket');
     const onObjects = actions.filter((a) => a !== 's3:ListBucket');
     if (onBucket.length > 0)
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: onBucket, resources: buckets.map((b) => b.bucketArn) }),
+        new iam.PolicyStatement({ actions: onBucket, resources: prefixes.map(bucketArn) }),
       );
     if (onObjects.length === 0) return;
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: onObjects, resources: buckets.map((b) => b.arnForObjects('*')) }),
+      new iam.PolicyStatement({ actions: onObjects, resources: prefixes.map((p) => `${bucketArn(p)}/*`) }),
     );
     // Object actions name objects: `<bucket ARN>/*` is every object of exactly this bucket.
-    for (const bucket of buckets) {
-      const stack = Stack.of(bucket);
-      const logicalId = stack.resolve(stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)) as string;
+    for (const prefix of prefixes) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
-        reason: `Object actions need object ARNs; <bucket>/* is the objects of ${this.service.name}'s bucket only, not other buckets.`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${prefix}-<AWS::AccountId>-<AWS::Region>/*]`,
+        reason: `Object actions need object ARNs; <bucket>/* is the objects of ${this.service.name}'s bucket ${prefix} only, not other buckets.`,
       });
     }
   }
