@@ -219,8 +219,22 @@ export function decideConnections(
     .map((n) => stores.get(n))
     .filter((s): s is ManagedStore => s !== undefined);
   const warnings: Diagnostic[] = [];
-  const environment = decided.environment.map((e) => {
-    const out = decideVariable(e, caller.environment[e.name] ?? '', called);
+  const outcomes = decided.environment.map((e) => ({
+    e,
+    out: decideVariable(e, caller.environment[e.name] ?? '', called),
+  }));
+  // A URL without the password needs no warning when the caller has the password in a variable too.
+  const hasPassword = new Set(
+    outcomes
+      .filter(
+        ({ out }) =>
+          out.decision.cloud?.length === 1 &&
+          (out.decision.cloud[0] as { field?: string }).field === 'password',
+      )
+      .map(({ out }) => out.decision.datastore),
+  );
+  const environment = outcomes.map(({ e, out }) => {
+    if (out.warning?.unlessPassword && hasPassword.has(out.decision.datastore)) delete out.warning;
     if (out.warning) {
       warnings.push({
         severity: 'warning',
@@ -258,7 +272,8 @@ export function decideConnections(
 
 interface VariableOutcome {
   decision: EnvironmentDecision;
-  warning?: { message: string; hint: string };
+  /** `unlessPassword`: moot when the caller also has the datastore's password in a variable. */
+  warning?: { message: string; hint: string; unlessPassword?: boolean };
 }
 
 function decideVariable(
@@ -351,6 +366,7 @@ function urlWarning(name: string, value: string, store: ManagedStore): VariableO
   const engine = store.intent.engine;
   if ((engine === 'elasticache-redis' || engine === 'elasticache-valkey') && /^rediss?:\/\//.test(value)) {
     return {
+      unlessPassword: true,
       message: `${name} is a Redis URL without the AUTH token ${store.intent.managedBy} requires, and ECS cannot put the token into a URL`,
       hint: 'pass REDIS_PASSWORD to the client as its password (redis-py: Redis.from_url(url, password=os.environ["REDIS_PASSWORD"]); node-redis: createClient({ url, password: process.env.REDIS_PASSWORD }))',
     };
