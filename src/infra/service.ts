@@ -79,9 +79,22 @@ export function portName(service: string, port: number): string {
   return `${service.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}-${port}`.slice(-64);
 }
 
-/** `db_password` → `DB_PASSWORD`: how a compose secret appears in the container's environment. */
-export function secretVariableName(secret: string): string {
-  return secret.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+/**
+ * One TCP mapping per listening port (named for Service Connect), except ports that are only UDP
+ * entries, plus one UDP mapping per UDP entry (`53/udp` and `53/tcp` are two mappings).
+ */
+export function containerPortMappings(s: ServiceModel): ecs.PortMapping[] {
+  const udp = new Set(s.intent.entryPorts.filter((p) => p.protocol === 'udp').map((p) => p.port));
+  const tcpEntry = new Set(s.intent.entryPorts.filter((p) => p.protocol !== 'udp').map((p) => p.port));
+  const tcp = s.intent.listenPorts.filter((port) => !udp.has(port) || tcpEntry.has(port));
+  return [
+    ...tcp.map((port) => ({ containerPort: port, name: portName(s.name, port), protocol: ecs.Protocol.TCP })),
+    ...[...udp].map((port) => ({
+      containerPort: port,
+      name: `${portName(s.name, port)}-udp`.slice(-64),
+      protocol: ecs.Protocol.UDP,
+    })),
+  ];
 }
 
 /**
@@ -155,13 +168,7 @@ export class ComposeService extends Construct {
       healthCheck: ecsHealthCheck(s.healthcheck),
       stopTimeout: Duration.seconds(30),
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
-      portMappings: s.intent.listenPorts.map((port) => ({
-        containerPort: port,
-        name: portName(s.name, port),
-        protocol: s.intent.entryPorts.some((p) => p.port === port && p.protocol === 'udp')
-          ? ecs.Protocol.UDP
-          : ecs.Protocol.TCP,
-      })),
+      portMappings: containerPortMappings(s),
     });
     if (props.repository) {
       // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.

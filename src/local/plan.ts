@@ -112,7 +112,9 @@ export function dependencyOrder(app: AppModel, requested?: string[]): string[] {
  * cloud keeps private, for compose parity), or the entry ports of a service made public with
  * `x-shipshape.public` that publishes none.
  */
-export function localPublishedPorts(s: ServiceModel): Pick<PortMapping, 'target' | 'published' | 'hostIp'>[] {
+export function localPublishedPorts(
+  s: ServiceModel,
+): Pick<PortMapping, 'target' | 'published' | 'publishedEnd' | 'hostIp'>[] {
   if (s.ports.length > 0) return s.ports;
   return s.intent.entryPorts.map((p) => ({ target: p.port, published: undefined, hostIp: undefined }));
 }
@@ -390,7 +392,8 @@ function planGateway(
     const hostIp = options.host ?? p.hostIp ?? '127.0.0.1';
     (portBindings[`${p.target}/tcp`] ??= []).push({
       HostIp: hostIp,
-      HostPort: p.published ? String(p.published) : '',
+      // A host range (`"8000-9000:80"`) goes to the engine as is; it binds one free port of it.
+      HostPort: p.published ? `${p.published}${p.publishedEnd ? `-${p.publishedEnd}` : ''}` : '',
     });
   }
   const name = containerName(app.name, s.name, 0);

@@ -1,9 +1,10 @@
 import type { DocPath } from './yaml-source.js';
 
 /**
- * Compose variable interpolation (`$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
- * `${VAR:?error}`, `${VAR?error}`, `${VAR:+replacement}`, `${VAR+replacement}`, `$$` escape),
- * with nested expressions in defaults.
+ * Compose variable interpolation (Compose Specification, 12-interpolation.md): `$VAR`, `${VAR}`,
+ * `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR?error}`, `${VAR:+replacement}`,
+ * `${VAR+replacement}`, nested expressions in the argument, and `$$` for a literal `$`. A `$`
+ * that starts no valid expression (`$1`, `$ `) is kept as it is.
  *
  * Written by hand: the JS "dotenv-expand"-style libraries implement shell or dotenv semantics,
  * which differ from the Compose Specification in `?`/`+` forms and in `$$` escaping.
@@ -18,20 +19,34 @@ export class InterpolationError extends Error {
   }
 }
 
+/** Where variables come from: a map, or a function (undefined = not set). */
+export type Variables = Readonly<Record<string, string | undefined>> | ((name: string) => string | undefined);
+
+export interface UnsetVariable {
+  variable: string;
+  path: DocPath;
+}
+
 export interface InterpolationResult {
   value: unknown;
   /** Variables referenced without a value or default (compose substitutes an empty string). */
-  unset: { variable: string; path: DocPath }[];
+  unset: UnsetVariable[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+const lookupIn = (vars: Variables) =>
+  typeof vars === 'function'
+    ? vars
+    : (name: string) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined);
+
 export function interpolateString(
   input: string,
-  env: Readonly<Record<string, string | undefined>>,
+  vars: Variables,
   path: DocPath,
-  unset: { variable: string; path: DocPath }[],
+  unset: UnsetVariable[],
 ): string {
+  const get = lookupIn(vars);
   let out = '';
   let i = 0;
   while (i < input.length) {
@@ -50,13 +65,13 @@ export function interpolateString(
     if (next === '{') {
       const end = findClosingBrace(input, i + 2);
       if (end < 0) throw new InterpolationError(`unclosed "\${" in "${input}"`, path, '');
-      out += expand(input.slice(i + 2, end), env, path, unset);
+      out += expand(input.slice(i + 2, end), get, path, unset);
       i = end + 1;
       continue;
     }
     const m = NAME.exec(input.slice(i + 1));
     if (m) {
-      out += lookup(m[0], env, path, unset);
+      out += lookup(m[0], get, path, unset);
       i += 1 + m[0].length;
       continue;
     }
@@ -75,13 +90,10 @@ function findClosingBrace(s: string, from: number): number {
   return -1;
 }
 
-function lookup(
-  name: string,
-  env: Readonly<Record<string, string | undefined>>,
-  path: DocPath,
-  unset: { variable: string; path: DocPath }[],
-): string {
-  const v = env[name];
+type Get = (name: string) => string | undefined;
+
+function lookup(name: string, get: Get, path: DocPath, unset: UnsetVariable[]): string {
+  const v = get(name);
   if (v === undefined) {
     unset.push({ variable: name, path });
     return '';
@@ -89,21 +101,16 @@ function lookup(
   return v;
 }
 
-function expand(
-  body: string,
-  env: Readonly<Record<string, string | undefined>>,
-  path: DocPath,
-  unset: { variable: string; path: DocPath }[],
-): string {
+function expand(body: string, get: Get, path: DocPath, unset: UnsetVariable[]): string {
   const m = NAME.exec(body);
   if (!m) throw new InterpolationError(`invalid interpolation "\${${body}}"`, path, body);
   const name = m[0];
   const rest = body.slice(name.length);
-  if (rest === '') return lookup(name, env, path, unset);
+  if (rest === '') return lookup(name, get, path, unset);
   const op = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest);
   if (!op) throw new InterpolationError(`invalid interpolation "\${${body}}"`, path, name);
-  const arg = () => interpolateString(rest.slice(op[0].length), env, path, unset);
-  const value = env[name];
+  const arg = () => interpolateString(rest.slice(op[0].length), get, path, unset);
+  const value = get(name);
   const empty = value === undefined || value === '';
   switch (op[0]) {
     case ':-':
@@ -128,22 +135,91 @@ function expand(
   }
 }
 
+type Cast = 'int' | 'float' | 'bool';
+
+/**
+ * Values compose converts back to numbers or booleans after interpolation (compose-go's
+ * `interpolateTypeCastMapping`), so that `replicas: ${N}` or `read_only: ${RO}` are typed.
+ * `*` matches any key or list index.
+ */
+const CASTS: [string[], Cast][] = [
+  [['services', '*', 'cpu_count'], 'int'],
+  [['services', '*', 'cpu_percent'], 'float'],
+  [['services', '*', 'cpu_period'], 'int'],
+  [['services', '*', 'cpu_quota'], 'int'],
+  [['services', '*', 'cpu_rt_period'], 'int'],
+  [['services', '*', 'cpu_rt_runtime'], 'int'],
+  [['services', '*', 'cpus'], 'float'],
+  [['services', '*', 'cpu_shares'], 'int'],
+  [['services', '*', 'init'], 'bool'],
+  [['services', '*', 'depends_on', '*', 'required'], 'bool'],
+  [['services', '*', 'depends_on', '*', 'restart'], 'bool'],
+  [['services', '*', 'deploy', 'replicas'], 'int'],
+  [['services', '*', 'healthcheck', 'retries'], 'int'],
+  [['services', '*', 'healthcheck', 'disable'], 'bool'],
+  [['services', '*', 'oom_kill_disable'], 'bool'],
+  [['services', '*', 'oom_score_adj'], 'int'],
+  [['services', '*', 'pids_limit'], 'int'],
+  [['services', '*', 'ports', '*', 'target'], 'int'],
+  [['services', '*', 'privileged'], 'bool'],
+  [['services', '*', 'read_only'], 'bool'],
+  [['services', '*', 'scale'], 'int'],
+  [['services', '*', 'stdin_open'], 'bool'],
+  [['services', '*', 'tty'], 'bool'],
+  [['services', '*', 'volumes', '*', 'read_only'], 'bool'],
+  [['services', '*', 'volumes', '*', 'volume', 'nocopy'], 'bool'],
+  [['networks', '*', 'external'], 'bool'],
+  [['networks', '*', 'internal'], 'bool'],
+  [['networks', '*', 'attachable'], 'bool'],
+  [['volumes', '*', 'external'], 'bool'],
+  [['secrets', '*', 'external'], 'bool'],
+  [['configs', '*', 'external'], 'bool'],
+];
+
+function castFor(path: DocPath): Cast | undefined {
+  return CASTS.find(
+    ([pattern]) =>
+      pattern.length === path.length && pattern.every((seg, i) => seg === '*' || seg === String(path[i])),
+  )?.[1];
+}
+
+function cast(kind: Cast, value: string, path: DocPath): unknown {
+  if (kind === 'bool') {
+    const v = value.toLowerCase();
+    // YAML 1.1 spellings, accepted by compose-go with a warning; we accept them the same way.
+    if (['true', 'y', 'yes', 'on'].includes(v)) return true;
+    if (['false', 'n', 'no', 'off'].includes(v)) return false;
+    throw new InterpolationError(`expected a boolean after interpolation, got "${value}"`, path, '');
+  }
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+    throw new InterpolationError(
+      `expected ${kind === 'int' ? 'a whole number' : 'a number'} after interpolation, got "${value}"`,
+      path,
+      '',
+    );
+  }
+  return n;
+}
+
 /** Interpolate every string value (not keys) of a parsed compose document. */
 export function interpolateDocument(
   doc: unknown,
-  env: Readonly<Record<string, string | undefined>>,
+  vars: Variables,
   basePath: DocPath = [],
 ): InterpolationResult {
-  const unset: { variable: string; path: DocPath }[] = [];
+  const unset: UnsetVariable[] = [];
   const visit = (v: unknown, path: DocPath): unknown => {
-    if (typeof v === 'string') return interpolateString(v, env, path, unset);
+    if (typeof v === 'string') {
+      const out = interpolateString(v, vars, path, unset);
+      const kind = castFor(path);
+      return kind ? cast(kind, out, path) : out;
+    }
     if (Array.isArray(v)) return v.map((item, i) => visit(item, [...path, i]));
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) {
-        // Extension fields are interpolated too, as compose does.
-        out[k] = visit(item, [...path, k]);
-      }
+      // Extension fields are interpolated too, as compose does.
+      for (const [k, item] of Object.entries(v)) out[k] = visit(item, [...path, k]);
       return out;
     }
     return v;

@@ -1,15 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { ShipshapeError } from './errors.js';
 import { appExtensionSchema } from './extension.js';
-import { InterpolationError, interpolateDocument } from './interpolate.js';
-import { isObj, mergeCompose, type Obj } from './merge.js';
-import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
-import { validateCompose } from './schema.js';
+import { loadModel, readEnvFiles } from './files.js';
+import { isObj, type Obj } from './merge.js';
 import { findDependencyCycle } from './graph.js';
 import { decideIntent } from './intent/index.js';
-import { isLiteralEnvironmentValue } from './raw-values.js';
+import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
+import { locateMerged, writtenAt } from './origin.js';
+import { isLiteralValue } from './raw-values.js';
 import type {
   AppModel,
   Diagnostic,
@@ -19,7 +18,7 @@ import type {
   VolumeModel,
 } from './types.js';
 import { parseExtension } from './zod-diagnostics.js';
-import { formatPath, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
+import type { DocPath } from './yaml-source.js';
 
 export interface LoadOptions {
   /** Directory to look for compose files and `.env` in. Default `process.cwd()`. */
@@ -28,8 +27,8 @@ export interface LoadOptions {
   profiles?: string[];
   /** Variables for interpolation. Default `process.env` (which wins over `.env`, as in compose). */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Path of the env file. Default `<project dir>/.env` when it exists. */
-  envFile?: string;
+  /** Env file(s) for interpolation, in order (`--env-file`). Default `<project dir>/.env` when it exists. */
+  envFile?: string | string[];
 }
 
 export const DEFAULT_COMPOSE_FILES = [
@@ -62,171 +61,6 @@ export function findComposeFiles(cwd: string): string[] {
   return override ? [main, override] : [main];
 }
 
-interface LoadedFile {
-  source: YamlSource;
-  value: Obj;
-}
-
-/** Read, interpolate and schema-check one file. */
-function loadFile(
-  file: string,
-  env: Readonly<Record<string, string | undefined>>,
-  warnings: Diagnostic[],
-): LoadedFile {
-  const source = readYamlFile(file);
-  if (source.value === null || source.value === undefined) {
-    throw new ShipshapeError('compose file is empty', {
-      location: { file, line: 1, column: 1 },
-      hint: 'define at least one service under `services:`',
-    });
-  }
-  if (!isObj(source.value)) {
-    throw new ShipshapeError('compose file must be a mapping', {
-      location: source.locate([]),
-      hint: 'start with `services:`',
-    });
-  }
-  let value: Obj;
-  try {
-    const result = interpolateDocument(source.value, env);
-    value = result.value as Obj;
-    const seen = new Set<string>();
-    for (const u of result.unset) {
-      if (seen.has(u.variable)) continue;
-      seen.add(u.variable);
-      warnings.push({
-        severity: 'warning',
-        message: `variable ${u.variable} is not set; using an empty string`,
-        path: formatPath(u.path),
-        location: source.locate(u.path),
-        hint: `set ${u.variable} in the environment or in .env, or write \${${u.variable}:-default}`,
-      });
-    }
-  } catch (e) {
-    if (e instanceof InterpolationError) {
-      throw new ShipshapeError(e.message, {
-        location: source.locate(e.path),
-        path: formatPath(e.path),
-        hint: e.variable
-          ? `set ${e.variable} in the environment or in .env`
-          : 'write ${VAR} or $$ for a literal $',
-      });
-    }
-    throw e;
-  }
-  const { unknownKeys, problems } = validateCompose(value);
-  for (const u of unknownKeys) {
-    warnings.push({
-      severity: 'warning',
-      message: `unknown key "${u.key}" is ignored`,
-      path: formatPath(u.path),
-      location: source.locateKey(u.path),
-      hint: u.suggestion
-        ? `did you mean "${u.suggestion}"?`
-        : 'see the Compose Specification for the allowed keys; custom keys start with x-',
-    });
-  }
-  const first = problems[0];
-  if (first) {
-    throw new ShipshapeError(first.message, {
-      location: source.locate(first.path),
-      path: formatPath(first.path),
-      hint: first.hint ?? 'see the Compose Specification for this key',
-      more: problems.slice(1, 10).map((p) => ({
-        severity: 'error',
-        message: p.message,
-        path: formatPath(p.path),
-        location: source.locate(p.path),
-      })),
-    });
-  }
-  return { source, value };
-}
-
-/** Make every relative path of a service absolute against `dir`, so it survives merging across files. */
-function absolutizeService(svc: Obj, dir: string): Obj {
-  const out: Obj = { ...svc };
-  if (typeof out.build === 'string') out.build = { context: resolve(dir, out.build) };
-  else if (
-    isObj(out.build) &&
-    typeof out.build.context === 'string' &&
-    !/^[a-z]+:\/\//.test(out.build.context)
-  ) {
-    out.build = { ...out.build, context: resolve(dir, out.build.context) };
-  } else if (isObj(out.build) && out.build.context === undefined) out.build = { ...out.build, context: dir };
-  const absEnvFile = (f: unknown) =>
-    isObj(f) ? { ...f, path: resolve(dir, String(f.path)) } : resolve(dir, String(f));
-  if (Array.isArray(out.env_file)) out.env_file = out.env_file.map(absEnvFile);
-  else if (out.env_file !== undefined) out.env_file = absEnvFile(out.env_file);
-  return out;
-}
-
-/** Resolve `extends` for every service of one file (recursively, across files). */
-function resolveExtends(
-  loaded: LoadedFile,
-  env: Readonly<Record<string, string | undefined>>,
-  warnings: Diagnostic[],
-  cache: Map<string, LoadedFile>,
-): void {
-  const services = isObj(loaded.value.services) ? loaded.value.services : {};
-  const resolving = new Set<string>();
-  const resolveOne = (file: LoadedFile, name: string, trail: string[]): Obj => {
-    const svcs = isObj(file.value.services) ? file.value.services : {};
-    const raw = svcs[name];
-    const key = `${file.source.file}#${name}`;
-    if (!isObj(raw)) return {};
-    const local = absolutizeService(raw, dirname(file.source.file));
-    if (raw.extends === undefined) return local;
-    if (resolving.has(key)) {
-      throw new ShipshapeError(`extends forms a cycle: ${[...trail, name].join(' -> ')}`, {
-        location: file.source.locate(['services', name, 'extends']),
-        path: formatPath(['services', name, 'extends']),
-        hint: 'remove one of the extends references',
-      });
-    }
-    resolving.add(key);
-    const ext = typeof raw.extends === 'string' ? { service: raw.extends } : (raw.extends as Obj);
-    let baseFile = file;
-    if (typeof ext.file === 'string') {
-      const path = resolve(dirname(file.source.file), ext.file);
-      if (!existsSync(path)) {
-        throw new ShipshapeError(`extends file ${ext.file} not found`, {
-          location: file.source.locate(['services', name, 'extends', 'file']),
-          path: formatPath(['services', name, 'extends', 'file']),
-          hint: `looked for ${path}`,
-        });
-      }
-      baseFile = cache.get(path) ?? loadFile(path, env, warnings);
-      cache.set(path, baseFile);
-    }
-    const baseName = String(ext.service);
-    const baseServices = isObj(baseFile.value.services) ? baseFile.value.services : {};
-    if (!isObj(baseServices[baseName])) {
-      throw new ShipshapeError(`extends names unknown service "${baseName}"`, {
-        location: file.source.locate(['services', name, 'extends']),
-        path: formatPath(['services', name, 'extends']),
-        hint: `services in ${basename(baseFile.source.file)}: ${Object.keys(baseServices).join(', ') || 'none'}`,
-      });
-    }
-    const base = resolveOne(baseFile, baseName, [...trail, name]);
-    resolving.delete(key);
-    // depends_on is not inherited through extends (Compose Specification).
-    const { depends_on: _dropped, ...inheritable } = base;
-    const { extends: _ext, ...rest } = local;
-    return mergeCompose(inheritable, rest) as Obj;
-  };
-  for (const name of Object.keys(services)) services[name] = resolveOne(loaded, name, []);
-}
-
-function hasPath(doc: unknown, path: DocPath): boolean {
-  let cur = doc;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return false;
-    cur = (cur as Record<string | number, unknown>)[seg];
-  }
-  return true;
-}
-
 /**
  * Load compose files into the app model.
  *
@@ -239,37 +73,28 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const paths = files.length > 0 ? files.map((f) => resolve(cwd, f)) : findComposeFiles(cwd);
   const projectDir = dirname(paths[0]!);
   const shellEnv = options.env ?? process.env;
-  const envFile = options.envFile ? resolve(cwd, options.envFile) : resolve(projectDir, '.env');
-  if (options.envFile && !existsSync(envFile)) {
-    throw new ShipshapeError(`env file ${options.envFile} not found`, { hint: `looked for ${envFile}` });
-  }
-  const dotenv = existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {};
-  const env: Record<string, string | undefined> = { ...dotenv, ...shellEnv };
-
+  const shell = (name: string) =>
+    Object.prototype.hasOwnProperty.call(shellEnv, name) ? shellEnv[name] : undefined;
   const warnings: Diagnostic[] = [];
-  const cache = new Map<string, LoadedFile>();
-  const loaded = paths.map((p) => {
-    const file = loadFile(p, env, warnings);
-    cache.set(p, file);
-    resolveExtends(file, env, warnings, cache);
-    return file;
-  });
-  let merged: Obj = {};
-  for (const f of loaded) merged = mergeCompose(merged, f.value) as Obj;
-
-  const locate = (path: DocPath): SourceLocation => {
-    for (let i = loaded.length - 1; i >= 0; i--)
-      if (hasPath(loaded[i]!.source.value, path)) return loaded[i]!.source.locate(path);
-    // Not written literally anywhere (e.g. inherited through extends): point at the deepest ancestor.
-    for (let n = path.length - 1; n >= 0; n--) {
-      for (let i = loaded.length - 1; i >= 0; i--) {
-        if (hasPath(loaded[i]!.source.value, path.slice(0, n)))
-          return loaded[i]!.source.locate(path.slice(0, n));
-      }
-    }
-    return { file: paths[0]!, line: 1, column: 1 };
+  const env: Record<string, string | undefined> = {
+    ...projectEnvironment(cwd, projectDir, options.envFile, shell, warnings),
   };
-  const ctx: NormalizeContext = { projectDir, env, locate, warnings };
+  for (const [k, v] of Object.entries(shellEnv)) if (v !== undefined) env[k] = v;
+  const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined);
+
+  for (const p of paths) {
+    if (!existsSync(p)) {
+      throw new ShipshapeError('compose file not found', {
+        location: { file: p, line: 0, column: 0 },
+        hint: 'pass an existing file with -f, or run shipshape in the directory holding compose.yaml',
+      });
+    }
+  }
+  const merged = loadModel(paths, { workingDir: projectDir, env: lookup, warnings, included: [] });
+  const locate = (path: DocPath): SourceLocation =>
+    locateMerged(merged, path) ?? { file: paths[0]!, line: 1, column: 1 };
+  const writtenPath = (path: DocPath): DocPath => writtenAt(merged, path)?.path ?? path;
+  const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings };
 
   const rawServices = isObj(merged.services) ? merged.services : {};
   if (Object.keys(rawServices).length === 0) {
@@ -289,8 +114,9 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
 
   const profiles =
     options.profiles ?? (env.COMPOSE_PROFILES ? env.COMPOSE_PROFILES.split(',').map((s) => s.trim()) : []);
+  // 15-profiles.md; `*` enables every profile (compose-go `HasProfile`).
   const active = (s: NormalizedService) =>
-    s.profiles.length === 0 || s.profiles.some((p) => profiles.includes(p) || p === '*');
+    s.profiles.length === 0 || profiles.includes('*') || s.profiles.some((p) => profiles.includes(p));
   const services = allServices.filter(active);
   const activeNames = new Set(services.map((s) => s.name));
   const allNames = new Set(allServices.map((s) => s.name));
@@ -345,27 +171,26 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   }));
   const secrets = topLevel(merged.secrets, (name, raw): SecretModel => ({
     name,
-    file: raw.file === undefined ? undefined : resolve(projectDir, String(raw.file)),
+    file: raw.file === undefined ? undefined : String(raw.file), // made absolute per file (canonical.ts)
     environment: raw.environment === undefined ? undefined : String(raw.environment),
     external: raw.external === true,
   }));
   checkReferences(ctx, services, networks, volumes, secrets);
 
   const appX = parseExtension(appExtensionSchema, merged['x-shipshape'] ?? {}, ['x-shipshape'], ctx);
-  // Top-level files in merge order first, then files reached only through extends.
-  const rawDocs = [...loaded, ...[...cache.values()].filter((f) => !loaded.includes(f))].map((f) => ({
-    file: f.source.file,
-    value: f.source.value,
-  }));
   const decided = decideIntent(services, {
     projectDir,
     secrets,
     catchAll: appX['catch-all'],
     locate,
-    environmentOrigin: (service, variable) => ({
-      literal: isLiteralEnvironmentValue(rawDocs, service, variable, loaded.length),
-      location: locate(['services', service, 'environment', variable]),
-    }),
+    environmentOrigin: (service, variable) => {
+      const path = ['services', service, 'environment', variable];
+      const written = writtenAt(merged, path);
+      return {
+        literal: written !== undefined && isLiteralValue(written.source.value, written.path, variable),
+        location: locate(path),
+      };
+    },
   });
   const name =
     appX.name ?? (typeof merged.name === 'string' ? merged.name : undefined) ?? projectName(projectDir);
@@ -403,6 +228,28 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/**
+ * The project's variables: the shell environment, plus `.env` (or the `--env-file`s) for what the
+ * shell does not set. Env files are read with compose's format and may use `${VAR}`.
+ */
+function projectEnvironment(
+  cwd: string,
+  projectDir: string,
+  envFile: string | string[] | undefined,
+  shell: (name: string) => string | undefined,
+  warnings: Diagnostic[],
+): Record<string, string> {
+  const given = envFile === undefined ? [] : Array.isArray(envFile) ? envFile : [envFile];
+  const files = given.map((f) => resolve(cwd, f));
+  given.forEach((f, i) => {
+    if (!existsSync(files[i]!)) {
+      throw new ShipshapeError(`env file ${f} not found`, { hint: `looked for ${files[i]}` });
+    }
+  });
+  if (given.length === 0 && existsSync(resolve(projectDir, '.env'))) files.push(resolve(projectDir, '.env'));
+  return readEnvFiles(files, shell, warnings);
 }
 
 /** Compose's project-name rule: lowercase, only [a-z0-9_-]. */

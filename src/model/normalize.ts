@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
-import { parse as shellParse } from 'shell-quote';
+import { relative, resolve } from 'node:path';
+import { isRemoteContext, listOrDictToMap } from './canonical.js';
+import { EnvFileError, parseEnvFile, parseRawEnvFile } from './dotenv.js';
 import { ShipshapeError } from './errors.js';
 import { serviceExtensionSchema } from './extension.js';
-import { isObj, listOrDictToMap, type Obj } from './merge.js';
+import { isObj, type Obj } from './merge.js';
+import { ShellwordsError, splitCommand } from './shellwords.js';
 import type {
   BuildSpec,
   Dependency,
@@ -24,8 +25,8 @@ import {
   parseBytes,
   parseCpus,
   parseDurationMs,
+  parsePortBounds,
   parsePortRange,
-  parseShortPort,
 } from './units.js';
 import { parseExtension } from './zod-diagnostics.js';
 import { formatPath, type DocPath } from './yaml-source.js';
@@ -35,11 +36,14 @@ export interface NormalizeContext {
   /** Variables for `environment: [VAR]` entries without a value. */
   env: Readonly<Record<string, string | undefined>>;
   locate(path: DocPath): SourceLocation;
+  /** The path as the user wrote it (in the file `locate` names), when it differs from `path`. */
+  writtenPath?(path: DocPath): DocPath;
   warnings: Diagnostic[];
 }
 
 export function fail(ctx: NormalizeContext, path: DocPath, message: string, hint?: string): never {
-  throw new ShipshapeError(message, { location: ctx.locate(path), path: formatPath(path), hint });
+  const written = ctx.writtenPath?.(path) ?? path;
+  throw new ShipshapeError(message, { location: ctx.locate(path), path: formatPath(written), hint });
 }
 
 /** Run a unit parser; turn its error into a located user error. */
@@ -57,68 +61,99 @@ function stringList(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
-/** Compose string commands are split like a shell would, but not run through one. */
+/**
+ * A string command or entrypoint is split into words like compose-go does (see shellwords.ts):
+ * no expansion, no globbing; `$$` was already unescaped to `$` by interpolation.
+ */
 function commandList(ctx: NormalizeContext, path: DocPath, v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map(String);
-  const parts = shellParse(String(v));
-  if (parts.some((p) => typeof p !== 'string')) {
-    fail(
-      ctx,
-      path,
-      'command contains shell operators',
-      'use the list form, or ["sh", "-c", "..."] to run a shell',
-    );
+  let split;
+  try {
+    split = splitCommand(String(v));
+  } catch (e) {
+    if (e instanceof ShellwordsError) {
+      fail(
+        ctx,
+        path,
+        `cannot split "${String(v)}" into words: ${e.message}`,
+        'use the list form, e.g. ["sh", "-c", "..."]',
+      );
+    }
+    throw e;
   }
-  return parts as string[];
+  if (split.truncated) {
+    ctx.warnings.push({
+      severity: 'warning',
+      message: `"${split.truncated.operator}" is not run by a shell here: compose keeps only ${JSON.stringify(split.argv)} and drops "${split.truncated.dropped}"`,
+      path: formatPath(ctx.writtenPath?.(path) ?? path),
+      location: ctx.locate(path),
+      hint: `to run it through a shell, write ["sh", "-c", ${JSON.stringify(String(v))}]`,
+    });
+  }
+  return split.argv;
 }
 
 function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefined {
   if (v === undefined || v === null) return undefined;
   const b: Obj = typeof v === 'string' ? { context: v } : (v as Obj);
-  const context = String(b.context ?? '.');
+  // Relative contexts were made absolute per file (canonical.ts); no context means the project directory.
+  const context = String(b.context ?? ctx.projectDir);
   const args: Record<string, string> = {};
   for (const [k, val] of Object.entries(listOrDictToMap(b.args))) {
     const value = val ?? ctx.env[k];
     if (value !== undefined && value !== null) args[k] = String(value);
   }
   return {
-    context: /^[a-z]+:\/\//.test(context) ? context : resolve(ctx.projectDir, context),
+    context: isRemoteContext(context) ? context : resolve(ctx.projectDir, context),
     dockerfile: String(b.dockerfile ?? 'Dockerfile'),
     args,
     target: b.target === undefined ? undefined : String(b.target),
   };
 }
 
+/** Ports in canonical (long) form: `published` may be a range, `"8000-9000"`. */
 function normalizePorts(ctx: NormalizeContext, base: DocPath, v: unknown): PortMapping[] {
   const out: PortMapping[] = [];
   (Array.isArray(v) ? v : []).forEach((p, i) => {
     const path = [...base, i];
-    if (isObj(p)) {
-      const targets = unit(ctx, [...path, 'target'], () =>
-        parsePortRange(String(p.target ?? ''), 'container port'),
+    if (!isObj(p)) return;
+    const targets = unit(ctx, [...path, 'target'], () =>
+      parsePortRange(String(p.target ?? ''), 'container port'),
+    );
+    const published =
+      p.published === undefined || p.published === null || p.published === ''
+        ? undefined
+        : unit(ctx, [...path, 'published'], () => parsePublished(String(p.published)));
+    const protocol = String(p.protocol ?? 'tcp').toLowerCase();
+    if (protocol !== 'tcp' && protocol !== 'udp') {
+      fail(
+        ctx,
+        [...path, 'protocol'],
+        `unsupported protocol "${protocol}"`,
+        'use tcp or udp (shipshape deploys to AWS Fargate, which has no sctp)',
       );
-      const published =
-        p.published === undefined || p.published === ''
-          ? undefined
-          : unit(ctx, [...path, 'published'], () => parsePortRange(String(p.published), 'host port'));
-      const protocol = String(p.protocol ?? 'tcp').toLowerCase();
-      if (protocol !== 'tcp' && protocol !== 'udp')
-        fail(ctx, [...path, 'protocol'], `unsupported protocol "${protocol}"`, 'use tcp or udp');
-      targets.forEach((target, j) =>
-        out.push({
-          target,
-          published: published?.[j] ?? published?.[0],
-          hostIp: p.host_ip === undefined ? undefined : String(p.host_ip),
-          protocol,
-          ...(p.app_protocol === undefined ? {} : { appProtocol: String(p.app_protocol) }),
-        }),
-      );
-    } else {
-      out.push(...unit(ctx, path, () => parseShortPort(p as string | number)));
     }
+    const hostIp = p.host_ip === undefined || p.host_ip === '' ? undefined : String(p.host_ip);
+    targets.forEach((target, j) => {
+      const mapping: PortMapping = { target, published: undefined, hostIp, protocol };
+      if (p.app_protocol !== undefined && p.app_protocol !== null)
+        mapping.appProtocol = String(p.app_protocol);
+      if (published && targets.length > 1) mapping.published = published.start + j;
+      else if (published) {
+        mapping.published = published.start;
+        if (published.end !== published.start) mapping.publishedEnd = published.end;
+      }
+      out.push(mapping);
+    });
   });
   return out;
+}
+
+/** A host port `8080` or range `8083-9000` (the engine picks a free port of the range). */
+function parsePublished(s: string): { start: number; end: number } {
+  const [start, end] = parsePortBounds(s, 'host port');
+  return { start, end };
 }
 
 function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): number[] {
@@ -130,16 +165,25 @@ function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): numb
   return out;
 }
 
-function readEnvFiles(ctx: NormalizeContext, base: DocPath, v: unknown): Record<string, string> {
-  const entries = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-  const env: Record<string, string> = {};
+/**
+ * `env_file`s in order (05-services.md#env_file), each in its `format`. Values may use `${VAR}`:
+ * the project's variables win, then the service's `environment`, then earlier env files.
+ */
+function readEnvFiles(
+  ctx: NormalizeContext,
+  base: DocPath,
+  v: unknown,
+  explicit: Record<string, string | null>,
+): Record<string, string> {
+  const entries = Array.isArray(v) ? v : [];
+  const vars: Record<string, string> = {};
+  const lookup = (name: string) => ctx.env[name] ?? explicit[name] ?? undefined;
   entries.forEach((entry, i) => {
-    const path = Array.isArray(v) ? [...base, i] : base;
-    const file = isObj(entry) ? String(entry.path) : String(entry);
-    const required = isObj(entry) ? entry.required !== false : true;
-    const abs = resolve(ctx.projectDir, file);
+    const path = [...base, i];
+    if (!isObj(entry)) return;
+    const abs = String(entry.path);
     if (!existsSync(abs)) {
-      if (!required) return;
+      if (entry.required === false) return;
       fail(
         ctx,
         path,
@@ -147,19 +191,59 @@ function readEnvFiles(ctx: NormalizeContext, base: DocPath, v: unknown): Record<
         `create ${abs}, fix the path, or mark it \`required: false\``,
       );
     }
-    Object.assign(env, parseDotenv(readFileSync(abs)));
+    const format = entry.format === undefined ? undefined : String(entry.format);
+    if (format !== undefined && format !== 'raw') {
+      fail(
+        ctx,
+        [...path, 'format'],
+        `unsupported env_file format "${format}"`,
+        'leave it out, or use format: raw',
+      );
+    }
+    try {
+      const parse = format === 'raw' ? parseRawEnvFile : parseEnvFile;
+      const { unset } = parse(readFileSync(abs, 'utf8'), lookup, vars);
+      for (const u of unset) {
+        ctx.warnings.push({
+          severity: 'warning',
+          message: `variable ${u.variable} is not set; using an empty string`,
+          location: { file: abs, line: u.line, column: 1 },
+          hint: `set ${u.variable} in the environment or in .env, or write \${${u.variable}:-default}`,
+        });
+      }
+    } catch (e) {
+      if (e instanceof EnvFileError) {
+        throw new ShipshapeError(`invalid env file: ${e.message}`, {
+          location: { file: abs, line: e.line, column: 1 },
+          hint: 'write VAR=value per line; quote values with spaces or # in "double" or \'single\' quotes',
+        });
+      }
+      throw e;
+    }
   });
-  return env;
+  return vars;
 }
 
-function normalizeEnvironment(ctx: NormalizeContext, v: unknown): Record<string, string> {
-  const env: Record<string, string> = {};
+/**
+ * `environment` with bare names resolved from the project's variables. A name that stays without
+ * a value is null: it is left out of the container, also when an env file set it (05-services.md).
+ */
+function explicitEnvironment(
+  ctx: NormalizeContext,
+  base: DocPath,
+  v: unknown,
+): Record<string, string | null> {
+  const env: Record<string, string | null> = {};
   for (const [k, val] of Object.entries(listOrDictToMap(v))) {
-    if (val === null || val === undefined) {
-      // `environment: [VAR]` takes the value from the shell; unset variables are left out.
-      const fromShell = ctx.env[k];
-      if (fromShell !== undefined) env[k] = fromShell;
-    } else env[k] = String(val);
+    if (/\s$/.test(k)) {
+      fail(
+        ctx,
+        [...base, k],
+        `environment variable "${k}" is declared with a trailing space`,
+        'remove the space before "="',
+      );
+    }
+    env[k] = val === null || val === undefined ? (ctx.env[k] ?? null) : String(val);
   }
   return env;
 }
@@ -203,14 +287,6 @@ const CONDITIONS: DependencyCondition[] = [
 ];
 
 function normalizeDependsOn(ctx: NormalizeContext, base: DocPath, v: unknown): Dependency[] {
-  if (Array.isArray(v)) {
-    return v.map((s) => ({
-      service: String(s),
-      condition: 'service_started',
-      required: true,
-      restart: false,
-    }));
-  }
   if (!isObj(v)) return [];
   return Object.entries(v).map(([service, spec]) => {
     const s = isObj(spec) ? spec : {};
@@ -227,40 +303,27 @@ function normalizeDependsOn(ctx: NormalizeContext, base: DocPath, v: unknown): D
   });
 }
 
+/** Volumes in canonical (long) form; bind sources are already absolute (canonical.ts). */
 function normalizeVolumes(ctx: NormalizeContext, base: DocPath, v: unknown): ServiceVolume[] {
-  return (Array.isArray(v) ? v : []).map((vol, i): ServiceVolume => {
-    if (isObj(vol)) {
-      const type = String(vol.type ?? 'volume') as ServiceVolume['type'];
-      const source = vol.source === undefined ? undefined : String(vol.source);
-      return {
-        type,
-        source: type === 'bind' && source ? resolve(ctx.projectDir, source) : source,
-        target: String(vol.target),
-        readOnly: vol.read_only === true,
-      };
-    }
-    const parts = String(vol).split(':');
-    if (parts.length === 1) return { type: 'volume', target: parts[0]!, readOnly: false };
-    const [src, target, mode] = parts as [string, string, string | undefined];
-    if (!target) fail(ctx, [...base, i], `invalid volume "${String(vol)}"`, 'use SOURCE:TARGET[:ro]');
-    const isPath = src.startsWith('.') || src.startsWith('/') || src.startsWith('~');
+  return (Array.isArray(v) ? v : []).filter(isObj).map((vol, i): ServiceVolume => {
+    const type = String(vol.type ?? 'volume') as ServiceVolume['type'];
+    if (typeof vol.target !== 'string' || vol.target === '')
+      fail(ctx, [...base, i], 'volume has no target', 'write SOURCE:TARGET, e.g. "./data:/data"');
+    const source = vol.source === undefined || vol.source === '' ? undefined : String(vol.source);
     return {
-      type: isPath ? 'bind' : 'volume',
-      source: isPath ? (isAbsolute(src) ? src : resolve(ctx.projectDir, src)) : src,
-      target,
-      readOnly: (mode ?? '').split(',').includes('ro'),
+      type,
+      source: type === 'bind' && source ? resolve(ctx.projectDir, source) : source,
+      target: vol.target,
+      readOnly: vol.read_only === true,
     };
   });
 }
 
 function normalizeSecrets(v: unknown): ServiceSecret[] {
-  return (Array.isArray(v) ? v : []).map((s) => {
-    if (isObj(s)) {
-      const source = String(s.source);
-      const target = s.target === undefined ? source : String(s.target);
-      return { source, target: target.startsWith('/') ? target : `/run/secrets/${target}` };
-    }
-    return { source: String(s), target: `/run/secrets/${String(s)}` };
+  return (Array.isArray(v) ? v : []).filter(isObj).map((s) => {
+    const source = String(s.source);
+    const target = s.target === undefined ? source : String(s.target);
+    return { source, target: target.startsWith('/') ? target : `/run/secrets/${target}` };
   });
 }
 
@@ -332,16 +395,15 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   const ports = normalizePorts(ctx, p('ports'), raw.ports);
   const expose = normalizeExpose(ctx, p('expose'), raw.expose);
   const servicePorts = [...new Set([...ports.map((q) => q.target), ...expose])].sort((a, b) => a - b);
-  const environment = {
-    ...readEnvFiles(ctx, p('env_file'), raw.env_file),
-    ...normalizeEnvironment(ctx, raw.environment),
-  };
+  const explicit = explicitEnvironment(ctx, p('environment'), raw.environment);
+  const environment = readEnvFiles(ctx, p('env_file'), raw.env_file, explicit);
+  // `environment` wins; a bare name without a value removes the variable (also one an env file set).
+  for (const [k, val] of Object.entries(explicit)) {
+    if (val === null) delete environment[k];
+    else environment[k] = val;
+  }
   const networks =
-    raw.networks === undefined
-      ? ['default']
-      : Array.isArray(raw.networks)
-        ? raw.networks.map(String)
-        : Object.keys(raw.networks as Obj);
+    isObj(raw.networks) && Object.keys(raw.networks).length > 0 ? Object.keys(raw.networks) : ['default'];
   return {
     name,
     aliases: aliasesOf(raw),

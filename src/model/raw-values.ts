@@ -1,45 +1,25 @@
-import { dirname, resolve } from 'node:path';
-import { isObj, listOrDictToMap } from './merge.js';
-
-/** A compose file as written, before interpolation. */
-export interface RawDocument {
-  file: string;
-  value: unknown;
-}
-
 /** `$` other than the `$$` escape starts an interpolation. */
 const INTERPOLATED = /(^|[^$])(\$\$)*\$(?!\$)/;
 
 /**
- * Whether a service's environment variable is written literally in a compose file (a credential
- * there is a finding) rather than interpolated from `.env`, the shell, or read from an env_file
- * (configuration kept outside the file). The last file in merge order that writes the variable
- * decides; `extends` is followed to the file and service it names.
+ * Whether an environment variable's value is written literally in a compose file (a credential
+ * there is a finding) rather than interpolated from `.env` or the shell (`${DB_PASSWORD}`), taken
+ * from the shell (a bare `DB_PASSWORD`), or read from an env_file (configuration kept outside
+ * the file). `raw` is the file as written, before interpolation; `path` is where the loader's
+ * origins say the variable was written: a map entry, or a `KEY=value` list item.
  */
-export function isLiteralEnvironmentValue(
-  docs: readonly RawDocument[],
-  service: string,
-  variable: string,
-  topLevel = docs.length,
-): boolean {
-  const byFile = new Map(docs.map((d) => [d.file, d]));
-  const visit = (doc: RawDocument, name: string, depth: number): boolean | undefined => {
-    const svc = isObj(doc.value) && isObj(doc.value.services) ? doc.value.services[name] : undefined;
-    if (!isObj(svc) || depth > 20) return undefined;
-    const env = listOrDictToMap(svc.environment);
-    if (variable in env) {
-      const raw = env[variable];
-      return raw !== null && raw !== undefined && !INTERPOLATED.test(String(raw));
-    }
-    if (svc.extends === undefined) return undefined;
-    const ext =
-      typeof svc.extends === 'string' ? { service: svc.extends } : isObj(svc.extends) ? svc.extends : {};
-    const base = typeof ext.file === 'string' ? byFile.get(resolve(dirname(doc.file), ext.file)) : doc;
-    return base ? visit(base, String(ext.service), depth + 1) : undefined;
-  };
-  for (let i = Math.min(topLevel, docs.length) - 1; i >= 0; i--) {
-    const found = visit(docs[i]!, service, 0);
-    if (found !== undefined) return found;
+export function isLiteralValue(raw: unknown, path: readonly (string | number)[], variable: string): boolean {
+  let cur = raw;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return false;
+    cur = (cur as Record<string | number, unknown>)[seg];
   }
-  return false;
+  if (cur === null || cur === undefined || typeof cur === 'object') return false;
+  let value = String(cur);
+  if (typeof path[path.length - 1] === 'number') {
+    // List form: `KEY=value`; a bare `KEY` takes its value from the shell.
+    if (!value.startsWith(`${variable}=`)) return false;
+    value = value.slice(variable.length + 1);
+  }
+  return !INTERPOLATED.test(value);
 }

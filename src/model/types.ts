@@ -22,6 +22,11 @@ export interface PortMapping {
   appProtocol?: string;
   /** Host port; undefined means "any free port" (compose short syntax `"8080"`). */
   published?: number;
+  /**
+   * Last port of a host port range (`"8000-9000:80"`, long syntax `published: "8000-9000"`):
+   * the engine binds one free port from `published` to `publishedEnd`. Undefined for one port.
+   */
+  publishedEnd?: number;
   /** Host address to bind; undefined means the engine default. */
   hostIp?: string;
   protocol: Protocol;

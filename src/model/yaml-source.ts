@@ -1,5 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parse as parseYamlText,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import { ShipshapeError } from './errors.js';
 import type { SourceLocation } from './types.js';
 
@@ -12,6 +24,10 @@ export interface YamlSource {
   locate(path: DocPath): SourceLocation;
   /** Location of a mapping key itself (for unknown-key warnings); falls back to `locate`. */
   locateKey(path: DocPath): SourceLocation;
+  /** Paths tagged `!reset` (removed from `value`; they clear what earlier files set). */
+  resets: DocPath[];
+  /** Paths tagged `!override` (their value replaces, instead of merging with, earlier files'). */
+  overrides: DocPath[];
 }
 
 /** Render `['services','api','ports',0]` as `services.api.ports[0]`. */
@@ -25,21 +41,49 @@ export function formatPath(path: DocPath): string {
   return out;
 }
 
-export function readYamlFile(file: string): YamlSource {
+export function readYamlFile(file: string, what = 'compose file'): YamlSource {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ShipshapeError(
-      code === 'ENOENT' ? 'compose file not found' : `cannot read compose file (${code})`,
-      {
-        location: { file, line: 0, column: 0 },
-        hint: 'pass an existing file with -f, or run shipshape in the directory holding compose.yaml',
-      },
-    );
+    throw new ShipshapeError(code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code})`, {
+      location: { file, line: 0, column: 0 },
+      hint: 'pass an existing file with -f, or run shipshape in the directory holding compose.yaml',
+    });
   }
   return parseYaml(text, file);
+}
+
+/** Errors whose reported range starts on the line above the real fault (an over-indented key). */
+const SPILLS_TO_NEXT_LINE = new Set(['MULTILINE_IMPLICIT_KEY']);
+
+/**
+ * Where a YAML error really is. The parser reports an over-indented `key: value` line as a
+ * multi-line key that starts on the line above; the fault is the line where that range ends.
+ * A position in leading blanks moves to the first character of its line.
+ */
+function faultOffset(errors: readonly YAMLError[], text: string): { error: YAMLError; offset: number } {
+  const spill = errors.find((e) => SPILLS_TO_NEXT_LINE.has(e.code));
+  const error = spill ?? errors[0]!;
+  let offset = error.pos[0];
+  if (spill) {
+    const last = Math.max(spill.pos[0], spill.pos[1] - 1);
+    if (text.lastIndexOf('\n', last) > text.lastIndexOf('\n', spill.pos[0]))
+      offset = text.lastIndexOf('\n', last) + 1;
+  }
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const firstChar = lineStart + (/^[ \t]*/.exec(text.slice(lineStart))?.[0].length ?? 0);
+  if (offset < firstChar) offset = Math.min(firstChar, text.length);
+  return { error, offset };
+}
+
+function yamlHint(code: string): string {
+  if (code === 'DUPLICATE_KEY') return 'remove or rename the repeated key';
+  if (code === 'TAB_AS_INDENT') return 'indent with spaces; tabs are not allowed for indentation';
+  if (code === 'MISSING_CHAR' || code === 'BAD_INDENT')
+    return 'check indentation against the lines above, and that every quote and bracket is closed';
+  return 'check the indentation of this line against the line above, and quoting near it';
 }
 
 export function parseYaml(text: string, file: string): YamlSource {
@@ -50,14 +94,11 @@ export function parseYaml(text: string, file: string): YamlSource {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const firstError = doc.errors[0];
-  if (firstError) {
-    throw new ShipshapeError(`invalid YAML: ${firstError.message.split('\n')[0]}`, {
-      location: at(firstError.pos[0]),
-      hint:
-        firstError.code === 'DUPLICATE_KEY'
-          ? 'remove or rename the repeated key'
-          : 'check indentation and quoting near this line (tabs are not allowed for indentation)',
+  if (doc.errors.length > 0) {
+    const { error, offset } = faultOffset(doc.errors, text);
+    throw new ShipshapeError(`invalid YAML: ${error.message.split('\n')[0]}`, {
+      location: at(offset),
+      hint: yamlHint(error.code),
     });
   }
   let value: unknown;
@@ -66,12 +107,15 @@ export function parseYaml(text: string, file: string): YamlSource {
   } catch (e) {
     throw new ShipshapeError(`invalid YAML: ${(e as Error).message}`, { location: at(0) });
   }
+  const tags = collectTags(doc);
+  value = applyTags(value, tags);
 
   /** Walk as far down `path` as the document goes; return the deepest node (and key node) reached. */
   const walk = (path: DocPath): { node: Node | null; key: Node | null } => {
     let node: Node | null = doc.contents;
     let key: Node | null = null;
     for (const seg of path) {
+      if (isAlias(node)) node = node.resolve(doc) ?? node;
       if (isMap(node)) {
         const pair = node.items.find(
           (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
@@ -79,8 +123,11 @@ export function parseYaml(text: string, file: string): YamlSource {
         if (!pair) break;
         key = pair.key as Node;
         node = (pair.value as Node | null) ?? key;
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
-        node = node.items[seg] as Node;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        // Items tagged !reset are not in the value, so they do not count.
+        const kept = node.items.filter((n) => (n as Node).tag !== '!reset');
+        if (!kept[seg]) break;
+        node = kept[seg] as Node;
         key = null;
       } else break;
     }
@@ -95,5 +142,94 @@ export function parseYaml(text: string, file: string): YamlSource {
       const { node, key } = walk(path);
       return locNode(key ?? node);
     },
+    resets: tags.resets,
+    overrides: tags.overrides,
   };
 }
+
+interface Tags {
+  resets: DocPath[];
+  overrides: DocPath[];
+  /** `!override` on a plain scalar: the YAML library reads an unknown tag as a string; re-read it. */
+  scalars: { path: DocPath; value: unknown }[];
+}
+
+const isMergeKey = (key: unknown) => isScalar(key) && (key.value === '<<' || typeof key.value === 'symbol');
+
+/**
+ * Find `!reset` and `!override` tags, also behind aliases and merge keys (compose-go's
+ * ResetProcessor does the same: a tag on an anchored node counts wherever it is used).
+ */
+function collectTags(doc: Document): Tags {
+  const tags: Tags = { resets: [], overrides: [], scalars: [] };
+  const stack = new Set<Node>();
+  const visit = (raw: unknown, path: DocPath): void => {
+    let node = raw as Node | null;
+    if (isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? null;
+    if (!node || stack.has(node)) return;
+    if (node.tag === '!reset') {
+      tags.resets.push(path);
+      return;
+    }
+    if (node.tag === '!override') {
+      tags.overrides.push(path);
+      if (isScalar(node) && node.type === 'PLAIN' && typeof node.source === 'string')
+        tags.scalars.push({ path, value: parseYamlText(node.source) as unknown });
+      return;
+    }
+    stack.add(node);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isMergeKey(pair.key)) {
+          const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+          for (const s of sources) visit(s, path);
+        } else if (isScalar(pair.key)) visit(pair.value, [...path, String(pair.key.value)]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, [...path, i]));
+    }
+    stack.delete(node);
+  };
+  visit(doc.contents, []);
+  return tags;
+}
+
+/** Remove `!reset` values from the parsed document and give `!override` scalars their YAML type. */
+function applyTags(value: unknown, tags: Tags): unknown {
+  const parentOf = (path: DocPath): Record<string | number, unknown> | undefined => {
+    let cur: unknown = value;
+    for (const seg of path.slice(0, -1)) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = (cur as Record<string | number, unknown>)[seg];
+    }
+    return cur !== null && typeof cur === 'object' ? (cur as Record<string | number, unknown>) : undefined;
+  };
+  for (const { path, value: v } of tags.scalars) {
+    const parent = parentOf(path);
+    if (parent) parent[path[path.length - 1]!] = v;
+  }
+  if (tags.resets.some((p) => p.length === 0)) return {};
+  const dropped = new Set<unknown>();
+  for (const path of tags.resets) {
+    const parent = parentOf(path);
+    const last = path[path.length - 1]!;
+    if (Array.isArray(parent) && typeof last === 'number') {
+      dropped.add(parent);
+      parent[last] = RESET_ITEM;
+    } else if (parent) delete parent[last];
+  }
+  // Sequence items tagged !reset are left out of their list.
+  const clean = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const items = dropped.has(v) ? v.filter((x) => x !== RESET_ITEM) : v;
+      return items.map(clean);
+    }
+    if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) (v as Record<string, unknown>)[k] = clean(x);
+    }
+    return v;
+  };
+  return dropped.size > 0 ? clean(value) : value;
+}
+
+const RESET_ITEM = Symbol('reset');

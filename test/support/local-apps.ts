@@ -57,7 +57,8 @@ export function useLocalApps(prefix: string): LocalApps {
     run,
     track: (app) => void apps.push(app),
     example: (dir, suffix) => {
-      const app = loadApp([], { cwd: dir, env: {} });
+      // A copy: the loaded model is frozen, and each test run gets its own names and ports.
+      const app = structuredClone(loadApp([], { cwd: dir, env: {} }));
       app.name = `${app.name}-${run}-${suffix}`;
       for (const s of app.services) {
         for (const p of s.ports) p.published = undefined;

@@ -110,7 +110,7 @@ export function nonHttpPort(port: number): string | undefined {
 }
 
 /** Ports that conventionally carry HTTPS (TLS terminated by the container). */
-export const HTTPS_PORTS = new Set([443, 8443]);
+export const HTTPS_PORTS = new Set([443, 8443, 9443]);
 
 /** Compose `app_protocol` values and what the load balancer does with them. */
 export function appProtocolOf(value: string): EntryProtocol | undefined {

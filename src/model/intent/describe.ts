@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type {
   ConnectionValue,
   DatastoreConnection,
@@ -35,7 +35,11 @@ export function describeService(
   }
   for (const e of calls.filter((c) => c.from === s.name)) {
     const found = e.evidence.map((ev) => ev.text).join(', ');
-    add('edge', `${e.from} → ${e.to} on ${e.ports.join(', ')} (${found})`, e.evidence[0]?.location);
+    add(
+      'edge',
+      `${e.from} → ${e.to} on ${e.ports.length > 0 ? e.ports.join(', ') : 'no known port'} (${found})`,
+      e.evidence[0]?.location,
+    );
   }
   for (const c of i.connections) add('datastore', `${s.name} → ${c.datastore}: ${connectionDetails(c)}`);
   if (!(i.datastore?.cloud === 'managed') && !s.x.localOnly) {
@@ -44,12 +48,13 @@ export function describeService(
     add('user', `${s.name} runs as ${who}: ${i.user.reason}`, i.user.location);
   }
   for (const sec of i.secrets) add('secret', `${s.name}: secret "${sec.name}" → ${sec.reason}`);
-  for (const env of i.environment.filter((e) => e.handling !== 'plain')) {
+  const deployed = i.datastore?.cloud !== 'managed' && !s.x.localOnly;
+  for (const env of deployed ? i.environment.filter((e) => e.handling !== 'plain') : []) {
     const cloud = env.cloud ? ` = ${showValue(env.cloud)}` : '';
     add('environment', `${s.name}: ${env.name} → ${env.reason}${cloud}`, env.location);
   }
-  for (const m of i.mounts) {
-    const from = m.source ? `${m.type === 'bind' ? relative(projectDir, m.source) || '.' : m.source}:` : '';
+  for (const m of i.mounts.filter((x) => x.cloud !== 'refused')) {
+    const from = m.source ? `${m.type === 'bind' ? shortPath(projectDir, m.source) : m.source}:` : '';
     add('mount', `${s.name}: ${from}${m.target} → ${m.cloud}: ${m.reason}`, m.location);
   }
   if (i.cloudImage.kind === 'derived') {
@@ -95,4 +100,10 @@ function connectionDetails(c: DatastoreConnection): string {
   const vars = c.variables.map((v) => `${v.name}=${showValue(v.value)}`).join(', ');
   const actions = c.actions.length > 0 ? `; task role may ${c.actions.join(', ')} on its resources only` : '';
   return `${vars || 'no added variables'}${actions}`;
+}
+
+/** A path inside the project relative to it (`./data`), anything else absolute. */
+function shortPath(projectDir: string, path: string): string {
+  const rel = relative(projectDir, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
 }

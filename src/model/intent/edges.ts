@@ -127,7 +127,7 @@ export function settleCallPorts(
           rule: 'unknown-call-port',
           path: ev.path,
           location: ev.location,
-          message: `calls "${c.to}" (${ev.text}), but "${c.to}" listens on no known port, so no security group rule can allow it`,
+          message: `"${c.from}" calls "${c.to}" (${ev.text}), but "${c.to}" listens on no known port, so no security group rule can allow it`,
           fix: `add \`expose: ["PORT"]\` to "${c.to}" (or EXPOSE in its Dockerfile); if "${c.from}" does not call it, add \`x-shipshape: { ignore-edges: [${c.to}] }\` to "${c.from}"`,
         },
       });

@@ -71,10 +71,11 @@ export function decideExposure(
     entryPorts: [],
     debugPorts: [...s.ports],
   });
+  const debugTargets = [...new Set(s.ports.map((p) => p.target))];
   const debugNote =
-    s.ports.length > 0
-      ? `; ${[...new Set(s.ports.map((p) => p.target))].join(', ')} stay${s.ports.length === 1 ? 's' : ''} local debug port${s.ports.length === 1 ? '' : 's'}`
-      : '';
+    debugTargets.length === 0
+      ? ''
+      : `; ${debugTargets.join(', ')} ${debugTargets.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`;
   if (s.x.localOnly) return allDebug('local only (x-shipshape.local-only): not deployed');
   if (s.x.public === false) return allDebug(`private (x-shipshape.public: false)${debugNote}`);
   if (s.x.public !== true) {
@@ -89,9 +90,15 @@ export function decideExposure(
   }
   const published = s.ports.filter((p) => !DEBUGGER_PORTS.has(p.target));
   const debugPorts = s.ports.filter((p) => DEBUGGER_PORTS.has(p.target));
-  const targets = published.length > 0 ? [...new Set(published.map((p) => p.target))] : [...listenPorts];
-  const entryPorts = targets.map((port): EntryPort => {
-    const mapping = published.find((p) => p.target === port);
+  // One entry per published (container port, protocol): `53:53/udp` and `53:53/tcp` are two entries.
+  const mappings: (PortMapping | undefined)[] =
+    published.length > 0
+      ? published.filter(
+          (p, i) => published.findIndex((q) => q.target === p.target && q.protocol === p.protocol) === i,
+        )
+      : listenPorts.map(() => undefined);
+  const entryPorts = mappings.map((mapping, i): EntryPort => {
+    const port = mapping?.target ?? listenPorts[i]!;
     const { protocol, reason } = entryProtocol(s, port, mapping);
     return {
       port,

@@ -9,7 +9,8 @@ const root = resolve(import.meta.dirname, '../../..');
 function shipshape(args: string[], cwd = root) {
   const r = spawnSync(
     process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args],
+    // `--` as the launchers do (see src/cli/main.ts): no argument below is Node's.
+    ['--import', import.meta.resolve('tsx'), '--', join(root, 'src/cli/main.ts'), ...args],
     {
       cwd,
       encoding: 'utf8',
@@ -92,5 +93,18 @@ describe('shipshape CLI', () => {
     const r = shipshape(['config', '--bogus']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--bogus'/);
+  });
+
+  it("--env-file is shipshape's, not Node's: a missing file is our located error, exit 2", () => {
+    const dir = composeDir({
+      'compose.yaml': 'services:\n  web:\n    image: "app:${TAG}"\n',
+      'prod.env': 'TAG=prod\n',
+    });
+    const missing = shipshape(['--env-file', 'missing.env', 'config', '--services'], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/env file missing\.env not found/);
+    const present = shipshape(['--env-file', 'prod.env', 'config', '--format', 'json'], dir);
+    expect(present.code).toBe(0);
+    expect(present.stdout).toContain('"image": "app:prod"');
   });
 });

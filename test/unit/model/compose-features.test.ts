@@ -100,7 +100,7 @@ describe('compose features', () => {
     expect(svc(app, 'b')).toMatchObject({ image: 'b:1', restart: 'always' });
   });
 
-  it('resolves extends from the same file and from another file, without inheriting depends_on', () => {
+  it('resolves extends from the same file and from another file, inheriting depends_on (compose-go extends.go)', () => {
     const app = load({
       'compose.yaml':
         'services:\n  db:\n    image: postgres:16\n  base:\n    image: base:1\n    environment: { A: "1" }\n    depends_on: [db]\n  web:\n    extends: base\n    environment: { B: "2" }\n  worker:\n    extends: { file: common.yaml, service: job }\n',
@@ -109,7 +109,7 @@ describe('compose features', () => {
     expect(svc(app, 'web')).toMatchObject({
       image: 'base:1',
       environment: { A: '1', B: '2' },
-      dependsOn: [],
+      dependsOn: [{ service: 'db', condition: 'service_started', required: true, restart: false }],
     });
     const worker = svc(app, 'worker');
     expect(worker.user).toBe('1000');

@@ -42,7 +42,8 @@ describe('located user errors', () => {
   it('unknown service in depends_on', () => {
     const e = userError({ 'compose.yaml': 'services:\n  web:\n    image: x\n    depends_on: [db]\n' });
     expect(e.message).toBe('"web" depends on unknown service "db"');
-    expect(e.path).toBe('services.web.depends_on.db');
+    // The path as written: the list item (a map form would give services.web.depends_on.db).
+    expect(e.path).toBe('services.web.depends_on[0]');
     expect(e.location).toMatchObject({ line: 4 });
     expect(e.hint).toMatch(/known services: web/);
   });
@@ -53,7 +54,7 @@ describe('located user errors', () => {
         'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [c]\n  c:\n    image: x\n    depends_on: [a]\n',
     });
     expect(e.message).toBe('dependency cycle: a -> b -> c -> a');
-    expect(e.path).toBe('services.c.depends_on.a');
+    expect(e.path).toBe('services.c.depends_on[0]');
     expect(e.location).toMatchObject({ line: 10 });
   });
 
@@ -110,7 +111,7 @@ describe('located user errors', () => {
     const e = userError({ 'compose.yaml': 'services:\n  web:\n    image: x\n    depends_on: [db]\n' });
     const text = formatDiagnostic(e.toDiagnostic());
     expect(text).toMatch(
-      /^\/.*compose\.yaml:4:\d+: error: services\.web\.depends_on\.db: "web" depends on unknown service "db"\n {2}hint: /,
+      /^\/.*compose\.yaml:4:\d+: error: services\.web\.depends_on\[0\]: "web" depends on unknown service "db"\n {2}hint: /,
     );
     expect(text).not.toMatch(/at .*\.ts:/);
   });

@@ -249,19 +249,19 @@ function mutate(text: string, ms: { at: number; kind: string; ch: string }[]): s
 }
 
 describe('loader properties', () => {
-  it('generated documents give a model or a located user error (5,000 runs)', () => {
+  it('generated documents give a model or a located user error (1,500 runs)', () => {
     fc.assert(
       fc.property(anyDoc, (doc) => check(stringify(doc))),
-      { numRuns: 5000 },
+      { numRuns: 1500 },
     );
   });
 
-  it('byte-mutated documents give a model or a located user error (5,000 runs)', () => {
+  it('byte-mutated documents give a model or a located user error (1,500 runs)', () => {
     fc.assert(
       fc.property(anyDoc, fc.array(mutation, { minLength: 1, maxLength: 4 }), (doc, ms) =>
         check(mutate(stringify(doc), ms)),
       ),
-      { numRuns: 5000 },
+      { numRuns: 1500 },
     );
   });
 });
