@@ -21,7 +21,11 @@ const DATASTORES: DatastoreEntry[] = [
   },
   { kind: 'mysql', port: 3306, names: ['mysql', 'mysql-server', 'percona', 'percona-server'] },
   { kind: 'mariadb', port: 3306, names: ['mariadb'] },
-  { kind: 'redis', port: 6379, names: ['redis', 'redis-stack', 'redis-stack-server', 'keydb'] },
+  {
+    kind: 'redis',
+    port: 6379,
+    names: ['redis', 'redis-stack', 'redis-stack-server', 'redismod', 'keydb'],
+  },
   { kind: 'valkey', port: 6379, names: ['valkey'] },
   { kind: 'memcached', port: 11211, names: ['memcached'] },
   { kind: 'mongo', port: 27017, names: ['mongo', 'mongodb', 'mongodb-community-server'] },
@@ -279,15 +283,21 @@ const MANAGED_KINDS: Partial<Record<DatastoreKind, ManagedEngine>> = {
  * ship modules and commands ElastiCache lacks; Percona builds add their own plugins; TimescaleDB
  * is an extension RDS does not offer (PostGIS it does).
  */
-const NOT_MANAGEABLE = new Set([
-  'redis-stack',
-  'redis-stack-server',
-  'keydb',
-  'percona',
-  'percona-server',
-  'timescaledb',
-  'timescaledb-ha',
+const NOT_MANAGEABLE = new Map([
+  ['redis-stack', 'its modules (search, JSON, time series) are not in ElastiCache'],
+  ['redis-stack-server', 'its modules (search, JSON, time series) are not in ElastiCache'],
+  ['redismod', 'its modules (search, JSON, graph, time series) are not in ElastiCache'],
+  ['keydb', 'KeyDB commands and multithreading are not in ElastiCache'],
+  ['percona', 'Percona Server plugins are not in RDS'],
+  ['percona-server', 'Percona Server plugins are not in RDS'],
+  ['timescaledb', 'RDS does not offer the TimescaleDB extension'],
+  ['timescaledb-ha', 'RDS does not offer the TimescaleDB extension'],
 ]);
+
+/** Why an image of a managed kind stays a container, when it does. */
+export function notManageable(ref: ImageRef): string | undefined {
+  return NOT_MANAGEABLE.get(ref.name);
+}
 
 /** The managed mapping of a datastore image; undefined when it has none. */
 export function managedMappingFor(kind: DatastoreKind, ref: ImageRef): ManagedMapping | undefined {

@@ -15,6 +15,7 @@ import {
   datastoreRuntime,
   MANAGED_ENGINES,
   managedMappingFor,
+  notManageable,
   type ManagedMapping,
 } from './catalog.js';
 
@@ -133,11 +134,12 @@ export function decideDatastore(
   const what = built ? `built from ${ref.reference}` : `${ref.repository.replace(/^library\//, '')} image`;
   const mapping = managedMappingFor(hit.kind, ref);
   if (!mapping) {
+    const why = notManageable(ref);
     return {
       datastore: {
         ...base,
         cloud: 'container',
-        reason: `${what}: a private container (no managed mapping for ${ref.name === hit.kind ? hit.kind : ref.name})`,
+        reason: `${what}: a private container (${why ?? `no managed mapping for ${ref.name === hit.kind ? hit.kind : ref.name}`})`,
       },
     };
   }

@@ -75,7 +75,10 @@ describe('managed engine and version from the image', () => {
   });
 
   it('images with modules or extensions the managed service lacks stay containers', () => {
-    expect(mapping('redis/redis-stack:7.2.0-v9')).toMatch(/^container: .*no managed mapping for redis-stack/);
+    expect(mapping('redis/redis-stack:7.2.0-v9')).toMatch(/^container: .*modules .* not in ElastiCache/);
+    expect(mapping('redislabs/redismod')).toMatch(
+      /^container: redislabs\/redismod image: a private container/,
+    );
     expect(mapping('timescale/timescaledb:latest-pg16')).toMatch(/^container/);
     expect(mapping('postgis/postgis:16-3.4')).toBe('rds-postgres 16');
   });
