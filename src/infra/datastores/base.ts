@@ -61,7 +61,7 @@ export abstract class ManagedDatastore extends Construct {
   }
 
   /** A field of a connection value as plain text (a token); undefined when the engine has no such field. */
-  protected textField(field: ConnectionField, name?: string): string | undefined {
+  protected textField(field: ConnectionField, _name?: string): string | undefined {
     return field === 'region' ? Stack.of(this).region : undefined;
   }
 

@@ -8,9 +8,13 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allRules, composeStack, fixture, groupId, load, refId } from './helpers.js';
 
+/** Template JSON, read loosely: the assertions check its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON has no static type
+type Json = any;
+
 type Resources = Record<
   string,
-  { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+  { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
 >;
 
 const only = (template: Template, type: string) => {
@@ -33,7 +37,7 @@ const container = (template: Template, service: string) => {
 const taskStatements = (template: Template, service: string) =>
   Object.entries(template.toJSON().Resources as Resources)
     .filter(([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(`App${service}ServiceTaskTaskRole`))
-    .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Record<string, Json>[]);
 
 describe('backing fixture (dev)', () => {
   let template: Template;
@@ -176,7 +180,7 @@ describe('backing fixture (dev)', () => {
     const task = Object.entries(template.toJSON().Resources as Resources).find(
       ([id, r]) => r.Type === 'AWS::ECS::TaskDefinition' && id.startsWith('AppapiService'),
     )![1];
-    const init = (task.Properties.ContainerDefinitions as any[]).find((x) => x.Name === 'secrets-init');
+    const init = (task.Properties.ContainerDefinitions as Json[]).find((x) => x.Name === 'secrets-init');
     expect(JSON.stringify(init.Secrets)).toMatch(/AppdbDatastoreInstanceSecretAttachment.*:password::/);
     expect(
       Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) =>
@@ -334,7 +338,7 @@ describe('backing fixture (dev)', () => {
     const task = Object.entries(template.toJSON().Resources as Resources).find(
       ([id, r]) => r.Type === 'AWS::ECS::TaskDefinition' && id.startsWith('AppapiService'),
     )![1];
-    for (const v of (task.Properties.Volumes as any[]).filter((x) => x.EFSVolumeConfiguration))
+    for (const v of (task.Properties.Volumes as Json[]).filter((x) => x.EFSVolumeConfiguration))
       expect(v.EFSVolumeConfiguration).toMatchObject({
         TransitEncryption: 'ENABLED',
         AuthorizationConfig: { IAM: 'ENABLED' },
