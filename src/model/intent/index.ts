@@ -358,6 +358,18 @@ function datastoreWarnings(
   ctx: IntentContext,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const misplaced = (key: 'tables' | 'buckets', engine: string, what: string) => {
+    if (s.x[key].length > 0 && d?.engine !== engine)
+      out.push({
+        severity: 'warning',
+        message: `${s.name}: x-shipshape.${key} applies only to ${what}; ignored`,
+        path: `services.${s.name}.x-shipshape.${key}`,
+        location: ctx.locate(['services', s.name, 'x-shipshape', key]),
+        hint: `move it to the ${what} service, or remove it`,
+      });
+  };
+  misplaced('tables', 'dynamodb', 'a DynamoDB stand-in (amazon/dynamodb-local)');
+  misplaced('buckets', 's3', 'an S3 stand-in (minio/minio)');
   if (!d || s.x.localOnly) return out;
   if (
     d.cloud === 'container' &&

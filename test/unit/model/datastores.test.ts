@@ -11,6 +11,7 @@ import { pickVersion } from '../../../src/model/intent/datastores.js';
 import { loadApp } from '../../../src/model/load.js';
 import type { EnvironmentDecision, ManagedEngine, ServiceModel } from '../../../src/model/types.js';
 import { engineVersion } from '../../../src/infra/datastores/rds.js';
+import { gateFindings } from '../../../src/policy/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (compose: string, env: Record<string, string> = {}) =>
@@ -105,6 +106,15 @@ describe('managed engine and version from the image', () => {
     expect(svc(app, 'b').intent.user).toMatchObject({ user: '1234', source: 'compose' });
     expect(svc(app, 'c').intent.user).toMatchObject({ user: '1001' });
     expect(svc(app, 'c').intent.user.setByShipshape).toBeUndefined();
+  });
+
+  it('tables and buckets on a service that is no stand-in are warned about, with where', () => {
+    const app = load(
+      'services:\n  api:\n    image: a:1\n    x-shipshape:\n      tables: [{ name: orders, partition-key: id }]\n',
+    );
+    const w = app.warnings.find((x) => x.path === 'services.api.x-shipshape.tables')!;
+    expect(w.message).toMatch(/applies only to a DynamoDB stand-in/);
+    expect(w.location?.line).toBe(5);
   });
 
   it('every version the model offers exists in aws-cdk-lib (the infra resolves it to a patch)', () => {
@@ -330,5 +340,70 @@ describe('persistent volumes', () => {
     const mounts = svc(app, 'db').intent.mounts.filter((m) => !m.implied);
     expect(mounts.map((m) => m.cloud)).toEqual(['dropped', 'dropped']);
     expect(mounts[1]!.reason).toMatch(/init scripts do not run on Amazon RDS for PostgreSQL/);
+  });
+});
+
+describe('a Flask + React + Postgres + DynamoDB Local stack (the shape of the seed 004 app)', () => {
+  const app = loadApp([], {
+    cwd: composeDir({
+      'compose.yaml': `
+services:
+  backend-flask:
+    build: ./backend-flask
+    ports: ["4567:4567"]
+    environment:
+      FRONTEND_URL: http://localhost:3000
+      AWS_ENDPOINT_URL: http://dynamodb-local:8000
+      CONNECTION_URL: postgresql://postgres:password@db:5432/cruddur
+    volumes: ["./backend-flask:/backend-flask"]
+  frontend-react-js:
+    build: ./frontend-react-js
+    ports: ["3000:3000"]
+    environment:
+      REACT_APP_BACKEND_URL: http://localhost:4567
+  dynamodb-local:
+    user: root
+    command: "-jar DynamoDBLocal.jar -sharedDb -dbPath ./data"
+    image: amazon/dynamodb-local:latest
+    container_name: dynamodb-local
+    ports: ["8000:8000"]
+    volumes: ["./docker/dynamodb:/home/dynamodblocal/data"]
+    working_dir: /home/dynamodblocal
+  db:
+    image: postgres:13-alpine
+    environment:
+      - POSTGRES_USER=postgres
+      - POSTGRES_PASSWORD=password
+    ports: ["5432:5432"]
+    volumes: [db:/var/lib/postgresql/data]
+volumes:
+  db:
+`,
+      'backend-flask/Dockerfile':
+        'FROM python:3.10-slim-buster\nUSER 1000\nCMD ["python3", "-m", "flask", "run"]\n',
+      'frontend-react-js/Dockerfile': 'FROM node:16.18\nUSER node\nCMD ["npm", "start"]\n',
+    }),
+    env: {},
+  });
+
+  it('DynamoDB Local and Postgres become DynamoDB and RDS; nothing of them is judged as a container', () => {
+    expect(svc(app, 'dynamodb-local').intent.datastore).toMatchObject({
+      cloud: 'managed',
+      engine: 'dynamodb',
+    });
+    expect(svc(app, 'dynamodb-local').intent.mounts[0]).toMatchObject({ cloud: 'dropped' });
+    expect(svc(app, 'db').intent.datastore).toMatchObject({ engine: 'rds-postgres', version: '13' });
+    expect(svc(app, 'db').intent.datastore?.credentials).toEqual({ username: 'postgres' });
+    const backend = svc(app, 'backend-flask');
+    expect(env(backend, 'AWS_ENDPOINT_URL').handling).toBe('dropped');
+    expect(backend.intent.connections.map((c) => c.datastore).sort()).toEqual(['db', 'dynamodb-local']);
+    // The password in CONNECTION_URL cannot be assembled by ECS: the warning says what to change.
+    expect(app.warnings.map((w) => w.message).join('\n')).toMatch(
+      /CONNECTION_URL embeds a password in a URL to db/,
+    );
+    // user: root of dynamodb-local is not a cloud finding: it is not deployed.
+    const deployed = app.services.filter((s) => s.intent.datastore?.cloud !== 'managed').map((s) => s.name);
+    expect(deployed).toEqual(['backend-flask', 'frontend-react-js']);
+    expect(gateFindings(app).map((f) => f.service)).not.toContain('dynamodb-local');
   });
 });
