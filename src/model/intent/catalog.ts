@@ -310,3 +310,14 @@ export function managedServiceFor(kind: DatastoreKind): string | undefined {
   const engine = MANAGED_KINDS[kind];
   return engine ? MANAGED_ENGINES[engine].service : undefined;
 }
+
+/**
+ * Ports a service declares through the labels of well-known reverse proxies (Traefik's
+ * `traefik.http.services.NAME.loadbalancer.server.port=80`): the proxy will call it there.
+ */
+export function labelledPorts(labels: Readonly<Record<string, string>>): number[] {
+  return Object.entries(labels)
+    .filter(([k]) => /^traefik\.(http|tcp|udp)\.services\.[^.]+\.loadbalancer\.server\.port$/.test(k))
+    .map(([, v]) => Number(v))
+    .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+}

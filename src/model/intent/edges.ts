@@ -1,7 +1,7 @@
 import type { EdgeEvidence, Refusal, SourceLocation, TrafficEdge } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
 import type { NormalizedService } from '../normalize.js';
-import { referencesIn, referencesInCommand, type HostReference } from './references.js';
+import { referencesIn, referencesInCommand, referencesInText, type HostReference } from './references.js';
 
 /**
  * Calls between services: from `depends_on`, `x-shipshape.allow-from`, and references to other
@@ -22,6 +22,14 @@ export interface CallCandidate {
 
 export interface EdgeContext {
   locate(path: DocPath): SourceLocation;
+}
+
+/** A configuration file a service runs with: bind-mounted from the project, or copied into its image. */
+export interface ConfigFile {
+  file: string;
+  text: string;
+  /** Compose document path that brings it in (`services.proxy.volumes[0]`, `services.proxy.build`). */
+  path: string;
 }
 
 /** Hostname → service, for every service name and alias. */
@@ -54,6 +62,7 @@ export function callCandidates(
   all: readonly NormalizedService[],
   hosts: ReadonlyMap<string, string>,
   ctx: EdgeContext,
+  configFiles: readonly ConfigFile[] = [],
 ): { calls: CallCandidate[]; startOrderOnly: string[]; ignored: CallCandidate[] } {
   const byCallee = new Map<string, CallCandidate>();
   const add = (
@@ -98,6 +107,19 @@ export function callCandidates(
     const evidence = { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) };
     if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence);
     else add(to, 'reference', [], evidence, r.port);
+  }
+  const names = new Set([...hosts.keys()].filter((h) => hosts.get(h) !== s.name));
+  for (const f of configFiles) {
+    for (const r of referencesInText(f.text, names)) {
+      const evidence = {
+        path: f.path,
+        text: r.text,
+        location: { file: f.file, line: r.line, column: r.column },
+      };
+      const to = hosts.get(r.host)!;
+      if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence);
+      else add(to, 'reference', [], evidence, r.port);
+    }
   }
   const calls: CallCandidate[] = [];
   const ignored: CallCandidate[] = [];

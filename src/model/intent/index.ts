@@ -18,10 +18,11 @@ import {
   type TrafficGraph,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
-import { datastoreRuntime } from './catalog.js';
+import { datastoreRuntime, labelledPorts } from './catalog.js';
 import { decideConnections, type ManagedStore } from './connections.js';
 import { decideDatastore, type LocalCredentials } from './datastores.js';
-import { callCandidates, hostIndex, settleCallPorts, type CallCandidate } from './edges.js';
+import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
+import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
 import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
@@ -75,7 +76,13 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const candidates: CallCandidate[] = [];
   const decisions: Decision[] = [];
   for (const s of normalized) {
-    const { calls, startOrderOnly, ignored } = callCandidates(s, normalized, hosts, ctx);
+    const { calls, startOrderOnly, ignored } = callCandidates(
+      s,
+      normalized,
+      hosts,
+      ctx,
+      statics.get(s.name)!.configFiles,
+    );
     candidates.push(...calls);
     for (const to of startOrderOnly)
       decisions.push({
@@ -226,6 +233,7 @@ function managedStores(
 
 interface StaticIntent {
   image?: ImageRef;
+  configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
   /** Local credentials of a managed datastore (to map its callers' variables; never printed). */
   local?: LocalCredentials;
@@ -249,6 +257,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     ...s.servicePorts,
     ...(df?.built ? exposedPorts(df.built) : []),
     ...(datastore ? [datastore.port] : []),
+    ...labelledPorts(s.labels),
   ]);
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
@@ -280,6 +289,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   });
   return {
     ...(ref && !built ? { image: ref } : {}),
+    configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
     ...(local ? { local } : {}),
     warnings: datastoreWarnings(s, datastore, mounts, ctx),

@@ -125,3 +125,28 @@ function dedupe(refs: HostReference[]): HostReference[] {
     return true;
   });
 }
+
+/**
+ * References in a configuration file the service runs with (an nginx.conf bind-mounted or copied
+ * into its image: `proxy_pass http://backend:8000;`), each with its line. Only URLs and
+ * `host:port` pairs count here; a bare word in a config file says too little.
+ */
+export function referencesInText(
+  text: string,
+  hosts: ReadonlySet<string>,
+): (HostReference & { line: number; column: number })[] {
+  const out: (HostReference & { line: number; column: number })[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (/^\s*(#|\/\/|;)/.test(line)) return; // comments
+    for (const r of referencesIn(line, [], hosts)) {
+      const text = line.trim();
+      out.push({
+        ...r,
+        text: text.length > 80 ? `${text.slice(0, 77)}...` : text,
+        line: i + 1,
+        column: Math.max(1, line.indexOf(r.host) + 1),
+      });
+    }
+  });
+  return out;
+}
