@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
 
-export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database';
+export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database' | 'storage';
 
 export interface DiagramNode {
   id: string;
@@ -24,6 +24,7 @@ export interface ArchitectureGraph {
 
 export const LOAD_BALANCER_NODE = 'alb';
 export const NETWORK_LOAD_BALANCER_NODE = 'nlb';
+export const VOLUMES_NODE = 'efs';
 
 /**
  * What the diagram shows, derived only from the model's decisions: internet → load balancer (ALB
@@ -70,9 +71,21 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
     });
   }
   const ids = new Set(nodes.map((n) => n.id));
+  const port = (to: string, ports: number[]) => {
+    const d = deployed.find((s) => s.name === to)?.intent.datastore;
+    // DynamoDB and S3 are reached over HTTPS with the task role, not on the stand-in's port.
+    return d?.engine === 'dynamodb' || d?.engine === 's3' ? 'HTTPS (IAM)' : ports.join(', ');
+  };
   for (const e of app.traffic.edges.filter((x) => x.from !== INTERNET)) {
     if (ids.has(`svc:${e.from}`) && ids.has(`svc:${e.to}`))
-      edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: e.ports.join(', ') });
+      edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: port(e.to, e.ports) });
+  }
+  const mounting = deployed.filter(
+    (s) => s.intent.datastore?.cloud !== 'managed' && s.intent.mounts.some((m) => m.cloud === 'volume'),
+  );
+  if (mounting.length > 0) {
+    nodes.push({ id: VOLUMES_NODE, label: 'volumes (Amazon EFS)', kind: 'storage' });
+    for (const s of mounting) edges.push({ from: `svc:${s.name}`, to: VOLUMES_NODE, label: '2049' });
   }
   return { nodes, edges };
 }
@@ -118,6 +131,7 @@ const STYLE: Record<DiagramNodeKind, { fill: string; stroke: string }> = {
   public: { fill: '#dbeafe', stroke: '#2563eb' },
   private: { fill: '#dcfce7', stroke: '#16a34a' },
   database: { fill: '#fef3c7', stroke: '#d97706' },
+  storage: { fill: '#fee2e2', stroke: '#dc2626' },
 };
 
 const escape = (s: string) =>
@@ -191,7 +205,8 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
     'load-balancer': 'load balancer',
     public: 'public service',
     private: 'private service',
-    database: 'database',
+    database: 'managed datastore',
+    storage: 'persistent volumes',
   };
   let lx = 20;
   for (const kind of kinds) {

@@ -178,6 +178,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'a database or debugger published for local tools is, under `docker compose up`, reachable from every network the machine is on (a café Wi-Fi, the office LAN), usually without a password',
     fix: 'bind it to loopback: `"127.0.0.1:HOST:CONTAINER"`',
   },
+  '025': {
+    name: 'datastore-version',
+    severity: 'medium',
+    title: 'datastore version the managed service does not offer',
+    why: 'the image would become a managed AWS service at a version that service does not run; the app was tested against another',
+    fix: 'pin an image version the managed service offers, or keep it a container with `x-shipshape.managed: false` and a named volume',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

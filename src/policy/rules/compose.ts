@@ -33,6 +33,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   devices: 'devices',
   'secret-target': 'secret-target',
   'unknown-call-port': 'unknown-call-port',
+  'datastore-version': 'datastore-version',
 };
 
 const DANGEROUS_CAPS =
