@@ -9,7 +9,13 @@ import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
 import { assertCloudReady, cloudContainers, type GateFinding } from '../policy/gate.js';
 import { AppCluster } from './cluster.js';
-import { PostgresDatabase } from './database.js';
+import {
+  NETWORK_ENGINES,
+  NetworkDatastore,
+  newManagedDatastore,
+  type ManagedDatastore,
+} from './datastores/index.js';
+import { AppFileSystem } from './file-system.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
 import { PublicNetworkLoadBalancer } from './network-load-balancer.js';
@@ -18,6 +24,7 @@ import { resolveProfile, type DeployProfile } from './profile.js';
 import { applyProfile, httpsCertificateArn } from './production.js';
 import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
+import type { SecretSource } from './secret-files.js';
 import { applyTags } from './tags.js';
 import { validationError } from './errors.js';
 
@@ -98,7 +105,10 @@ export class ComposeApp extends Construct {
   /** ALB target groups, by service. */
   readonly targetGroups = new Map<string, elbv2.ApplicationTargetGroup>();
   readonly repositories = new Map<string, ServiceRepository>();
-  readonly databases = new Map<string, PostgresDatabase>();
+  /** Managed services that replace compose datastores (RDS, ElastiCache, DocumentDB, DynamoDB, S3), by service name. */
+  readonly datastores = new Map<string, ManagedDatastore>();
+  /** Amazon EFS for the app's persistent volumes, when a service has one. */
+  readonly fileSystem?: AppFileSystem;
   /** Unsafe settings the compose file acknowledged (synth reports them). */
   readonly acknowledgedUnsafe: GateFinding[];
   readonly profile: DeployProfile;
@@ -116,11 +126,14 @@ export class ComposeApp extends Construct {
     this.imageProps = { repositoryScope: props.repositoryScope, imageRegistry: props.imageRegistry };
     const runtime = cloudContainers(this.app);
     this.requireRegion(runtime);
-    const managed = this.app.services.filter((s) => s.intent.datastore?.cloud === 'managed');
+    const managed = this.app.services.filter(
+      (s) => s.intent.datastore?.cloud === 'managed' && !s.x.localOnly,
+    );
     this.network = new Network(this, 'Network', {
       nat: this.profile.nat,
       logRetentionDays: this.app.x.aws.logRetentionDays,
-      isolatedSubnets: managed.length > 0,
+      isolatedSubnets: managed.some((s) => NETWORK_ENGINES.has(s.intent.datastore!.engine!)),
+      dynamoDbEndpoint: managed.some((s) => s.intent.datastore!.engine === 'dynamodb'),
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,
@@ -139,7 +152,20 @@ export class ComposeApp extends Construct {
         vpc: this.network.vpc,
       });
     }
-    for (const s of managed) this.addDatabase(s);
+    for (const s of managed) this.addDatastore(s);
+    if (runtime.some((s) => s.intent.mounts.some((m) => m.cloud === 'volume'))) {
+      this.fileSystem = new AppFileSystem(this, 'Volumes', {
+        vpc: this.network.vpc,
+        subnets: this.network.taskSubnets,
+        securityGroup: newClosedGroup(
+          this,
+          'VolumesSecurityGroup',
+          this.network.vpc,
+          'persistent volumes: NFS from the services that mount them',
+        ),
+        production: this.production,
+      });
+    }
     const composeSecrets = this.createComposeSecrets(runtime);
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
@@ -180,34 +206,106 @@ export class ComposeApp extends Construct {
     }
   }
 
-  private addDatabase(s: ServiceModel): void {
-    const vpc = this.network.vpc;
-    const db = new PostgresDatabase(this.scopeFor(s.name), 'Database', {
-      service: s,
-      vpc,
-      securityGroup: newClosedGroup(
-        this,
-        `${s.name}SecurityGroup`,
-        vpc,
-        `${s.name} database: only its callers on 5432`,
-      ),
-      subnets: this.network.dataSubnets,
-      production: this.profile.deletionProtection,
-    });
-    this.databases.set(s.name, db);
+  /** Production settings (Multi-AZ, deletion protection, retention): the prod profile's (profile.ts). */
+  get production(): boolean {
+    return this.profile.deletionProtection;
   }
 
-  private addService(s: ServiceModel, composeSecrets: Map<string, secretsmanager.ISecret>): void {
+  private addDatastore(s: ServiceModel): void {
+    const vpc = this.network.vpc;
+    const engine = s.intent.datastore!.engine!;
+    const store = newManagedDatastore(this.scopeFor(s.name), 'Datastore', {
+      service: s,
+      production: this.production,
+      app: this.app.name,
+      environment: this.app.x.environment,
+      logRetentionDays: this.app.x.aws.logRetentionDays,
+      network: NETWORK_ENGINES.has(engine)
+        ? {
+            vpc,
+            securityGroup: newClosedGroup(
+              this,
+              `${s.name}SecurityGroup`,
+              vpc,
+              `${s.name} (${s.intent.datastore!.managedBy}): only its callers, on its port`,
+            ),
+            subnets: this.network.dataSubnets,
+          }
+        : undefined,
+    });
+    this.datastores.set(s.name, store);
+  }
+
+  /**
+   * The caller's cloud variables for the managed datastores it reaches: each connection's
+   * conventional variables and its own variables the model rewrote, resolved to endpoint tokens
+   * and ECS secrets; `omit` lists the compose variables not set as written.
+   */
+  private connectionEnvironment(s: ServiceModel): {
+    environment: Record<string, string>;
+    secrets: Record<string, ecs.Secret>;
+    omit: string[];
+  } {
+    const environment: Record<string, string> = {};
+    const secrets: Record<string, ecs.Secret> = {};
+    const set = (
+      name: string,
+      store: ManagedDatastore | undefined,
+      value: Parameters<ManagedDatastore['resolve']>[0],
+    ) => {
+      if (!store) return;
+      const r = store.resolve(value);
+      if ('secret' in r) secrets[name] = r.secret;
+      else environment[name] = r.text;
+    };
+    for (const c of s.intent.connections) {
+      for (const v of c.variables) set(v.name, this.datastores.get(c.datastore), v.value);
+    }
+    const omit: string[] = [];
+    for (const e of s.intent.environment) {
+      if (e.handling === 'dropped') omit.push(e.name);
+      if (e.handling === 'datastore' && e.datastore && e.cloud) {
+        omit.push(e.name);
+        set(e.name, this.datastores.get(e.datastore), e.cloud);
+      }
+    }
+    return { environment, secrets, omit };
+  }
+
+  /** Task role permissions on DynamoDB tables and S3 buckets, and the service's persistent volumes. */
+  private attachDatastoresAndVolumes(s: ServiceModel, service: ComposeService): void {
+    const role = service.taskDefinition.taskRole;
+    for (const c of s.intent.connections) this.datastores.get(c.datastore)?.grantTo(role, c.actions);
+    const fs = this.fileSystem;
+    if (!fs) return;
+    const mounts = s.intent.mounts.filter((m) => m.cloud === 'volume');
+    for (const m of mounts) {
+      const volume = fs.volume(m.source ?? m.target, m.owner ?? { uid: 1000, gid: 1000 });
+      service.addPersistentVolume(
+        m.target,
+        fs.fileSystem.fileSystemId,
+        volume.accessPoint.accessPointId,
+        m.readOnly,
+      );
+      fs.grantMount(role, volume, m.readOnly);
+    }
+    if (mounts.length > 0) {
+      allowTraffic(
+        this.scopeFor(s.name),
+        'To-volumes-2049',
+        service.securityGroup,
+        fs.securityGroup,
+        2049,
+        'tcp',
+        `${s.name} to its persistent volumes (NFS)`,
+      );
+    }
+  }
+
+  private addService(s: ServiceModel, composeSecrets: Map<string, SecretSource>): void {
     const where = this.scopeFor(s.name);
     const image = s.intent.cloudImage.kind !== 'registry' ? this.builtImage(s, where) : undefined;
-    const extraEnvironment: Record<string, string> = {};
-    const extraSecrets: Record<string, ecs.Secret> = {};
-    for (const e of this.app.traffic.edges.filter((x) => x.from === s.name)) {
-      const conn = this.databases.get(e.to)?.connectionFor();
-      if (!conn) continue;
-      Object.assign(extraEnvironment, conn.environment);
-      Object.assign(extraSecrets, conn.secrets);
-    }
+    const connection = this.connectionEnvironment(s);
     const vpc = this.network.vpc;
     const service = new ComposeService(where, 'Service', {
       service: s,
@@ -225,11 +323,13 @@ export class ComposeApp extends Construct {
       imageTag: image?.tag,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       serviceConnectServer: this.app.traffic.edges.some((e) => e.to === s.name && e.from !== INTERNET),
-      extraEnvironment,
-      extraSecrets,
+      extraEnvironment: connection.environment,
+      extraSecrets: connection.secrets,
+      omitEnvironment: connection.omit,
       composeSecrets,
     });
     this.services.set(s.name, service);
+    this.attachDatastoresAndVolumes(s, service);
   }
 
   /**
@@ -271,10 +371,19 @@ export class ComposeApp extends Construct {
     return { repository, tag };
   }
 
-  /** One Secrets Manager secret per compose top-level secret that a deployed service uses. */
-  private createComposeSecrets(runtime: ServiceModel[]): Map<string, secretsmanager.ISecret> {
-    const used = new Set(runtime.flatMap((s) => s.intent.secrets.map((r) => r.name)));
-    const out = new Map<string, secretsmanager.ISecret>();
+  /**
+   * One Secrets Manager secret per compose top-level secret that a deployed service uses; a secret
+   * that is a managed datastore's password is that datastore's generated password instead.
+   */
+  private createComposeSecrets(runtime: ServiceModel[]): Map<string, SecretSource> {
+    const out = new Map<string, SecretSource>();
+    const used = new Set<string>();
+    for (const d of runtime.flatMap((s) => s.intent.secrets)) {
+      const store = d.datastore ? this.datastores.get(d.datastore) : undefined;
+      if (store instanceof NetworkDatastore && store.secret)
+        out.set(d.name, { secret: store.secret, field: 'password' });
+      else used.add(d.name);
+    }
     for (const name of [...used].sort()) {
       const secret = new secretsmanager.Secret(this, `Secret-${name}`, {
         description: `${this.app.name}: compose secret "${name}" (set its value with put-secret-value)`,
@@ -285,7 +394,7 @@ export class ComposeApp extends Construct {
         reason:
           'Compose secrets hold values the operator supplies; rotating them needs an app-specific rotation function.',
       });
-      out.set(name, secret);
+      out.set(name, { secret });
     }
     return out;
   }
@@ -308,17 +417,19 @@ export class ComposeApp extends Construct {
     const caller = this.services.get(e.from);
     if (!caller) return;
     const where = this.scopeFor(e.from);
-    const db = this.databases.get(e.to);
-    if (db) {
-      allowTraffic(
-        where,
-        `To-${e.to}-${db.port}`,
-        caller.securityGroup,
-        db.securityGroup,
-        db.port,
-        'tcp',
-        `${e.from} to ${e.to}`,
-      );
+    const store = this.datastores.get(e.to);
+    if (store) {
+      // DynamoDB and S3 are reached over HTTPS with the task role (no group to open).
+      if (store instanceof NetworkDatastore)
+        allowTraffic(
+          where,
+          `To-${e.to}-${store.port}`,
+          caller.securityGroup,
+          store.securityGroup,
+          store.port,
+          'tcp',
+          `${e.from} to ${e.to}`,
+        );
       return;
     }
     if (!callee) return;

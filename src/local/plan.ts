@@ -16,6 +16,8 @@ const GATEWAY_MEMORY_BYTES = 128 * 1024 * 1024;
 const GATEWAY_PIDS_LIMIT = 64;
 /** Size of the writable `/tmp` given to containers with a read-only root filesystem. */
 const TMP_TMPFS = 'rw,noexec,nosuid,nodev,size=64m';
+/** A datastore's socket directory on a read-only root: writable by its (non-root) user. */
+const IMPLIED_TMPFS = 'rw,noexec,nosuid,nodev,size=16m,mode=1777';
 
 /**
  * Image the gateway runs in: any image with `node` on PATH and uid 1000. Default the stock
@@ -271,9 +273,14 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
     }
     const readOnly = s.readOnly ?? true;
     const tmpfs: Record<string, string> = {};
-    // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top.
+    // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top,
+    // and the scratch directories the model says the image writes (a datastore's socket dir).
     if (readOnly) tmpfs['/tmp'] = TMP_TMPFS;
     for (const t of s.tmpfs) tmpfs[t.target] = t.options;
+    for (const m of s.intent.mounts.filter((x) => x.implied)) tmpfs[m.target] ??= IMPLIED_TMPFS;
+    // The user compose names, else the one the model decided to start the image as (a datastore
+    // image's data user, so it needs no capabilities to switch to it).
+    const user = s.user ?? (s.intent.user.setByShipshape ? s.intent.user.user : undefined);
     const memory = s.resources.limits.memoryBytes ?? DEFAULT_MEMORY_BYTES;
     const hc = s.healthcheck;
     const calleeNetworks = calls
@@ -288,7 +295,7 @@ export function planApp(app: AppModel, options: PlanOptions): AppPlan {
         Hostname: `${s.name}-${replica}`,
         ...(s.command ? { Cmd: s.command } : {}),
         ...(s.entrypoint ? { Entrypoint: s.entrypoint } : {}),
-        ...(s.user ? { User: s.user } : {}),
+        ...(user ? { User: user } : {}),
         ...(s.workingDir ? { WorkingDir: s.workingDir } : {}),
         ...(s.stopSignal ? { StopSignal: s.stopSignal } : {}),
         Env: Object.entries({ ...s.environment, SHIPSHAPE_REPLICA: String(replica) }).map(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UnsafeRule } from './types.js';
 
 /**
@@ -106,6 +106,28 @@ export const appExtensionSchema = z
 
 const entryProtocol = z.enum(['http', 'https', 'tcp', 'udp']);
 
+/** `pk` (a string key) or `pk:N` (number) / `pk:B` (binary): a DynamoDB key as people write it. */
+const tableKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,255}(:[SNB])?$/, 'write the attribute name, optionally with :S, :N or :B')
+  .transform((v) => {
+    const [name, type] = v.split(':');
+    return { name: name!, type: (type ?? 'S') as 'S' | 'N' | 'B' };
+  });
+
+const table = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{3,200}$/, 'a DynamoDB table name: 3-200 letters, digits, _ . -'),
+    'partition-key': tableKey,
+    'sort-key': tableKey.optional(),
+    ttl: z.string().min(1).optional(),
+  })
+  .strict();
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, . and -');
+
 export const serviceExtensionSchema = z
   .object({
     public: z.boolean().optional(),
@@ -134,6 +156,8 @@ export const serviceExtensionSchema = z
     'ignore-edges': z.array(z.string()).default([]),
     'local-only': z.boolean().default(false),
     managed: z.boolean().default(true),
+    tables: z.array(table).default([]),
+    buckets: z.array(bucketName).default([]),
   })
   .strict();
 

@@ -68,6 +68,41 @@ describe.each(examples)('shipshape synth: %s', (name, dir) => {
   });
 });
 
+describe('shipshape synth: backing services', () => {
+  it('every managed datastore and EFS synthesizes cfn-lint clean: dev in one stack, prod split per service', () => {
+    const dir = join(root, 'test/fixtures/infra/backing');
+    const dev = shipshape(['synth', '-o', join(tmp, 'backing-dev'), '--json'], dir);
+    expect(dev.code, dev.stderr).toBe(0);
+    const prod = shipshape(
+      [
+        '-f',
+        'compose.yaml',
+        '-f',
+        'prod.yaml',
+        'synth',
+        '-o',
+        join(tmp, 'backing-prod'),
+        '--split',
+        'always',
+        '--json',
+      ],
+      dir,
+    );
+    expect(prod.code, prod.stderr).toBe(0);
+    const results = [dev, prod].map((r) => JSON.parse(r.stdout) as SynthJson);
+    for (const r of results) expect(r.nag.findings).toEqual([]);
+    expect(results[1]!.stacks.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['backing-prod-db', 'backing-prod-cache', 'backing-prod-objects']),
+    );
+    const diagram = readFileSync(results[0]!.diagramFile, 'utf8');
+    for (const label of ['Amazon RDS for MariaDB', 'Amazon DynamoDB', 'volumes (Amazon EFS)'])
+      expect(diagram).toContain(label);
+    const lint = cfnLint(results.flatMap((r) => r.stacks.map((s) => s.yamlFile)));
+    expect(lint.errors, lint.output).toEqual([]);
+    expect(lint.status & 2, lint.output).toBe(0);
+  });
+});
+
 describe('shipshape synth: human output', () => {
   it('prints the stacks table, the nag result and where things went', () => {
     const out = join(tmp, 'human');
