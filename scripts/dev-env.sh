@@ -5,11 +5,12 @@
 #      wrk python3-venv chromium (the report's browser test) (+ curl, iptables, keyring)
 #   2. a running Docker engine (systemd if it works, else dockerd in background)
 #   3. a local registry on 127.0.0.1:5000 (Debian's distribution registry)
-#   4. a Python venv with the test oracles moto[server] and cfn-lint
+#   4. a Python venv with the test oracles moto[server], cfn-lint and checkov
 #   5. offline stand-ins for the public base images used by the examples
 #      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm,
-#      nginx:stable-bookworm for `shipshape up --lb nginx`),
-#      built only when the tag is absent, labelled io.shipshape.standin=true.
+#      nginx:stable-bookworm for `shipshape up --lb nginx`, and the datastores mariadb:11 and
+#      redis:7 for the backing-service tests), built only when the tag is absent, labelled
+#      io.shipshape.standin=true.
 # Idempotent; a run on a prepared machine takes a few seconds.
 #
 # Environment overrides:
@@ -51,6 +52,9 @@ IMG_DEBIAN=debian:bookworm-slim
 IMG_NODE=node:20-bookworm-slim
 IMG_PYTHON=python:3.11-slim-bookworm
 IMG_NGINX=nginx:stable-bookworm
+STANDINS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standins"
+IMG_MARIADB=mariadb:11
+IMG_REDIS=redis:7
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
   curl iptables debian-archive-keyring musl-tools gcc chromium)
 export DEBIAN_FRONTEND=noninteractive
@@ -164,24 +168,24 @@ fi
 registry_up && say "ok registry http://$REGISTRY_ADDR"
 
 # ---------------------------------------------------------------- 4. PyPI oracles
-venv_ok() { [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ]; }
+venv_ok() { [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/cfn-lint" ] && [ -x "$VENV/bin/checkov" ]; }
 if ! venv_ok; then
   if [ "$CHECK" -eq 1 ]; then
-    missing "venv $VENV with moto[server] and cfn-lint"
+    missing "venv $VENV with moto[server], cfn-lint and checkov"
   else
     if [ ! -x "$VENV/bin/python" ]; then
       say "creating venv $VENV"
       python3 -m venv "$VENV"
     fi
-    say "installing moto[server] cfn-lint into $VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]' cfn-lint
-    venv_ok || die "moto_server/cfn-lint missing from $VENV after pip install"
+    say "installing moto[server] cfn-lint checkov into $VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]' cfn-lint checkov
+    venv_ok || die "moto_server/cfn-lint/checkov missing from $VENV after pip install"
   fi
 fi
 if venv_ok; then
   ORACLES=$("$VENV/bin/python" - <<'EOF'
 from importlib.metadata import version
-print(f"moto {version('moto')}, cfn-lint {version('cfn-lint')}")
+print(f"moto {version('moto')}, cfn-lint {version('cfn-lint')}, checkov {version('checkov')}")
 EOF
   )
   say "ok venv $VENV ($ORACLES)"
@@ -393,8 +397,9 @@ EOF
 # downloads (or reuses from the cache) the package set, which is streamed into a container with
 # no network and installed there with apt (not dpkg -i, so Pre-Depends are ordered). PRE runs
 # before the install, POST after it (shell snippets, inside the container); the remaining
-# arguments are `docker commit --change` values.
-#   standin_from_debs IMAGE SLUG PACKAGES PRE POST CHANGE...
+# arguments are `docker commit --change` values. With STANDIN_FILES set, that directory's files
+# are streamed along and found under /tmp/debs/files/ (the image's own scripts).
+#   [STANDIN_FILES=DIR] standin_from_debs IMAGE SLUG PACKAGES PRE POST CHANGE...
 standin_from_debs() {
   local image=$1 slug=$2 packages=$3 pre=$4 post=$5 mirror dl name
   shift 5
@@ -409,7 +414,13 @@ standin_from_debs() {
   name="shipshape-standin-$slug-$$"
   docker rm -f "$name" >/dev/null 2>&1 || true
   # shellcheck disable=SC2016 # $d, $p and $@ expand inside the container's shell.
-  tar -C "$dl/var/cache/apt/archives" -c --exclude=partial . |
+  local extra=()
+  if [ -n "${STANDIN_FILES:-}" ]; then
+    rm -rf "$WORKDIR/$slug-files" && mkdir -p "$WORKDIR/$slug-files"
+    cp -R "$STANDIN_FILES" "$WORKDIR/$slug-files/files"
+    extra=(-C "$WORKDIR/$slug-files" files)
+  fi
+  tar -c -C "$dl/var/cache/apt/archives" --exclude=partial . "${extra[@]}" |
     docker run -i --name "$name" --network none "$IMG_DEBIAN" sh -ec "
       mkdir /tmp/debs && tar -x -C /tmp/debs
       $pre
@@ -468,9 +479,59 @@ build_nginx() {
   say "built $IMG_NGINX stand-in ($ver) in $((SECONDS - t))s ($(image_size "$IMG_NGINX"))"
 }
 
+# The official mariadb image's contract, on Debian's MariaDB (10.11 in bookworm: a stand-in for the
+# tag, not the version): user mysql 999:999, an empty /var/lib/mysql owned by it, /run/mysqld for
+# the socket, MARIADB_*/MYSQL_* settings (and *_FILE twins) applied on first start,
+# /docker-entrypoint-initdb.d, all interfaces, healthcheck.sh --connect/--innodb_initialized. The
+# entrypoint and health check are scripts/standins/mariadb/.
+build_mariadb() {
+  local t=$SECONDS ver
+  STANDIN_FILES="$STANDINS_DIR/mariadb" standin_from_debs "$IMG_MARIADB" mariadb \
+    mariadb-server-core,mariadb-client-core,ca-certificates '
+      groupadd --system --gid 999 mysql
+      useradd --system --uid 999 --gid mysql --home-dir /var/lib/mysql --no-create-home \
+        --shell /bin/false mysql' '
+      rm -rf /var/lib/mysql && mkdir -p /var/lib/mysql /run/mysqld /docker-entrypoint-initdb.d
+      chown mysql:mysql /var/lib/mysql /run/mysqld && chmod 1777 /run/mysqld
+      install -D -m 0644 /tmp/debs/files/docker.cnf /etc/mysql/conf.d/docker.cnf
+      install -m 0755 /tmp/debs/files/docker-entrypoint.sh /tmp/debs/files/healthcheck.sh /usr/local/bin/
+      mariadbd --version' \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'VOLUME /var/lib/mysql' \
+    'EXPOSE 3306' \
+    'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    'CMD ["mariadbd"]'
+  ver=$(docker run --rm --network none --user 999:999 "$IMG_MARIADB" mariadbd --version 2>/dev/null) ||
+    { docker rmi "$IMG_MARIADB" >/dev/null 2>&1; die "$IMG_MARIADB stand-in smoke test failed (removed it)"; }
+  say "built $IMG_MARIADB stand-in (${ver%% for*}) in $((SECONDS - t))s ($(image_size "$IMG_MARIADB"))"
+}
+
+# The official redis image's contract, on Debian's redis-server (7.0 in bookworm): user redis
+# 999:999, /data as the working directory owned by it, protected mode off (the official image
+# builds it off), and its entrypoint (scripts/standins/redis/): flags get redis-server prepended,
+# run as root it switches to redis.
+build_redis() {
+  local t=$SECONDS ver
+  STANDIN_FILES="$STANDINS_DIR/redis" standin_from_debs "$IMG_REDIS" redis redis-server '
+      groupadd --system --gid 999 redis
+      useradd --system --uid 999 --gid redis --home-dir /data --no-create-home --shell /bin/false redis' '
+      mkdir -p /data && chown redis:redis /data
+      install -m 0755 /tmp/debs/files/docker-entrypoint.sh /usr/local/bin/
+      redis-server --version' \
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    'WORKDIR /data' \
+    'VOLUME /data' \
+    'EXPOSE 6379' \
+    'ENTRYPOINT ["docker-entrypoint.sh"]' \
+    'CMD ["redis-server"]'
+  ver=$(docker run --rm --network none --user 999:999 "$IMG_REDIS" redis-server --version 2>/dev/null) ||
+    { docker rmi "$IMG_REDIS" >/dev/null 2>&1; die "$IMG_REDIS stand-in smoke test failed (removed it)"; }
+  say "built $IMG_REDIS stand-in (${ver%% sha=*}) in $((SECONDS - t))s ($(image_size "$IMG_REDIS"))"
+}
+
 IMAGES_OK=()
 if [ "$DOCKER_OK" -eq 1 ]; then
-  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON" "$IMG_NGINX"; do
+  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON" "$IMG_NGINX" "$IMG_MARIADB" "$IMG_REDIS"; do
     if image_present "$img"; then
       say "ok image $img ($(image_kind "$img"))"
       IMAGES_OK+=("$img")
@@ -485,6 +546,8 @@ if [ "$DOCKER_OK" -eq 1 ]; then
       "$IMG_NODE") build_node ;;
       "$IMG_PYTHON") build_python ;;
       "$IMG_NGINX") build_nginx ;;
+      "$IMG_MARIADB") build_mariadb ;;
+      "$IMG_REDIS") build_redis ;;
     esac
     IMAGES_OK+=("$img")
   done

@@ -1,8 +1,7 @@
-import type { Command } from 'commander';
-import { loadApp } from '../model/load.js';
-import { formatDiagnostic } from '../model/errors.js';
-import type { AppModel } from '../model/types.js';
-import { errColors } from '../support/output.js';
+import { Option, type Command } from 'commander';
+
+// Cheap on purpose: command definitions import this. Loading the app model is in load-app.ts,
+// which only actions (src/cli/actions) import.
 
 /** Commander argument parser for repeatable options (`-f a -f b` → `['a', 'b']`). */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -22,12 +21,6 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-/** Load the app model the way every command does, printing its warnings to stderr. */
-export function loadAppForCommand(cmd: Command): AppModel {
-  const o = globalOptions(cmd);
-  const app = loadApp(o.file ?? [], { profiles: o.profile, envFile: o.envFile });
-  if (!o.quiet) {
-    for (const w of app.warnings) process.stderr.write(`${errColors.yellow(formatDiagnostic(w))}\n`);
-  }
-  return app;
-}
+/** `--env NAME` of the cloud commands (synth, deploy, diff, destroy). */
+export const envOption = (): Option =>
+  new Option('--env <name>', 'environment: selects the stack names and the profile (prod* → prod rules)');

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import Docker from './dockerode.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 
 /**

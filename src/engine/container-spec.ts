@@ -15,6 +15,8 @@ export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
 export const DEFAULT_PIDS_LIMIT = 256;
 /** The writable `/tmp` a container with a read-only root filesystem gets. */
 export const TMP_TMPFS = 'rw,noexec,nosuid,nodev,size=64m';
+/** A datastore's socket directory on a read-only root: writable by its (non-root) user. */
+export const IMPLIED_TMPFS = 'rw,noexec,nosuid,nodev,size=16m,mode=1777';
 
 /** The least-privilege settings of one container, before they become engine HostConfig. */
 export interface Hardening {
@@ -44,9 +46,11 @@ export function securityOptions(securityOpt: readonly string[]): string[] {
 export function serviceHardening(s?: ServiceModel): Hardening {
   const readOnly = s?.readOnly ?? true;
   const tmpfs: Record<string, string> = {};
-  // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top.
+  // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top,
+  // and the scratch directories the model says the image writes (a datastore's socket dir).
   if (readOnly) tmpfs['/tmp'] = TMP_TMPFS;
   for (const t of s?.tmpfs ?? []) tmpfs[t.target] = t.options;
+  for (const m of s?.intent.mounts.filter((x) => x.implied) ?? []) tmpfs[m.target] ??= IMPLIED_TMPFS;
   return {
     capAdd: s?.capAdd ?? [],
     securityOpt: securityOptions(s?.securityOpt ?? []),
@@ -162,13 +166,16 @@ export interface ServiceContainerInput {
 export function serviceContainerSpec(input: ServiceContainerInput): Docker.ContainerCreateOptions {
   const { service: s } = input;
   const healthcheck = engineHealthcheck(s.healthcheck);
+  // The user compose names, else the one the model decided to start the image as (a datastore
+  // image's data user, so it needs no capabilities to switch to it).
+  const user = s.user ?? (s.intent.user.setByShipshape ? s.intent.user.user : undefined);
   return {
     name: input.name,
     Image: input.image,
     ...(input.hostname ? { Hostname: input.hostname } : {}),
     ...(s.command ? { Cmd: s.command } : {}),
     ...(s.entrypoint ? { Entrypoint: s.entrypoint } : {}),
-    ...(s.user ? { User: s.user } : {}),
+    ...(user ? { User: user } : {}),
     ...(s.workingDir ? { WorkingDir: s.workingDir } : {}),
     ...(s.stopSignal ? { StopSignal: s.stopSignal } : {}),
     Env: environmentList(s, input.env),

@@ -1,4 +1,6 @@
 import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
@@ -7,13 +9,22 @@ import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
 import { assertCloudReady, cloudContainers, type GateFinding } from '../policy/gate.js';
 import { AppCluster } from './cluster.js';
-import { PostgresDatabase } from './database.js';
+import {
+  NETWORK_ENGINES,
+  NetworkDatastore,
+  newManagedDatastore,
+  type ManagedDatastore,
+} from './datastores/index.js';
+import { AppFileSystem } from './file-system.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
 import { PublicNetworkLoadBalancer } from './network-load-balancer.js';
-import { ServiceRepository } from './registry.js';
+import { imageTagParameterName, repositoryName, ServiceRepository } from './registry.js';
+import { resolveProfile, type DeployProfile } from './profile.js';
+import { applyProfile, httpsCertificateArn } from './production.js';
 import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
+import type { SecretSource } from './secret-files.js';
 import { applyTags } from './tags.js';
 import { validationError } from './errors.js';
 
@@ -41,6 +52,34 @@ export interface ComposeAppProps {
    * @default this construct, so everything is in one stack
    */
   readonly scopeFor?: (serviceName: string) => Construct;
+  /**
+   * The environment's profile (dev or prod rules).
+   * @default resolveProfile(app): from the app's environment
+   */
+  readonly profile?: DeployProfile;
+  /**
+   * Where built services' ECR repositories are created (synth uses a stack deploy creates first,
+   * so images can be pushed before the services that run them exist); services refer to them by
+   * name.
+   * @default each service's own scope
+   */
+  readonly repositoryScope?: Construct;
+  /**
+   * A registry host (`registry.example.com:5000`) built images are pulled from instead of ECR:
+   * `<host>/<repositoryName>:<tag>`. No ECR repositories are created.
+   * @default ECR
+   */
+  readonly imageRegistry?: string;
+}
+
+/** Where deploy pushes a built service's image, and the parameter that carries its tag. */
+export interface ImageSlot {
+  readonly service: string;
+  /** Stack holding the service (and so the parameter). */
+  readonly stackName: string;
+  readonly parameter: string;
+  /** Repository name, in ECR or in `imageRegistry`. */
+  readonly repositoryName: string;
 }
 
 /**
@@ -63,35 +102,49 @@ export class ComposeApp extends Construct {
   /** The NLB, when a service has a TCP or UDP entry. */
   readonly networkLoadBalancer?: PublicNetworkLoadBalancer;
   readonly services = new Map<string, ComposeService>();
+  /** ALB target groups, by service. */
+  readonly targetGroups = new Map<string, elbv2.ApplicationTargetGroup>();
   readonly repositories = new Map<string, ServiceRepository>();
-  readonly databases = new Map<string, PostgresDatabase>();
+  /** Managed services that replace compose datastores (RDS, ElastiCache, DocumentDB, DynamoDB, S3), by service name. */
+  readonly datastores = new Map<string, ManagedDatastore>();
+  /** Amazon EFS for the app's persistent volumes, when a service has one. */
+  readonly fileSystem?: AppFileSystem;
   /** Unsafe settings the compose file acknowledged (synth reports them). */
   readonly acknowledgedUnsafe: GateFinding[];
+  readonly profile: DeployProfile;
+  /** One per built service: where its image goes and which parameter names its tag. */
+  readonly imageSlots: ImageSlot[] = [];
+  private readonly imageProps: Pick<ComposeAppProps, 'repositoryScope' | 'imageRegistry'>;
   private readonly scopeFor: (serviceName: string) => Construct;
-  private readonly imageTags = new Map<Stack, string>();
 
   constructor(scope: Construct, id: string, props: ComposeAppProps) {
     super(scope, id);
     this.app = this.resolveModel(props);
     this.acknowledgedUnsafe = assertCloudReady(this.app);
     this.scopeFor = props.scopeFor ?? this.ownScopes();
+    this.profile = props.profile ?? resolveProfile(this.app);
+    this.imageProps = { repositoryScope: props.repositoryScope, imageRegistry: props.imageRegistry };
     const runtime = cloudContainers(this.app);
     this.requireRegion(runtime);
-    const managed = this.app.services.filter((s) => s.intent.datastore?.cloud === 'managed');
+    const managed = this.app.services.filter(
+      (s) => s.intent.datastore?.cloud === 'managed' && !s.x.localOnly,
+    );
     this.network = new Network(this, 'Network', {
-      nat: this.app.x.aws.nat,
+      nat: this.profile.nat,
       logRetentionDays: this.app.x.aws.logRetentionDays,
-      isolatedSubnets: managed.length > 0,
+      isolatedSubnets: managed.some((s) => NETWORK_ENGINES.has(s.intent.datastore!.engine!)),
+      dynamoDbEndpoint: managed.some((s) => s.intent.datastore!.engine === 'dynamodb'),
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,
       namespaceName: `${this.app.name}.internal`,
+      namespaceArn: this.app.x.aws.cloudMapNamespace,
     });
     const entries = runtime.flatMap((s) => s.intent.entryPorts);
     if (entries.some((p) => p.protocol === 'http' || p.protocol === 'https')) {
       this.loadBalancer = new PublicLoadBalancer(this, 'PublicLoadBalancer', {
         vpc: this.network.vpc,
-        certificateArn: this.app.x.aws.certificateArn,
+        certificateArn: httpsCertificateArn(this, this.profile),
       });
     }
     if (entries.some((p) => p.protocol === 'tcp' || p.protocol === 'udp')) {
@@ -99,10 +152,24 @@ export class ComposeApp extends Construct {
         vpc: this.network.vpc,
       });
     }
-    for (const s of managed) this.addDatabase(s);
+    for (const s of managed) this.addDatastore(s);
+    if (runtime.some((s) => s.intent.mounts.some((m) => m.cloud === 'volume'))) {
+      this.fileSystem = new AppFileSystem(this, 'Volumes', {
+        vpc: this.network.vpc,
+        subnets: this.network.taskSubnets,
+        securityGroup: newClosedGroup(
+          this,
+          'VolumesSecurityGroup',
+          this.network.vpc,
+          'persistent volumes: NFS from the services that mount them',
+        ),
+        production: this.production,
+      });
+    }
     const composeSecrets = this.createComposeSecrets(runtime);
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
+    applyProfile(this, this.profile);
     applyTags(this, this.app);
     if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
   }
@@ -139,38 +206,106 @@ export class ComposeApp extends Construct {
     }
   }
 
-  private addDatabase(s: ServiceModel): void {
-    const vpc = this.network.vpc;
-    const db = new PostgresDatabase(this.scopeFor(s.name), 'Database', {
-      service: s,
-      vpc,
-      securityGroup: newClosedGroup(
-        this,
-        `${s.name}SecurityGroup`,
-        vpc,
-        `${s.name} database: only its callers on 5432`,
-      ),
-      subnets: this.network.dataSubnets,
-      production: /^prod/i.test(this.app.x.environment),
-    });
-    this.databases.set(s.name, db);
+  /** Production settings (Multi-AZ, deletion protection, retention): the prod profile's (profile.ts). */
+  get production(): boolean {
+    return this.profile.deletionProtection;
   }
 
-  private addService(s: ServiceModel, composeSecrets: Map<string, secretsmanager.ISecret>): void {
+  private addDatastore(s: ServiceModel): void {
+    const vpc = this.network.vpc;
+    const engine = s.intent.datastore!.engine!;
+    const store = newManagedDatastore(this.scopeFor(s.name), 'Datastore', {
+      service: s,
+      production: this.production,
+      app: this.app.name,
+      environment: this.app.x.environment,
+      logRetentionDays: this.app.x.aws.logRetentionDays,
+      network: NETWORK_ENGINES.has(engine)
+        ? {
+            vpc,
+            securityGroup: newClosedGroup(
+              this,
+              `${s.name}SecurityGroup`,
+              vpc,
+              `${s.name} (${s.intent.datastore!.managedBy}): only its callers, on its port`,
+            ),
+            subnets: this.network.dataSubnets,
+          }
+        : undefined,
+    });
+    this.datastores.set(s.name, store);
+  }
+
+  /**
+   * The caller's cloud variables for the managed datastores it reaches: each connection's
+   * conventional variables and its own variables the model rewrote, resolved to endpoint tokens
+   * and ECS secrets; `omit` lists the compose variables not set as written.
+   */
+  private connectionEnvironment(s: ServiceModel): {
+    environment: Record<string, string>;
+    secrets: Record<string, ecs.Secret>;
+    omit: string[];
+  } {
+    const environment: Record<string, string> = {};
+    const secrets: Record<string, ecs.Secret> = {};
+    const set = (
+      name: string,
+      store: ManagedDatastore | undefined,
+      value: Parameters<ManagedDatastore['resolve']>[0],
+    ) => {
+      if (!store) return;
+      const r = store.resolve(value);
+      if ('secret' in r) secrets[name] = r.secret;
+      else environment[name] = r.text;
+    };
+    for (const c of s.intent.connections) {
+      for (const v of c.variables) set(v.name, this.datastores.get(c.datastore), v.value);
+    }
+    const omit: string[] = [];
+    for (const e of s.intent.environment) {
+      if (e.handling === 'dropped') omit.push(e.name);
+      if (e.handling === 'datastore' && e.datastore && e.cloud) {
+        omit.push(e.name);
+        set(e.name, this.datastores.get(e.datastore), e.cloud);
+      }
+    }
+    return { environment, secrets, omit };
+  }
+
+  /** Task role permissions on DynamoDB tables and S3 buckets, and the service's persistent volumes. */
+  private attachDatastoresAndVolumes(s: ServiceModel, service: ComposeService): void {
+    const role = service.taskDefinition.taskRole;
+    for (const c of s.intent.connections) this.datastores.get(c.datastore)?.grantTo(role, c.actions);
+    const fs = this.fileSystem;
+    if (!fs) return;
+    const mounts = s.intent.mounts.filter((m) => m.cloud === 'volume');
+    for (const m of mounts) {
+      const volume = fs.volume(m.source ?? m.target, m.owner ?? { uid: 1000, gid: 1000 });
+      service.addPersistentVolume(
+        m.target,
+        fs.fileSystem.fileSystemId,
+        volume.accessPoint.accessPointId,
+        m.readOnly,
+      );
+      fs.grantMount(role, volume, m.readOnly);
+    }
+    if (mounts.length > 0) {
+      allowTraffic(
+        this.scopeFor(s.name),
+        'To-volumes-2049',
+        service.securityGroup,
+        fs.securityGroup,
+        2049,
+        'tcp',
+        `${s.name} to its persistent volumes (NFS)`,
+      );
+    }
+  }
+
+  private addService(s: ServiceModel, composeSecrets: Map<string, SecretSource>): void {
     const where = this.scopeFor(s.name);
-    let repository: ServiceRepository | undefined;
-    if (s.intent.cloudImage.kind !== 'registry') {
-      repository = new ServiceRepository(where, 'Registry');
-      this.repositories.set(s.name, repository);
-    }
-    const extraEnvironment: Record<string, string> = {};
-    const extraSecrets: Record<string, ecs.Secret> = {};
-    for (const e of this.app.traffic.edges.filter((x) => x.from === s.name)) {
-      const conn = this.databases.get(e.to)?.connectionFor();
-      if (!conn) continue;
-      Object.assign(extraEnvironment, conn.environment);
-      Object.assign(extraSecrets, conn.secrets);
-    }
+    const image = s.intent.cloudImage.kind !== 'registry' ? this.builtImage(s, where) : undefined;
+    const connection = this.connectionEnvironment(s);
     const vpc = this.network.vpc;
     const service = new ComposeService(where, 'Service', {
       service: s,
@@ -183,37 +318,72 @@ export class ComposeApp extends Construct {
       cluster: this.cluster.cluster,
       namespace: this.cluster.namespace,
       subnets: this.network.taskSubnets,
-      repository: repository?.repository,
-      imageTag: repository ? this.imageTagFor(where) : undefined,
+      repository: image?.repository,
+      imageReference: image?.reference,
+      imageTag: image?.tag,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       serviceConnectServer: this.app.traffic.edges.some((e) => e.to === s.name && e.from !== INTERNET),
-      extraEnvironment,
-      extraSecrets,
+      extraEnvironment: connection.environment,
+      extraSecrets: connection.secrets,
+      omitEnvironment: connection.omit,
       composeSecrets,
     });
     this.services.set(s.name, service);
+    this.attachDatastoresAndVolumes(s, service);
   }
 
-  /** One `ImageTag` parameter per stack: deploy passes the tag of the images it pushed. */
-  private imageTagFor(where: Construct): string {
+  /**
+   * A built (or derived) service's image: an ECR repository (created in `repositoryScope` and
+   * referred to by name, or in the service's scope) or a reference into `imageRegistry`, and a
+   * tag parameter of its own that deploy fills with the pushed image's content-derived tag.
+   */
+  private builtImage(
+    s: ServiceModel,
+    where: Construct,
+  ): { repository?: ecr.IRepository; reference?: string; tag: string } {
     const stack = Stack.of(where);
-    let tag = this.imageTags.get(stack);
-    if (!tag) {
-      tag = new CfnParameter(stack, 'ImageTag', {
-        type: 'String',
-        description: 'Tag of the built images to run (immutable; deploy passes the git commit)',
-        allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-        constraintDescription: 'a Docker image tag',
-      }).valueAsString;
-      this.imageTags.set(stack, tag);
-    }
-    return tag;
+    const taken = new Set(
+      this.imageSlots.filter((x) => x.stackName === stack.stackName).map((x) => x.parameter),
+    );
+    const parameter = imageTagParameterName(s.name, taken);
+    const tag = new CfnParameter(stack, parameter, {
+      type: 'String',
+      description: `Image tag of service ${s.name} (immutable, derived from the image's content; set by shipshape deploy)`,
+      allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
+      constraintDescription: 'a Docker image tag',
+    }).valueAsString;
+    const name = repositoryName(this.app, s.name);
+    this.imageSlots.push({ service: s.name, stackName: stack.stackName, parameter, repositoryName: name });
+    const registry = this.imageProps.imageRegistry;
+    if (registry) return { reference: `${registry.replace(/\/+$/, '')}/${name}:${tag}`, tag };
+    const repositoryScope = this.imageProps.repositoryScope;
+    const own = new ServiceRepository(
+      repositoryScope ?? where,
+      repositoryScope ? `Registry-${s.name}` : 'Registry',
+      {
+        repositoryName: name,
+      },
+    );
+    this.repositories.set(s.name, own);
+    const repository = repositoryScope
+      ? ecr.Repository.fromRepositoryName(where, 'Registry', name)
+      : own.repository;
+    return { repository, tag };
   }
 
-  /** One Secrets Manager secret per compose top-level secret that a deployed service uses. */
-  private createComposeSecrets(runtime: ServiceModel[]): Map<string, secretsmanager.ISecret> {
-    const used = new Set(runtime.flatMap((s) => s.intent.secrets.map((r) => r.name)));
-    const out = new Map<string, secretsmanager.ISecret>();
+  /**
+   * One Secrets Manager secret per compose top-level secret that a deployed service uses; a secret
+   * that is a managed datastore's password is that datastore's generated password instead.
+   */
+  private createComposeSecrets(runtime: ServiceModel[]): Map<string, SecretSource> {
+    const out = new Map<string, SecretSource>();
+    const used = new Set<string>();
+    for (const d of runtime.flatMap((s) => s.intent.secrets)) {
+      const store = d.datastore ? this.datastores.get(d.datastore) : undefined;
+      if (store instanceof NetworkDatastore && store.secret)
+        out.set(d.name, { secret: store.secret, field: 'password' });
+      else used.add(d.name);
+    }
     for (const name of [...used].sort()) {
       const secret = new secretsmanager.Secret(this, `Secret-${name}`, {
         description: `${this.app.name}: compose secret "${name}" (set its value with put-secret-value)`,
@@ -224,7 +394,7 @@ export class ComposeApp extends Construct {
         reason:
           'Compose secrets hold values the operator supplies; rotating them needs an app-specific rotation function.',
       });
-      out.set(name, secret);
+      out.set(name, { secret });
     }
     return out;
   }
@@ -247,17 +417,19 @@ export class ComposeApp extends Construct {
     const caller = this.services.get(e.from);
     if (!caller) return;
     const where = this.scopeFor(e.from);
-    const db = this.databases.get(e.to);
-    if (db) {
-      allowTraffic(
-        where,
-        `To-${e.to}-${db.port}`,
-        caller.securityGroup,
-        db.securityGroup,
-        db.port,
-        'tcp',
-        `${e.from} to ${e.to}`,
-      );
+    const store = this.datastores.get(e.to);
+    if (store) {
+      // DynamoDB and S3 are reached over HTTPS with the task role (no group to open).
+      if (store instanceof NetworkDatastore)
+        allowTraffic(
+          where,
+          `To-${e.to}-${store.port}`,
+          caller.securityGroup,
+          store.securityGroup,
+          store.port,
+          'tcp',
+          `${e.from} to ${e.to}`,
+        );
       return;
     }
     if (!callee) return;
@@ -278,7 +450,7 @@ export class ComposeApp extends Construct {
     const where = this.scopeFor(model.name);
     const http = model.intent.entryPorts.find((p) => p.protocol === 'http' || p.protocol === 'https');
     if (http && this.loadBalancer) {
-      this.loadBalancer.addService(
+      const targetGroup = this.loadBalancer.addService(
         where,
         model.name,
         service.fargateService.loadBalancerTarget({
@@ -292,6 +464,7 @@ export class ComposeApp extends Construct {
           catchAll: this.app.intent.catchAll?.service === model.name,
         },
       );
+      this.targetGroups.set(model.name, targetGroup);
     }
     for (const p of model.intent.entryPorts.filter((x) => x.protocol === 'tcp' || x.protocol === 'udp')) {
       const protocol = p.protocol as 'tcp' | 'udp';

@@ -1,8 +1,9 @@
-import elkModule from 'elkjs/lib/elk.bundled.js';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
 
-export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database';
+export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database' | 'storage';
 
 export interface DiagramNode {
   id: string;
@@ -23,6 +24,7 @@ export interface ArchitectureGraph {
 
 export const LOAD_BALANCER_NODE = 'alb';
 export const NETWORK_LOAD_BALANCER_NODE = 'nlb';
+export const VOLUMES_NODE = 'efs';
 
 /**
  * What the diagram shows, derived only from the model's decisions: internet → load balancer (ALB
@@ -42,7 +44,8 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
     edges.push({
       from: INTERNET,
       to: LOAD_BALANCER_NODE,
-      label: app.x.aws.certificateArn ? '80→443, 443' : '80',
+      // HTTPS when a certificate is given or one is made for the domain (see profile.ts).
+      label: app.x.aws.certificateArn || (app.x.aws.domain && app.x.aws.hostedZone) ? '80→443, 443' : '80',
     });
     for (const p of http)
       edges.push({ from: LOAD_BALANCER_NODE, to: `svc:${p.service}`, label: String(p.port) });
@@ -69,18 +72,59 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
     });
   }
   const ids = new Set(nodes.map((n) => n.id));
+  const port = (to: string, ports: number[]) => {
+    const d = deployed.find((s) => s.name === to)?.intent.datastore;
+    // DynamoDB and S3 are reached over HTTPS with the task role, not on the stand-in's port.
+    return d?.engine === 'dynamodb' || d?.engine === 's3' ? 'HTTPS (IAM)' : ports.join(', ');
+  };
   for (const e of app.traffic.edges.filter((x) => x.from !== INTERNET)) {
     if (ids.has(`svc:${e.from}`) && ids.has(`svc:${e.to}`))
-      edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: e.ports.join(', ') });
+      edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: port(e.to, e.ports) });
+  }
+  const mounting = deployed.filter(
+    (s) => s.intent.datastore?.cloud !== 'managed' && s.intent.mounts.some((m) => m.cloud === 'volume'),
+  );
+  if (mounting.length > 0) {
+    nodes.push({ id: VOLUMES_NODE, label: 'volumes (Amazon EFS)', kind: 'storage' });
+    for (const s of mounting) edges.push({ from: `svc:${s.name}`, to: VOLUMES_NODE, label: '2049' });
   }
   return { nodes, edges };
 }
 
-// elkjs is CommonJS: under Node the default import is the constructor itself, while its types
-// describe an ES module with a `default` export. Accept both shapes.
-type ElkConstructor = new () => ElkApi;
-const ELK: ElkConstructor =
-  (elkModule as unknown as { default?: ElkConstructor }).default ?? (elkModule as unknown as ElkConstructor);
+const require = createRequire(import.meta.url);
+const ELK_MODULE = 'elkjs/lib/elk.bundled.js';
+
+/**
+ * ELK's layout runs in a worker thread: loading ELK and laying out a 100-service graph takes about
+ * a second, which then overlaps CDK synthesis on the other core (synth starts the diagram first).
+ * The worker gets the ELK graph and sends back the laid-out one; nothing else crosses.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ELK = require(workerData.elkModule);
+new ELK().layout(workerData.graph).then((laid) => parentPort.postMessage(laid), (e) => { throw e; });
+`;
+
+function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
+  return new Promise<ElkNode>((resolvePromise, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { elkModule: require.resolve(ELK_MODULE), graph },
+    });
+    worker.unref(); // never keeps the process alive, e.g. after synth failed its policy gate
+    worker.once('message', (laid: ElkNode) => {
+      resolvePromise(laid);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`layout worker exited with ${code}`)));
+  });
+}
+
+function layoutInProcess(graph: ElkNode): Promise<ElkNode> {
+  const ELK = require(ELK_MODULE) as new () => ElkApi; // CommonJS: the export is the constructor
+  return new ELK().layout(graph);
+}
 
 const STYLE: Record<DiagramNodeKind, { fill: string; stroke: string }> = {
   internet: { fill: '#f4f4f5', stroke: '#71717a' },
@@ -88,6 +132,7 @@ const STYLE: Record<DiagramNodeKind, { fill: string; stroke: string }> = {
   public: { fill: '#dbeafe', stroke: '#2563eb' },
   private: { fill: '#dcfce7', stroke: '#16a34a' },
   database: { fill: '#fef3c7', stroke: '#d97706' },
+  storage: { fill: '#fee2e2', stroke: '#dc2626' },
 };
 
 const escape = (s: string) =>
@@ -95,7 +140,6 @@ const escape = (s: string) =>
 
 /** Lay the graph out left to right with ELK's layered algorithm and render it as SVG. */
 export async function renderDiagram(graph: ArchitectureGraph, title: string): Promise<string> {
-  const elk = new ELK();
   const charWidth = 7.2;
   const root: ElkNode = {
     id: 'root',
@@ -119,7 +163,7 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
       labels: [{ text: e.label, width: e.label.length * 6.5 + 6, height: 14 }],
     })),
   };
-  const laid = await elk.layout(root);
+  const laid = await layoutInWorker(root).catch(() => layoutInProcess(root));
   const width = Math.ceil(laid.width ?? 400);
   const height = Math.ceil(laid.height ?? 200);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -162,7 +206,8 @@ export async function renderDiagram(graph: ArchitectureGraph, title: string): Pr
     'load-balancer': 'load balancer',
     public: 'public service',
     private: 'private service',
-    database: 'database',
+    database: 'managed datastore',
+    storage: 'persistent volumes',
   };
   let lx = 20;
   for (const kind of kinds) {

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeCheckov } from './checkov.js';
 
 const NOT_FOUND = elbv2.ListenerAction.fixedResponse(404, {
   contentType: 'text/plain',
@@ -45,6 +46,16 @@ export class PublicLoadBalancer extends Construct {
       reason:
         'This bucket only receives the load balancer access logs; logging access to the log bucket itself would need another bucket and so on.',
     });
+    acknowledgeCheckov(
+      logs,
+      'CKV_AWS_18',
+      'Receives only the load balancer access logs; logging access to it would need another log bucket, and so on.',
+    );
+    acknowledgeCheckov(
+      logs,
+      'CKV_AWS_21',
+      'Access logs are written once by the load balancer and expire by lifecycle; versions would only keep expired logs.',
+    );
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -78,6 +89,13 @@ export class PublicLoadBalancer extends Construct {
         defaultAction: NOT_FOUND,
       });
     }
+    acknowledgeCheckov(
+      this.securityGroup,
+      'CKV_AWS_260',
+      props.certificateArn
+        ? 'Port 80 on the public load balancer only redirects to HTTPS on 443.'
+        : 'Without a certificate (dev profile) the public load balancer serves HTTP on 80; prod requires HTTPS.',
+    );
     Validations.of(this.securityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
       reason:

@@ -14,6 +14,8 @@ export interface NetworkProps {
   logRetentionDays?: number;
   /** Create isolated subnets for databases. Default false. */
   isolatedSubnets?: boolean;
+  /** With `nat: none`, also a DynamoDB gateway endpoint (the app has DynamoDB tables). Default false. */
+  dynamoDbEndpoint?: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export class Network extends Construct {
         all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) },
       },
     });
-    if (natGateways === 0) this.addEndpoints();
+    if (natGateways === 0) this.addEndpoints(props.dynamoDbEndpoint ?? false);
   }
 
   /** Subnets the tasks run in. */
@@ -72,9 +74,14 @@ export class Network extends Construct {
     return { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   }
 
-  private addEndpoints(): void {
+  private addEndpoints(dynamoDb: boolean): void {
     const subnets = this.taskSubnets;
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    if (dynamoDb)
+      this.vpc.addGatewayEndpoint('DynamoDb', {
+        service: ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+        subnets: [subnets],
+      });
     const interfaces: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
       ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
       ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],

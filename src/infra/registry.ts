@@ -1,10 +1,20 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
+import type { AppModel } from '../model/types.js';
 
 export interface ServiceRepositoryProps {
-  /** How many images to keep; older ones expire. Default 20. */
-  keepImages?: number;
+  /**
+   * Repository name. Explicit so deploy knows where to push before the app's stack exists (see
+   * `repositoryName`).
+   * @default a name CloudFormation generates
+   */
+  readonly repositoryName?: string;
+  /**
+   * How many images to keep; older ones expire.
+   * @default 20
+   */
+  readonly keepImages?: number;
 }
 
 /**
@@ -18,6 +28,7 @@ export class ServiceRepository extends Construct {
   constructor(scope: Construct, id: string, props: ServiceRepositoryProps = {}) {
     super(scope, id);
     this.repository = new ecr.Repository(this, 'Repository', {
+      repositoryName: props.repositoryName,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       imageScanOnPush: true,
       encryption: ecr.RepositoryEncryption.KMS,
@@ -25,4 +36,39 @@ export class ServiceRepository extends Construct {
       lifecycleRules: [{ description: 'keep the newest images only', maxImageCount: props.keepImages ?? 20 }],
     });
   }
+}
+
+/** ECR repository names: lowercase, `[a-z0-9._-]` segments separated by `/`. */
+function repositorySegment(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '') || 'x'
+  );
+}
+
+/**
+ * Where a built service's image is pushed: `<app>-<env>/<service>`, in ECR or in the registry
+ * given to deploy with `--registry`. Deterministic, so deploy can push before the stack that uses
+ * it exists and the stack can name it without a cross-stack reference.
+ */
+export function repositoryName(app: AppModel, service: string): string {
+  return `${repositorySegment(`${app.name}-${app.x.environment}`)}/${repositorySegment(service)}`;
+}
+
+/**
+ * Name of the CloudFormation parameter carrying a built service's image tag (`ImageTagWeb` for
+ * `web`). One per service, so a deploy that changes one image replaces only that service's tasks.
+ */
+export function imageTagParameterName(service: string, taken: ReadonlySet<string> = new Set()): string {
+  const pascal = service
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join('');
+  const base = `ImageTag${pascal}`.slice(0, 240);
+  let name = base;
+  for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
+  return name;
 }

@@ -15,12 +15,22 @@ export const SECRETS_INIT_IMAGE = 'public.ecr.aws/docker/library/busybox:1.36.1'
 /** Where compose secrets live in every container (the Compose Specification's default target). */
 export const SECRETS_DIR = '/run/secrets';
 
+/**
+ * Where a compose secret's value is in the cloud: a Secrets Manager secret, whole, or one JSON key
+ * of it (the generated password of a managed datastore the secret stands for).
+ */
+export interface SecretSource {
+  readonly secret: secretsmanager.ISecret;
+  /** @default the whole secret string */
+  readonly field?: string;
+}
+
 export interface SecretFilesProps {
   readonly service: ServiceModel;
   /** The user the app container runs as (numeric users get their files chowned). */
   readonly user?: string;
-  /** Secrets Manager secret per compose top-level secret name. */
-  readonly secrets: ReadonlyMap<string, secretsmanager.ISecret>;
+  /** Where each compose top-level secret's value is, by name. */
+  readonly secrets: ReadonlyMap<string, SecretSource>;
   readonly logging: ecs.LogDriver;
   /** @default SECRETS_INIT_IMAGE */
   readonly image?: string;
@@ -48,10 +58,10 @@ export function addSecretFiles(
   const owner = numericOwner(props.user);
   const lines = ['set -eu', 'umask 077'];
   props.service.intent.secrets.forEach((s, i) => {
-    const secret = props.secrets.get(s.name);
-    if (!secret) return;
+    const source = props.secrets.get(s.name);
+    if (!source) return;
     const variable = `SHIPSHAPE_SECRET_${i}`;
-    secrets[variable] = ecs.Secret.fromSecretsManager(secret);
+    secrets[variable] = ecs.Secret.fromSecretsManager(source.secret, source.field);
     const file = shellQuote(s.target);
     lines.push(`mkdir -p "$(dirname ${file})"`, `printf '%s' "$${variable}" > ${file}`);
     lines.push(owner ? `chown ${owner} ${file} && chmod 0400 ${file}` : `chmod 0444 ${file}`);

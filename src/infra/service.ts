@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { runsAsRoot } from '../model/intent/index.js';
 import type { HealthCheck, ServiceModel } from '../model/types.js';
 import { fargateSize, type FargateSize } from './fargate.js';
-import { addSecretFiles } from './secret-files.js';
+import { addSecretFiles, type SecretSource } from './secret-files.js';
 
 export interface ComposeServiceProps {
   service: ServiceModel;
@@ -22,8 +22,10 @@ export interface ComposeServiceProps {
   subnets: ec2.SubnetSelection;
   /** Repository of a built service; the image is `<repository>:<imageTag>`. Default: `service.image`. */
   repository?: ecr.IRepository;
-  /** Tag of the built image (a CloudFormation parameter, so deploy can pass the git sha). */
+  /** Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag). */
   imageTag?: string;
+  /** Full reference of a built image in a registry other than ECR (deploy --registry). Default none. */
+  imageReference?: string;
   /** Log retention in days. Default 30. */
   logRetentionDays?: number;
   /** Offer the service to callers through Service Connect (private services with callers). Default false. */
@@ -32,8 +34,10 @@ export interface ComposeServiceProps {
   extraEnvironment?: Record<string, string>;
   /** Secret variables added to the container (e.g. database password). Default none. */
   extraSecrets?: Record<string, ecs.Secret>;
-  /** Secrets Manager secrets for compose `secrets:`, by top-level secret name. Default none. */
-  composeSecrets?: Map<string, secretsmanager.ISecret>;
+  /** Compose variables not set in the cloud (replaced by `extra*`, or dropped by the model). Default none. */
+  omitEnvironment?: readonly string[];
+  /** Secrets for compose `secrets:` (a Secrets Manager secret, or one JSON key of it), by top-level secret name. Default none. */
+  composeSecrets?: Map<string, SecretSource>;
 }
 
 /**
@@ -130,11 +134,12 @@ export class ComposeService extends Construct {
     });
 
     const sensitive = s.intent.environment.filter((e) => e.handling === 'secret').map((e) => e.name);
+    const omit = new Set([...sensitive, ...(props.omitEnvironment ?? [])]);
     const environment: Record<string, string> = {};
-    for (const [k, v] of Object.entries(s.environment)) if (!sensitive.includes(k)) environment[k] = v;
+    for (const [k, v] of Object.entries(s.environment)) if (!omit.has(k)) environment[k] = v;
     Object.assign(environment, props.extraEnvironment);
     const secrets: Record<string, ecs.Secret> = { ...props.extraSecrets };
-    for (const name of sensitive) {
+    for (const name of sensitive.filter((n) => !(n in secrets))) {
       // The compose value is never copied: the stack creates the secret with a random value and
       // the operator puts the real one in Secrets Manager.
       const secret = new secretsmanager.Secret(this, `Env${name}`, {
@@ -149,7 +154,7 @@ export class ComposeService extends Construct {
     const image =
       props.repository !== undefined
         ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
-        : ecs.ContainerImage.fromRegistry(s.image ?? s.name);
+        : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
     const readOnly = s.readOnly !== false;
     this.container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,
@@ -190,10 +195,11 @@ export class ComposeService extends Construct {
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
       });
     }
-    // Writable scratch space on a read-only root: tmpfs mounts, anonymous volumes and (until they
-    // are backed by EFS) data volumes become task-local ephemeral storage; Fargate has no tmpfs.
+    // Writable scratch space on a read-only root: tmpfs mounts and anonymous volumes become
+    // task-local ephemeral storage (Fargate has no tmpfs); persistent volumes are EFS
+    // (`addPersistentVolume`).
     const scratch = new Set<string>(
-      s.intent.mounts.filter((m) => m.cloud === 'scratch' || m.cloud === 'volume').map((m) => m.target),
+      s.intent.mounts.filter((m) => m.cloud === 'scratch').map((m) => m.target),
     );
     let i = 0;
     for (const path of scratch) {
@@ -238,6 +244,22 @@ export class ComposeService extends Construct {
       target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.targetCpuPercent });
     }
   }
+
+  /** Mount an EFS access point at `path` (TLS and IAM authorization on; the task role needs the grant). */
+  addPersistentVolume(path: string, fileSystemId: string, accessPointId: string, readOnly: boolean): void {
+    const name = `volume${this.persistentVolumes++}`;
+    this.taskDefinition.addVolume({
+      name,
+      efsVolumeConfiguration: {
+        fileSystemId,
+        transitEncryption: 'ENABLED',
+        authorizationConfig: { accessPointId, iam: 'ENABLED' },
+      },
+    });
+    this.container.addMountPoints({ containerPath: path, sourceVolume: name, readOnly });
+  }
+
+  private persistentVolumes = 0;
 
   private acknowledgeNoRotation(secret: secretsmanager.Secret): void {
     Validations.of(secret).acknowledge({

@@ -3,19 +3,42 @@ import { join, resolve } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { stringify } from 'yaml';
+import { dump as toYaml } from 'js-yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
-import { ComposeApp } from './compose-app.js';
+import { ComposeApp, type ImageSlot } from './compose-app.js';
 import { estimateCost, type CostEstimate } from './cost.js';
+import { resolveProfile, type DeployProfile } from './profile.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
 import { readNagReport, type NagResult } from './nag.js';
-import { findMissingTags, loadTaggableSpec, requiredTags, type MissingTag } from './tags.js';
+import {
+  applyTags,
+  findMissingTags,
+  loadTaggableSpec,
+  requiredTags,
+  type MissingTag,
+  type TaggableSpec,
+} from './tags.js';
 import type { GateFinding } from '../policy/gate.js';
 
 /** CloudFormation's hard limit is 500 resources per stack; split well before it. */
 export const STACK_RESOURCE_BUDGET = 450;
+
+/**
+ * The fewest resources a service brings (log group, task definition, ECS service, roles, policy)
+ * and a database (instance, subnet group, secret, attachment); test/unit/infra/synth.test.ts checks
+ * both. When these alone exceed the budget, `auto` splits without first building the single stack
+ * only to count it (a second of CPU for 100 services).
+ */
+export const MIN_RESOURCES = { service: 6, database: 4 } as const;
+
+function fewestResources(model: AppModel): number {
+  return model.services.reduce(
+    (n, s) => n + (s.intent.datastore?.cloud === 'managed' ? MIN_RESOURCES.database : MIN_RESOURCES.service),
+    0,
+  );
+}
 
 export interface SynthOptions {
   /** Cloud assembly directory. Default `cdk.out` (relative to the current directory). */
@@ -31,6 +54,11 @@ export interface SynthOptions {
   /** Progress messages (for stderr). Default: none. */
   onProgress?: (message: string) => void;
   /**
+   * Pull built images from this registry host (`host[:port]`) instead of ECR (deploy --registry).
+   * Default: ECR repositories in a registry stack of their own.
+   */
+  imageRegistry?: string;
+  /**
    * Stop (exit 4) on unacknowledged cdk-nag findings. `check` turns it off to report them.
    * Default true.
    */
@@ -39,6 +67,8 @@ export interface SynthOptions {
 
 export interface SynthStack {
   name: string;
+  /** The stack's construct path (what the CDK toolkit selects stacks by). */
+  id: string;
   resources: number;
   /** Cloud assembly JSON template. */
   templateFile: string;
@@ -56,6 +86,12 @@ export interface SynthResult {
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
   acknowledgedUnsafe: GateFinding[];
+  /** The environment's profile (dev or prod rules) the templates were built with. */
+  profile: DeployProfile;
+  /** Where each built service's image goes and the parameter carrying its tag. */
+  imageSlots: ImageSlot[];
+  /** The stack holding the ECR repositories (deployed before images are pushed); none with `imageRegistry`. */
+  registryStack?: string;
   /** Estimated monthly cost of the templates (src/infra/cost.ts). */
   cost: CostEstimate;
 }
@@ -78,10 +114,22 @@ interface Built {
   cdkApp: App;
   composeApp: ComposeApp;
   stacks: Stack[];
+  registryStack?: Stack;
+}
+
+/** Name of the stack holding an app environment's ECR repositories. */
+export function registryStackName(model: AppModel): string {
+  return stackName(model.name, model.x.environment, 'ecr');
 }
 
 /** Build the construct tree: one stack, or a shared stack plus one stack per service. */
-export function buildApp(model: AppModel, outdir: string, split: boolean, nag: boolean): Built {
+export function buildApp(
+  model: AppModel,
+  outdir: string,
+  split: boolean,
+  nag: boolean,
+  imageRegistry?: string,
+): Built {
   const cdkApp = new App({
     outdir,
     analyticsReporting: false,
@@ -89,8 +137,14 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
     // every example template in the integration tests) is the stricter check.
     builtinCloudFormationValidation: false,
     context: {
-      // Keep synthesized metadata small and deterministic (no stack traces in the assembly).
+      // Keep synthesized metadata small and deterministic (no stack traces in the assembly):
+      // neither for metadata entries nor for every construct's creation, which CDK otherwise
+      // captures and renders per construct (a quarter second for 100 services) and writes, with
+      // this machine's file paths, into *.metadata.json.
       'aws:cdk:disable-stack-trace': true,
+      // Construct paths in each resource's metadata: diff and deploy's progress name resources by them.
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:disable-creation-stack-traces': true,
       // We read validation-report.json and report findings ourselves (exit 4), instead of CDK
       // printing them to stderr and throwing.
       '@aws-cdk/core:failSynthOnValidationErrors': false,
@@ -105,8 +159,23 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
   });
   const stacks: Stack[] = [shared];
   const perService = new Map<string, Construct>();
+  const profile = resolveProfile(model);
+  // Repositories live in a stack of their own that deploy creates first, so images can be pushed
+  // before the services that run them exist (services name them, without cross-stack references).
+  const built = model.services.some((s) => s.intent.cloudImage.kind !== 'registry' && !s.x.localOnly);
+  const registryStack =
+    built && !imageRegistry
+      ? new Stack(cdkApp, 'Registry', {
+          stackName: registryStackName(model),
+          env,
+          description: `shipshape: ${model.name} (${model.x.environment}) image repositories (kept on destroy)`,
+        })
+      : undefined;
   const composeApp = new ComposeApp(shared, 'App', {
     app: model,
+    profile,
+    imageRegistry,
+    repositoryScope: registryStack,
     scopeFor: split
       ? (name) => {
           let s = perService.get(name);
@@ -117,13 +186,19 @@ export function buildApp(model: AppModel, outdir: string, split: boolean, nag: b
               description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
             });
             stacks.push(s as Stack);
+            if (registryStack) (s as Stack).addStackDependency(registryStack);
             perService.set(name, s);
           }
           return s;
         }
       : undefined,
   });
-  return { cdkApp, composeApp, stacks };
+  if (registryStack) {
+    shared.addStackDependency(registryStack);
+    stacks.unshift(registryStack);
+    applyTags(registryStack, model);
+  }
+  return { cdkApp, composeApp, stacks, registryStack };
 }
 
 /**
@@ -161,25 +236,37 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   }
 }
 
-async function synthesizeInto(model: AppModel, outdir: string, options: SynthOptions): Promise<SynthResult> {
-  const progress = options.onProgress ?? (() => {});
+type Template = { Resources?: Record<string, { Type: string }> };
+
+/** Build the construct tree, split per service when `auto` finds it too large for one stack. */
+function buildSplitAsNeeded(
+  model: AppModel,
+  outdir: string,
+  options: SynthOptions,
+  progress: (m: string) => void,
+): Built & { split: boolean } {
   const nag = options.nag ?? true;
-
-  // Start reading the resource specification now: it loads in a worker thread during synthesis.
-  const verifyTags = options.verifyTags ?? true;
-  const specLoading = verifyTags ? loadTaggableSpec() : undefined;
-  specLoading?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
-  progress(`building constructs for ${model.services.length} service(s)`);
-  let split = options.split === 'always';
-  let built = buildApp(model, outdir, split, nag);
-  if (options.split !== 'never' && !split && countResources(built.stacks[0]!) > STACK_RESOURCE_BUDGET) {
-    progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
-    split = true;
-    built = buildApp(model, outdir, true, nag);
+  const auto = options.split === undefined || options.split === 'auto';
+  const surelyOver = fewestResources(model) > STACK_RESOURCE_BUDGET;
+  const registry = options.imageRegistry;
+  if (options.split === 'always' || (auto && surelyOver)) {
+    if (auto) progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
+    return { ...buildApp(model, outdir, true, nag, registry), split: true };
   }
+  const single = buildApp(model, outdir, false, nag, registry);
+  const main = single.stacks.find((st) => st !== single.registryStack)!;
+  if (!auto || countResources(main) <= STACK_RESOURCE_BUDGET) return { ...single, split: false };
+  progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
+  return { ...buildApp(model, outdir, true, nag, registry), split: true };
+}
 
-  options.customize?.(built.composeApp);
-  progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
+/** Synthesize the assembly (cdk-nag runs as a validation plugin) and fail on unacknowledged findings. */
+function synthesizeWithPolicyGate(
+  built: Built,
+  outdir: string,
+  nag: boolean,
+  failOnNag: boolean,
+): NagResult | undefined {
   // CDK is told not to throw on policy violations (see buildApp); this catch only keeps a CDK
   // that throws anyway from hiding our own, more readable report.
   let validationError: unknown;
@@ -192,7 +279,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   }
   const nagResult = nag ? readNagReport(outdir, 'AwsSolutions', built.cdkApp) : undefined;
   if (validationError && (!nagResult || nagResult.findings.length === 0)) throw validationError;
-  if (nagResult && nagResult.findings.length > 0 && options.failOnNag !== false) {
+  if (nagResult && nagResult.findings.length > 0 && failOnNag) {
     throw new ShipshapeError(
       `the policy gate (cdk-nag AwsSolutions) found ${nagResult.findings.length} unacknowledged finding(s)`,
       {
@@ -205,60 +292,99 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
       },
     );
   }
+  return nagResult;
+}
 
-  progress('writing CloudFormation YAML');
+/**
+ * Plain CloudFormation YAML beside each assembly template. js-yaml writes it: several times faster
+ * than `yaml` on templates, and it quotes strings a YAML 1.1 reader such as CloudFormation's would
+ * take for booleans ('yes', 'on'...) or dates.
+ */
+function writeYamlTemplates(
+  built: Built,
+  outdir: string,
+): { stacks: SynthStack[]; templates: Map<string, Template> } {
   const stacks: SynthStack[] = [];
-  const templates = new Map<string, { Resources?: Record<string, { Type: string }> }>();
+  const templates = new Map<string, Template>();
   for (const stack of built.stacks) {
     const templateFile = join(outdir, stack.templateFile);
-    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
-      Resources?: Record<string, { Type: string }>;
-    };
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
     const yamlFile = join(outdir, `${stack.stackName}.template.yaml`);
-    writeFileSync(yamlFile, stringify(template, { aliasDuplicateObjects: false, lineWidth: 0 }));
+    writeFileSync(yamlFile, toYaml(template, { noRefs: true, lineWidth: -1 }));
     templates.set(stack.stackName, template);
     stacks.push({
       name: stack.stackName,
+      id: stack.node.path,
       resources: Object.keys(template.Resources ?? {}).length,
       templateFile,
       yamlFile,
     });
   }
+  return { stacks, templates };
+}
 
+/** Every taggable resource lacking a required tag; throws (exit 4) when there is one. */
+function checkTags(
+  model: AppModel,
+  templates: Map<string, Template>,
+  spec: TaggableSpec,
+): SynthResult['missingTags'] {
   const missingTags: SynthResult['missingTags'] = [];
+  const required = requiredTags(model);
+  for (const [name, template] of templates) {
+    for (const m of findMissingTags(template, required, spec)) missingTags.push({ ...m, stack: name });
+  }
+  if (missingTags.length > 0) {
+    throw new ShipshapeError(`${missingTags.length} taggable resource(s) lack required tags`, {
+      exitCode: ExitCode.verification,
+      more: missingTags.map((m) => ({
+        severity: 'error',
+        message: `${m.stack}/${m.logicalId} (${m.type}) lacks ${m.missing.join(', ')}`,
+      })),
+    });
+  }
+  return missingTags;
+}
+
+async function synthesizeInto(model: AppModel, outdir: string, options: SynthOptions): Promise<SynthResult> {
+  const progress = options.onProgress ?? (() => {});
+  const nag = options.nag ?? true;
+  const verifyTags = options.verifyTags ?? true;
+  const specLoading = verifyTags ? loadTaggableSpec() : undefined;
+  specLoading?.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+  // The diagram depends on the model alone: its layout runs in a worker thread while CDK works.
+  const drawing = renderDiagram(architectureGraph(model), `${model.name} (${model.x.environment})`);
+  drawing.catch(() => {});
+
+  progress(`building constructs for ${model.services.length} service(s)`);
+  const built = buildSplitAsNeeded(model, outdir, options, progress);
+  options.customize?.(built.composeApp);
+  progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
+  const nagResult = synthesizeWithPolicyGate(built, outdir, nag, options.failOnNag !== false);
+
+  progress('writing CloudFormation YAML');
+  const { stacks, templates } = writeYamlTemplates(built, outdir);
+  let missingTags: SynthResult['missingTags'] = [];
   if (specLoading) {
     progress('checking tags against the CloudFormation resource specification');
-    const spec = await specLoading;
-    const required = requiredTags(model);
-    for (const [name, template] of templates) {
-      for (const m of findMissingTags(template, required, spec)) missingTags.push({ ...m, stack: name });
-    }
-    if (missingTags.length > 0) {
-      throw new ShipshapeError(`${missingTags.length} taggable resource(s) lack required tags`, {
-        exitCode: ExitCode.verification,
-        more: missingTags.map((m) => ({
-          severity: 'error',
-          message: `${m.stack}/${m.logicalId} (${m.type}) lacks ${m.missing.join(', ')}`,
-        })),
-      });
-    }
+    missingTags = checkTags(model, templates, await specLoading);
   }
 
   progress('drawing the architecture diagram');
   const diagramFile = join(outdir, 'architecture.svg');
-  writeFileSync(
-    diagramFile,
-    await renderDiagram(architectureGraph(model), `${model.name} (${model.x.environment})`),
-  );
+  writeFileSync(diagramFile, await drawing);
 
   return {
     outdir,
     diagramFile,
     stacks,
-    split,
+    split: built.split,
     nag: nagResult,
     missingTags,
     acknowledgedUnsafe: built.composeApp.acknowledgedUnsafe,
+    profile: built.composeApp.profile,
+    imageSlots: built.composeApp.imageSlots,
+    registryStack: built.registryStack?.stackName,
     cost: estimateCost([...templates.values()]),
   };
 }

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -29,12 +31,41 @@ export interface TaggableSpec {
 
 let specPromise: Promise<TaggableSpec> | undefined;
 
-type TagTable = Record<string, { property: string; variant: TagVariant }>;
+export type TagTable = Record<string, { property: string; variant: TagVariant }>;
+
+const require = createRequire(import.meta.url);
+
+interface PrecompiledTagTable {
+  /** Version of @aws-cdk/aws-service-spec the table was extracted from. */
+  specVersion: string;
+  table: TagTable;
+}
+
+function installedSpecVersion(): string {
+  return (require('@aws-cdk/aws-service-spec/package.json') as { version: string }).version;
+}
 
 /**
- * Read the specification in a worker thread: decompressing and indexing it takes most of a second,
- * which then overlaps CDK synthesis on the other core instead of adding to it. The worker sends
- * back only the small table of taggable types.
+ * Where the build (scripts/build.mjs) writes the table of taggable types it extracts from the
+ * specification: reading the whole specification costs over a second of CPU per synth, the table
+ * is 90 kB. This module sits two levels below the package root in every layout (src/infra,
+ * dist/infra, the CLI bundle's dist/bin), so one relative URL works.
+ */
+export function precompiledTagTablePath(): string {
+  return fileURLToPath(new URL('../../dist/precompiled/taggable-types.json', import.meta.url));
+}
+
+/** The build's table, when there is one and it was extracted from the installed specification. */
+export function readPrecompiledTagTable(file = precompiledTagTablePath()): TagTable | undefined {
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as PrecompiledTagTable;
+  return saved.specVersion === installedSpecVersion() ? saved.table : undefined;
+}
+
+/**
+ * Without a precompiled table (running from source), read the specification in a worker thread:
+ * decompressing and indexing it takes most of a second, which then overlaps CDK synthesis on the
+ * other core instead of adding to it. The worker sends back only the small table.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -48,7 +79,7 @@ require(workerData.specModule).loadAwsServiceSpec().then((db) => {
 `;
 
 function tableInWorker(): Promise<TagTable> {
-  const specModule = createRequire(import.meta.url).resolve('@aws-cdk/aws-service-spec');
+  const specModule = require.resolve('@aws-cdk/aws-service-spec');
   return new Promise<TagTable>((resolvePromise, reject) => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { specModule } });
     worker.once('message', (table: TagTable) => {
@@ -75,14 +106,20 @@ async function tableInProcess(): Promise<TagTable> {
   return table;
 }
 
+/** The precompiled table's file content, for the build: read from the installed specification. */
+export async function precompiledTagTableSource(): Promise<string> {
+  const saved: PrecompiledTagTable = { specVersion: installedSpecVersion(), table: await tableInProcess() };
+  return `${JSON.stringify(saved)}\n`;
+}
+
 /**
  * Which CloudFormation types take tags, read from the CloudFormation resource specification
  * (`@aws-cdk/aws-service-spec`, the database CDK's own L1s are generated from). Loaded once per
- * process, in a worker thread when possible.
+ * process: from the build's precompiled table, else in a worker thread, else in process.
  */
 export function loadTaggableSpec(): Promise<TaggableSpec> {
-  specPromise ??= tableInWorker()
-    .catch(() => tableInProcess())
+  specPromise ??= Promise.resolve()
+    .then(() => readPrecompiledTagTable() ?? tableInWorker().catch(() => tableInProcess()))
     .then((table) => ({ get: (type: string) => table[type] }));
   return specPromise;
 }

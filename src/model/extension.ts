@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { UnsafeRule } from './types.js';
 
 /**
@@ -29,6 +29,50 @@ const acknowledgement = z
 
 const tagValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
+/** `x-shipshape.aws`, also the shape of `x-shipshape.environments.<name>.aws` (every key optional there). */
+const awsFields = {
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region name such as eu-west-1'),
+  account: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^\d{12}$/))
+    .optional(),
+  // No default: the environment's profile decides (dev: single, prod: per-az).
+  nat: z.enum(['single', 'per-az', 'none']).optional(),
+  'certificate-arn': z.string().startsWith('arn:').optional(),
+  domain: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'use a lowercase DNS name such as app.example.com',
+    )
+    .optional(),
+  'hosted-zone': z
+    .object({
+      id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ'),
+      name: z.string().min(1),
+    })
+    .strict()
+    .optional(),
+  'cloud-map-namespace': z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace\/ns-[a-z0-9]+$/,
+      'a Cloud Map namespace ARN',
+    )
+    .optional(),
+  'log-retention-days': z.number().int().positive(),
+};
+const awsSchema = z
+  .object({
+    ...awsFields,
+    region: awsFields.region.optional(), // else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1 (load.ts)
+    'log-retention-days': awsFields['log-retention-days'].default(30),
+  })
+  .strict();
+/** An environment's overrides: the same keys, none required, no defaults (the top level's apply). */
+const awsOverrideSchema = z.object(awsFields).partial().strict();
+
 export const appExtensionSchema = z
   .object({
     name: z
@@ -43,29 +87,46 @@ export const appExtensionSchema = z
       .regex(/^[A-Za-z0-9-]+$/, 'use letters, digits and "-"')
       .default('dev'),
     tags: z.record(z.string().min(1).max(128), tagValue).default({}),
-    aws: z
-      .object({
-        region: z
-          .string()
-          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region name such as eu-west-1')
-          .default('us-east-1'),
-        account: z
-          .union([z.string(), z.number()])
-          .transform(String)
-          .pipe(z.string().regex(/^\d{12}$/))
-          .optional(),
-        nat: z.enum(['single', 'per-az', 'none']).default('single'),
-        'certificate-arn': z.string().startsWith('arn:').optional(),
-        'log-retention-days': z.number().int().positive().default(30),
-      })
-      .strict()
-      .default({ region: 'us-east-1', nat: 'single', 'log-retention-days': 30 }),
+    aws: awsSchema.default({ 'log-retention-days': 30 }),
+    environments: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9-]+$/, 'use letters, digits and "-"'),
+        z
+          .object({
+            profile: z.enum(['dev', 'prod']).optional(),
+            aws: awsOverrideSchema.optional(),
+          })
+          .strict(),
+      )
+      .default({}),
     acknowledge: z.array(acknowledgement).default([]),
     'catch-all': z.string().optional(),
   })
   .strict();
 
 const entryProtocol = z.enum(['http', 'https', 'tcp', 'udp']);
+
+/** `pk` (a string key) or `pk:N` (number) / `pk:B` (binary): a DynamoDB key as people write it. */
+const tableKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,255}(:[SNB])?$/, 'write the attribute name, optionally with :S, :N or :B')
+  .transform((v) => {
+    const [name, type] = v.split(':');
+    return { name: name!, type: (type ?? 'S') as 'S' | 'N' | 'B' };
+  });
+
+const table = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{3,200}$/, 'a DynamoDB table name: 3-200 letters, digits, _ . -'),
+    'partition-key': tableKey,
+    'sort-key': tableKey.optional(),
+    ttl: z.string().min(1).optional(),
+  })
+  .strict();
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, . and -');
 
 export const serviceExtensionSchema = z
   .object({
@@ -95,6 +156,8 @@ export const serviceExtensionSchema = z
     'ignore-edges': z.array(z.string()).default([]),
     'local-only': z.boolean().default(false),
     managed: z.boolean().default(true),
+    tables: z.array(table).default([]),
+    buckets: z.array(bucketName).default([]),
   })
   .strict();
 

@@ -45,6 +45,13 @@ export function tagMajor(ref: ImageRef): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The version in a tag (`10.6.4-focal` → 10.6, `7-alpine` → 7); undefined for `latest`, `alpine` and the like. */
+export function tagVersion(ref: ImageRef): { major: number; minor?: number } | undefined {
+  const m = /^v?(\d+)(?:\.(\d+))?/.exec(ref.tag ?? '');
+  if (!m) return undefined;
+  return m[2] === undefined ? { major: Number(m[1]) } : { major: Number(m[1]), minor: Number(m[2]) };
+}
+
 /** Whether the reference is pinned: a digest, or a tag other than `latest`. */
 export function isPinned(ref: ImageRef): boolean {
   return ref.digest !== undefined || (ref.tag !== undefined && ref.tag !== 'latest');

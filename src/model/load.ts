@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ShipshapeError } from './errors.js';
-import { appExtensionSchema } from './extension.js';
+import { appExtensionSchema, type RawAppExtension } from './extension.js';
 import { loadModel, readEnvFiles } from './files.js';
 import { isObj, type Obj } from './merge.js';
 import { findDependencyCycle } from './graph.js';
@@ -30,6 +30,8 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Env file(s) for interpolation, in order (`--env-file`). Default `<project dir>/.env` when it exists. */
   envFile?: string | string[];
+  /** Deployment environment (`--env`). Default `x-shipshape.environment`, else `dev`. */
+  environment?: string;
 }
 
 export const DEFAULT_COMPOSE_FILES = [
@@ -203,25 +205,55 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
     networks,
     volumes,
     secrets,
-    x: {
-      tags: appX.tags,
-      environment: appX.environment,
-      aws: {
-        region: appX.aws.region,
-        account: appX.aws.account,
-        nat: appX.aws.nat,
-        certificateArn: appX.aws['certificate-arn'],
-        logRetentionDays: appX.aws['log-retention-days'],
-      },
-      acknowledge: appX.acknowledge,
-      ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),
-    },
+    x: resolveEnvironment(appX, options.environment, locate, shellEnv),
     traffic: decided.traffic,
     intent: decided.intent,
     warnings: [...warnings, ...decided.warnings],
   });
   rememberLocator(model, locate);
   return model;
+}
+
+/**
+ * The app extension for one environment: `x-shipshape.aws` with `environments.<env>.aws` laid
+ * over it. An environment need not be declared (`--env staging` works with the top-level settings).
+ */
+function resolveEnvironment(
+  appX: RawAppExtension,
+  selected: string | undefined,
+  locate: (path: DocPath) => SourceLocation,
+  shellEnv: Readonly<Record<string, string | undefined>>,
+): AppModel['x'] {
+  const environment = selected ?? appX.environment;
+  if (!/^[A-Za-z0-9-]+$/.test(environment)) {
+    throw new ShipshapeError(`environment name "${environment}" is not valid`, {
+      hint: 'use letters, digits and "-" (it becomes part of the stack names)',
+    });
+  }
+  const env = appX.environments[environment];
+  const aws = { ...appX.aws, ...env?.aws };
+  // The environment's block when written, else x-shipshape (else the first file).
+  const location = locate(env ? ['x-shipshape', 'environments', environment] : ['x-shipshape']);
+  return {
+    tags: appX.tags,
+    environment,
+    ...(env?.profile ? { profile: env.profile } : {}),
+    environments: Object.keys(appX.environments),
+    aws: {
+      // Written in x-shipshape, else the standard AWS variables, else us-east-1.
+      region: aws.region ?? shellEnv.AWS_REGION ?? shellEnv.AWS_DEFAULT_REGION ?? 'us-east-1',
+      account: aws.account,
+      nat: aws.nat,
+      certificateArn: aws['certificate-arn'],
+      domain: aws.domain,
+      hostedZone: aws['hosted-zone'],
+      cloudMapNamespace: aws['cloud-map-namespace'],
+      logRetentionDays: aws['log-retention-days'] ?? 30,
+    },
+    acknowledge: appX.acknowledge,
+    ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),
+    location,
+  };
 }
 
 /** The model is built once and read by every command; freezing it keeps anyone from editing it. */

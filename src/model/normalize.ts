@@ -458,6 +458,13 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
       ignoreEdges: x['ignore-edges'],
       localOnly: x['local-only'],
       managed: x.managed,
+      tables: x.tables.map((t) => ({
+        name: t.name,
+        partitionKey: t['partition-key'],
+        ...(t['sort-key'] ? { sortKey: t['sort-key'] } : {}),
+        ...(t.ttl ? { ttlAttribute: t.ttl } : {}),
+      })),
+      buckets: x.buckets,
     },
     location: ctx.locate(base),
   };

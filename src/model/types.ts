@@ -117,6 +117,26 @@ export interface ServiceExtension {
   localOnly: boolean;
   /** For a recognized datastore: `false` keeps it a container instead of the managed service. Default true. */
   managed: boolean;
+  /** For a DynamoDB stand-in (`amazon/dynamodb-local`): the tables to create. Default one table `main` (pk, sk). */
+  tables: TableSpec[];
+  /** For an S3 stand-in (`minio/minio` and the like): the buckets to create. Default one bucket `data`. */
+  buckets: string[];
+}
+
+/** A DynamoDB table declared in `x-shipshape.tables`. */
+export interface TableSpec {
+  /** The name callers use locally (the cloud name is prefixed with app and environment). */
+  name: string;
+  partitionKey: TableKey;
+  sortKey?: TableKey;
+  /** Attribute holding the expiry time (TTL). Default none. */
+  ttlAttribute?: string;
+}
+
+export interface TableKey {
+  name: string;
+  /** DynamoDB attribute type: `S` string, `N` number, `B` binary. */
+  type: 'S' | 'N' | 'B';
 }
 
 export type UnsafeRule = 'privileged' | 'host-network' | 'plain-secret' | 'root-user' | 'added-capability';
@@ -215,6 +235,8 @@ export interface ServiceIntent {
   cloudImage: CloudImage;
   /** Settings that cannot exist on Fargate, or that a security reviewer refuses. */
   refusals: Refusal[];
+  /** The managed datastores this service calls, and how it reaches each in the cloud. */
+  connections: DatastoreConnection[];
 }
 
 /** A parsed image reference: `[registry/][path/]name[:tag][@digest]`. */
@@ -266,8 +288,75 @@ export interface DatastoreIntent {
   cloud: 'managed' | 'container';
   /** The managed AWS service, e.g. `Amazon RDS for PostgreSQL`. */
   managedBy?: string;
+  /** For `managed`: the AWS engine. */
+  engine?: ManagedEngine;
+  /** For `managed`: the engine version chosen from the image tag (`10.11`, `7.1`); none for DynamoDB and S3. */
+  version?: string;
+  /** For `managed` databases and caches: the account the managed service is created with. */
+  credentials?: DatastoreCredentials;
+  /** For `managed` DynamoDB: the tables. */
+  tables?: TableSpec[];
+  /** For `managed` S3: the buckets (names callers use locally). */
+  buckets?: string[];
+  /** Where the image keeps its data (`/var/lib/mysql`), when known. */
+  dataDir?: string;
   reason: string;
 }
+
+/** The AWS service a recognized datastore becomes. */
+export type ManagedEngine =
+  | 'rds-postgres'
+  | 'rds-mysql'
+  | 'rds-mariadb'
+  | 'elasticache-redis'
+  | 'elasticache-valkey'
+  | 'elasticache-memcached'
+  | 'documentdb'
+  | 'dynamodb'
+  | 's3';
+
+export interface DatastoreCredentials {
+  /** Master user name (from the image's settings, e.g. `MYSQL_USER`, else the image's default). */
+  username?: string;
+  /** Database created with the instance (`POSTGRES_DB`, `MYSQL_DATABASE`). */
+  database?: string;
+  /**
+   * The compose secret the image reads its password from (`MYSQL_ROOT_PASSWORD_FILE`). In the
+   * cloud that secret's file holds the managed service's generated password, for every service
+   * that mounts it.
+   */
+  passwordSecret?: string;
+}
+
+/** How a caller reaches one managed datastore in the cloud. */
+export interface DatastoreConnection {
+  /** The datastore service. */
+  datastore: string;
+  engine: ManagedEngine;
+  /** Variables added to the caller: the engine's conventional names, unless the caller sets them itself. */
+  variables: ConnectionVariable[];
+  /** IAM actions the caller's task role gets on the datastore's resources (DynamoDB, S3). */
+  actions: string[];
+}
+
+export interface ConnectionVariable {
+  name: string;
+  value: ConnectionValue;
+  reason: string;
+}
+
+/**
+ * A value assembled from literal text and attributes of the managed resource, e.g.
+ * `['rediss://', { field: 'host' }, ':6379/0']`. A value that is exactly `[{ field: 'password' }]`
+ * becomes an ECS secret; `password` is never part of a longer value.
+ */
+export type ConnectionValue = Array<string | { field: ConnectionField; name?: string }>;
+
+/**
+ * `host`: the endpoint address; `password`: the generated password (Secrets Manager); `table` and
+ * `bucket`: the cloud name of the table or bucket called `name` locally; `region`: the stack's region.
+ */
+export type ConnectionField = 'host' | 'password' | 'table' | 'bucket' | 'region';
 
 /** How the internet reaches an entry port: an ALB for HTTP(S), an NLB for TCP/UDP. */
 export type EntryProtocol = 'http' | 'https' | 'tcp' | 'udp';
@@ -287,6 +376,11 @@ export interface UserDecision {
   /** `unknown`: the image's own USER, which only an engine can read (see `runsAsRoot`). */
   root: boolean | 'unknown';
   source: 'compose' | 'dockerfile' | 'image';
+  /**
+   * shipshape starts the container as `user` although the image starts as root: the image's own
+   * data user, to which its entrypoint would switch (official datastore images). `up` sets it.
+   */
+  setByShipshape?: boolean;
   reason: string;
   location?: SourceLocation;
 }
@@ -298,6 +392,8 @@ export interface SecretDelivery {
   target: string;
   /** Environment variables that point at the file (`MYSQL_PASSWORD_FILE=/run/secrets/db`). */
   fileVariables: string[];
+  /** In the cloud the file holds the generated password of this managed datastore (service name). */
+  datastore?: string;
   reason: string;
 }
 
@@ -305,9 +401,14 @@ export interface EnvironmentDecision {
   name: string;
   /**
    * `plain`: set as is. `secret`: a credential; becomes a Secrets Manager reference in the cloud.
-   * `secret-file`: a path to a compose secret file (`*_FILE`), set as is.
+   * `secret-file`: a path to a compose secret file (`*_FILE`), set as is. `datastore`: refers to a
+   * managed datastore; set to `cloud` (its endpoint, generated password, table name...).
+   * `dropped`: not set in the cloud (an endpoint of a local stand-in, its static credentials).
    */
-  handling: 'plain' | 'secret' | 'secret-file';
+  handling: 'plain' | 'secret' | 'secret-file' | 'datastore' | 'dropped';
+  /** For `datastore`: the service it refers to and the cloud value. */
+  datastore?: string;
+  cloud?: ConnectionValue;
   /** Written literally in a compose file (not interpolated from `.env`, the shell or an env_file). */
   literal: boolean;
   reason: string;
@@ -328,6 +429,13 @@ export interface MountDecision {
    */
   cloud: 'volume' | 'scratch' | 'baked' | 'dropped' | 'refused';
   reason: string;
+  /** For `volume`: the owner of its files in the cloud (the EFS access point's POSIX user). */
+  owner?: { uid: number; gid: number };
+  /**
+   * Not written in compose: a scratch directory the image needs on a read-only root filesystem
+   * (mariadb's socket directory), mounted by `up` as tmpfs and in the cloud as task storage.
+   */
+  implied?: boolean;
   location?: SourceLocation;
 }
 
@@ -344,7 +452,14 @@ export interface CloudImage {
  * (`x-shipshape.local-only`).
  */
 export type RefusalRule =
-  'docker-socket' | 'host-path' | 'host-pid' | 'host-ipc' | 'devices' | 'secret-target' | 'unknown-call-port';
+  | 'docker-socket'
+  | 'host-path'
+  | 'host-pid'
+  | 'host-ipc'
+  | 'devices'
+  | 'secret-target'
+  | 'unknown-call-port'
+  | 'datastore-version';
 
 export interface Refusal {
   rule: RefusalRule;
@@ -360,7 +475,17 @@ export interface Refusal {
 export interface Decision {
   /** The service it concerns; undefined for app-wide decisions (the catch-all route). */
   service?: string;
-  topic: 'exposure' | 'protocol' | 'route' | 'edge' | 'user' | 'secret' | 'environment' | 'mount' | 'image';
+  topic:
+    | 'exposure'
+    | 'protocol'
+    | 'route'
+    | 'edge'
+    | 'user'
+    | 'secret'
+    | 'environment'
+    | 'mount'
+    | 'image'
+    | 'datastore';
   /** One line, e.g. `cache: private in the cloud (redis image); 6379 stays a local debug port`. */
   text: string;
   location?: SourceLocation;
@@ -398,26 +523,42 @@ export interface SecretModel {
 
 export type NatStrategy = 'single' | 'per-az' | 'none';
 
-/** Top-level `x-shipshape` block. */
+/** Top-level `x-shipshape` block, resolved for the selected environment. */
 export interface AppExtension {
   /** Audit tags applied to every resource. Default none (shipshape adds app, environment, managed-by). */
   tags: Record<string, string>;
-  /** Deployment environment name used in tags and stack names. Default `dev`. */
+  /**
+   * The selected deployment environment (`--env`, else `x-shipshape.environment`, else `dev`):
+   * names the stacks and the `environment` tag.
+   */
   environment: string;
+  /** The profile `x-shipshape.environments.<env>.profile` names, when it does (src/infra/profile.ts decides otherwise). */
+  profile?: 'dev' | 'prod';
+  /** Environments declared under `x-shipshape.environments`. */
+  environments: string[];
+  /** `x-shipshape.aws` with the selected environment's overrides applied. */
   aws: {
     /** Default `us-east-1`. */
     region: string;
     account?: string;
-    /** Default `single`. */
-    nat: NatStrategy;
+    /** How private subnets reach the internet; undefined: the profile decides (dev single, prod per-az). */
+    nat?: NatStrategy;
     /** ACM certificate for HTTPS on the public load balancer. Default none (HTTP only). */
     certificateArn?: string;
+    /** Public DNS name of the app; with `hostedZone`, a DNS-validated certificate and an alias record. */
+    domain?: string;
+    /** The Route 53 hosted zone `domain` is in. */
+    hostedZone?: { id: string; name: string };
+    /** An existing Cloud Map namespace for Service Connect, instead of one the stack creates. */
+    cloudMapNamespace?: string;
     /** CloudWatch log retention. Default 30 days. */
     logRetentionDays: number;
   };
   acknowledge: Acknowledgement[];
   /** The public service the load balancer's catch-all route goes to. Default: decided by a printed rule. */
   catchAll?: string;
+  /** Where `x-shipshape` (or, without one, the first compose file) is written, for errors about it. */
+  location: SourceLocation;
 }
 
 /** Who may open a connection to whom. `from: 'internet'` marks public entry points. */

@@ -57,11 +57,47 @@ describe.each(examples)('shipshape synth: %s', (name, dir) => {
     const result = JSON.parse(r.stdout) as SynthJson;
     expect(result.nag.findings).toEqual([]);
     expect(result.nag.acknowledged.map((a) => a.rule)).toContain('AwsSolutions-EC23');
-    expect(r.stderr).toMatch(/synth: synthesizing 1 stack/);
+    // The app's stack, plus the image repositories' stack when a service is built.
+    expect(r.stderr).toMatch(/synth: synthesizing [12] stack/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
     expect(readFileSync(result.diagramFile, 'utf8')).toContain('load balancer (ALB)');
 
     const lint = cfnLint(result.stacks.map((s) => s.yamlFile));
+    expect(lint.errors, lint.output).toEqual([]);
+    expect(lint.status & 2, lint.output).toBe(0);
+  });
+});
+
+describe('shipshape synth: backing services', () => {
+  it('every managed datastore and EFS synthesizes cfn-lint clean: dev in one stack, prod split per service', () => {
+    const dir = join(root, 'test/fixtures/infra/backing');
+    const dev = shipshape(['synth', '-o', join(tmp, 'backing-dev'), '--json'], dir);
+    expect(dev.code, dev.stderr).toBe(0);
+    const prod = shipshape(
+      [
+        '-f',
+        'compose.yaml',
+        '-f',
+        'prod.yaml',
+        'synth',
+        '-o',
+        join(tmp, 'backing-prod'),
+        '--split',
+        'always',
+        '--json',
+      ],
+      dir,
+    );
+    expect(prod.code, prod.stderr).toBe(0);
+    const results = [dev, prod].map((r) => JSON.parse(r.stdout) as SynthJson);
+    for (const r of results) expect(r.nag.findings).toEqual([]);
+    expect(results[1]!.stacks.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['backing-prod-db', 'backing-prod-cache', 'backing-prod-objects']),
+    );
+    const diagram = readFileSync(results[0]!.diagramFile, 'utf8');
+    for (const label of ['Amazon RDS for MariaDB', 'Amazon DynamoDB', 'volumes (Amazon EFS)'])
+      expect(diagram).toContain(label);
+    const lint = cfnLint(results.flatMap((r) => r.stacks.map((s) => s.yamlFile)));
     expect(lint.errors, lint.output).toEqual([]);
     expect(lint.status & 2, lint.output).toBe(0);
   });
@@ -103,8 +139,9 @@ describe('shipshape synth: 100 services', () => {
       expect(r.code, r.stderr).toBe(0);
       const result = JSON.parse(r.stdout) as SynthJson;
       expect(result.split).toBe(true);
-      // 100 services + 4 databases, each in its own stack, plus the shared one.
-      expect(result.stacks).toHaveLength(105);
+      // 100 services + 4 databases, each in its own stack, plus the shared one and the
+      // image repositories' stack.
+      expect(result.stacks).toHaveLength(106);
       for (const s of result.stacks) expect(s.resources, s.name).toBeLessThan(500);
       const lint = cfnLint(result.stacks.map((s) => s.yamlFile));
       expect(lint.errors, lint.output.slice(0, 4000)).toEqual([]);

@@ -1,47 +1,8 @@
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
-import { loadAppForCommand } from '../app-options.js';
-import type { AppModel } from '../../model/types.js';
-import { printJson } from '../../support/output.js';
-
-/** The model as printed: stable key order, no source locations (those are for error messages). */
-export function printableModel(app: AppModel): unknown {
-  return {
-    name: app.name,
-    projectDir: app.projectDir,
-    files: app.files,
-    services: Object.fromEntries(
-      app.services.map(({ location: _l, name, intent, ...s }) => [
-        name,
-        { ...s, intent: withoutLocations(intent) },
-      ]),
-    ),
-    networks: app.networks,
-    volumes: app.volumes,
-    secrets: app.secrets,
-    'x-shipshape': app.x,
-    traffic: app.traffic.edges.map(({ evidence, ...e }) => ({ ...e, found: evidence.map((x) => x.text) })),
-    ...(app.intent.catchAll ? { 'catch-all': app.intent.catchAll } : {}),
-    // What the model decided for production, each with its reason, one line per decision.
-    decisions: app.intent.decisions.map((d) => d.text),
-  };
-}
-
-/** Drop `location` keys (they are for error messages) from a printed value. */
-function withoutLocations(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutLocations);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== 'location')
-        .map(([k, v]) => [k, withoutLocations(v)]),
-    );
-  }
-  return value;
-}
+import { lazyCommand } from '../lazy-command.js';
 
 export function configCommand(): Command {
-  return new Command('config')
+  const definition = new Command('config')
     .description('Validate the compose files and print the normalized app model, traffic graph included')
     .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('--json', 'same as --format json')
@@ -53,15 +14,6 @@ Examples:
   shipshape config                          # compose.yaml in this directory
   shipshape config -f compose.yaml -f compose.prod.yaml --format json
   shipshape config --profile debug --services`,
-    )
-    .action(function (this: Command, opts: { format: string; json?: boolean; services?: boolean }) {
-      const app = loadAppForCommand(this);
-      if (opts.services) {
-        for (const s of app.services) process.stdout.write(`${s.name}\n`);
-        return;
-      }
-      const model = printableModel(app);
-      if (opts.json || opts.format === 'json') printJson(model);
-      else process.stdout.write(stringify(model, { aliasDuplicateObjects: false, lineWidth: 0 }));
-    });
+    );
+  return lazyCommand(definition, () => import('../actions/config.js'));
 }

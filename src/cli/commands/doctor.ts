@@ -1,10 +1,8 @@
 import { Command } from 'commander';
-import { ExitCode } from '../../model/errors.js';
-import { runChecks, type CheckResult } from '../../support/doctor.js';
-import { colors, printJson, table } from '../../support/output.js';
+import { lazyCommand } from '../lazy-command.js';
 
 export function doctorCommand(): Command {
-  return new Command('doctor')
+  const definition = new Command('doctor')
     .description('Check what this machine has and lacks for each command, with the fix for each gap')
     .argument(
       '[command]',
@@ -14,22 +12,6 @@ export function doctorCommand(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n  shipshape doctor\n  shipshape doctor up      # exit 3 unless `up` can run here\n  shipshape doctor --json',
-    )
-    .action(async (only: string | undefined, opts: { json?: boolean }) => {
-      const checks = await runChecks();
-      const needed = (c: CheckResult) => !only || c.neededBy.includes(only) || c.neededBy.includes('all');
-      if (opts.json) printJson({ checks, ready: checks.filter(needed).every((c) => c.ok) });
-      else {
-        const rows = checks.map((c) => [
-          c.ok ? colors.green('ok') : needed(c) ? colors.red('missing') : colors.yellow('missing'),
-          c.title,
-          c.neededBy.join(', '),
-          c.ok ? c.detail : `${c.detail} → ${c.fix ?? ''}`,
-        ]);
-        process.stdout.write(`${table(['status', 'check', 'needed by', 'detail'], rows)}\n`);
-      }
-      if (checks.some((c) => !c.ok && needed(c) && (only || c.neededBy.some((n) => n !== 'deploy')))) {
-        process.exitCode = ExitCode.environment;
-      }
-    });
+    );
+  return lazyCommand(definition, () => import('../actions/doctor.js'));
 }

@@ -1,11 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import { globalOptions, loadAppForCommand } from '../app-options.js';
-import { errColors } from '../../support/output.js';
+import { lazyCommand } from '../lazy-command.js';
 
 export function reportCommand(): Command {
-  return new Command('report')
+  const definition = new Command('report')
     .description(
       'One self-contained HTML page: traffic diagram, exposure, images, findings, infrastructure and cost',
     )
@@ -19,22 +16,6 @@ same rules as \`shipshape check\` (images are read only when built) and never fa
 Examples:
   shipshape report
   shipshape report -o public/`,
-    )
-    .action(async function (this: Command, opts: { out?: string }) {
-      const app = loadAppForCommand(this);
-      const quiet = globalOptions(this).quiet;
-      const { gatherReport } = await import('../../report/data.js');
-      const { renderReport } = await import('../../report/html.js');
-      const data = await gatherReport(app, {
-        onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim(`report: ${m}`)}\n`),
-      });
-      const dir = resolve(opts.out ?? join(app.projectDir, '.shipshape', 'report'));
-      mkdirSync(dir, { recursive: true });
-      const file = join(dir, 'index.html');
-      writeFileSync(file, renderReport(data));
-      if (!quiet)
-        for (const n of data.check.notes) process.stderr.write(`${errColors.yellow(`note: ${n}`)}\n`);
-      const rel = relative(process.cwd(), file);
-      process.stdout.write(`${rel.startsWith('..') ? file : rel}\n`);
-    });
+    );
+  return lazyCommand(definition, () => import('../actions/report.js'));
 }

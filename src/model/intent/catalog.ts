@@ -1,4 +1,4 @@
-import type { DatastoreKind, EntryProtocol, ImageRef } from '../types.js';
+import type { DatastoreKind, EntryProtocol, ImageRef, ManagedEngine } from '../types.js';
 
 /**
  * What shipshape knows about well-known images and ports, in one place: which images are
@@ -21,7 +21,11 @@ const DATASTORES: DatastoreEntry[] = [
   },
   { kind: 'mysql', port: 3306, names: ['mysql', 'mysql-server', 'percona', 'percona-server'] },
   { kind: 'mariadb', port: 3306, names: ['mariadb'] },
-  { kind: 'redis', port: 6379, names: ['redis', 'redis-stack', 'redis-stack-server', 'keydb'] },
+  {
+    kind: 'redis',
+    port: 6379,
+    names: ['redis', 'redis-stack', 'redis-stack-server', 'redismod', 'keydb'],
+  },
   { kind: 'valkey', port: 6379, names: ['valkey'] },
   { kind: 'memcached', port: 11211, names: ['memcached'] },
   { kind: 'mongo', port: 27017, names: ['mongo', 'mongodb', 'mongodb-community-server'] },
@@ -153,15 +157,158 @@ export function knownImageUser(ref: ImageRef): string | undefined {
 }
 
 /**
- * The managed AWS service each datastore kind becomes in the cloud (unless `x-shipshape.managed:
- * false`). Kinds not listed run as private containers.
+ * How the official image of a datastore runs: where it keeps its data, the unprivileged user its
+ * entrypoint switches to from root (the same uid/gid in every official image of that kind, except
+ * where the Alpine variant differs), and directories it writes besides its data (a socket
+ * directory), which a read-only root filesystem must provide as scratch space.
  */
-const MANAGED: Partial<Record<DatastoreKind, string>> = {
-  postgres: 'Amazon RDS for PostgreSQL',
+interface DatastoreRuntime {
+  dataDir: string;
+  /** `uid:gid` of the image's data user. */
+  user: string;
+  /** `uid:gid` in the Alpine variant, when it differs. */
+  alpineUser?: string;
+  writable: string[];
+}
+
+const RUNTIME: Partial<Record<DatastoreKind, DatastoreRuntime>> = {
+  postgres: {
+    dataDir: '/var/lib/postgresql/data',
+    user: '999:999',
+    alpineUser: '70:70',
+    writable: ['/var/run/postgresql'],
+  },
+  mysql: { dataDir: '/var/lib/mysql', user: '999:999', writable: ['/var/run/mysqld'] },
+  mariadb: { dataDir: '/var/lib/mysql', user: '999:999', writable: ['/run/mysqld'] },
+  redis: { dataDir: '/data', user: '999:999', alpineUser: '999:1000', writable: [] },
+  valkey: { dataDir: '/data', user: '999:999', alpineUser: '999:1000', writable: [] },
+  mongo: { dataDir: '/data/db', user: '999:999', writable: [] },
 };
 
+/**
+ * Docker official images only (also through a mirror such as `public.ecr.aws/docker/library/`): a
+ * datastore image from another publisher (bitnami) has its own layout and users.
+ */
+const isOfficial = (ref: ImageRef) => /(^|\/)library\/[^/]+$/.test(ref.repository);
+
+/** How the official image of a datastore runs, for official images of the kinds listed above. */
+export function datastoreRuntime(
+  kind: DatastoreKind,
+  ref: ImageRef,
+): { dataDir: string; user: string; writable: string[] } | undefined {
+  const r = RUNTIME[kind];
+  if (!r || !isOfficial(ref)) return undefined;
+  const alpine = /alpine/.test(ref.tag ?? '');
+  return { dataDir: r.dataDir, user: alpine && r.alpineUser ? r.alpineUser : r.user, writable: r.writable };
+}
+
+/**
+ * The managed AWS service each datastore kind becomes in the cloud (unless `x-shipshape.managed:
+ * false`), with the versions it offers (oldest first). Kinds not listed run as private containers.
+ * Versions are checked against what aws-cdk-lib knows in test/unit/model/datastores.test.ts.
+ */
+export interface ManagedMapping {
+  engine: ManagedEngine;
+  service: string;
+  versions: readonly string[];
+  /**
+   * How the image version picks a managed version: `major` — the newest of the same major
+   * (the image's `major.minor` when offered, else the next one up within the major); `at-least`
+   * — the oldest that is at least the image's version (API compatibility, DocumentDB).
+   */
+  match: 'major' | 'at-least';
+}
+
+export const MANAGED_ENGINES: Record<ManagedEngine, ManagedMapping> = {
+  'rds-postgres': {
+    engine: 'rds-postgres',
+    service: 'Amazon RDS for PostgreSQL',
+    versions: ['13', '14', '15', '16', '17'],
+    match: 'major',
+  },
+  'rds-mysql': {
+    engine: 'rds-mysql',
+    service: 'Amazon RDS for MySQL',
+    versions: ['8.0', '8.4'],
+    match: 'major',
+  },
+  'rds-mariadb': {
+    engine: 'rds-mariadb',
+    service: 'Amazon RDS for MariaDB',
+    versions: ['10.6', '10.11', '11.4', '11.8'],
+    match: 'major',
+  },
+  'elasticache-redis': {
+    engine: 'elasticache-redis',
+    service: 'Amazon ElastiCache (Redis OSS)',
+    versions: ['6.2', '7.0', '7.1'],
+    match: 'major',
+  },
+  'elasticache-valkey': {
+    engine: 'elasticache-valkey',
+    service: 'Amazon ElastiCache for Valkey',
+    versions: ['7.2', '8.0', '8.1'],
+    match: 'major',
+  },
+  'elasticache-memcached': {
+    engine: 'elasticache-memcached',
+    service: 'Amazon ElastiCache for Memcached',
+    versions: ['1.6.22'],
+    match: 'major',
+  },
+  documentdb: {
+    engine: 'documentdb',
+    service: 'Amazon DocumentDB',
+    versions: ['4.0', '5.0', '8.0'],
+    match: 'at-least',
+  },
+  dynamodb: { engine: 'dynamodb', service: 'Amazon DynamoDB', versions: [], match: 'major' },
+  s3: { engine: 's3', service: 'Amazon S3', versions: [], match: 'major' },
+};
+
+const MANAGED_KINDS: Partial<Record<DatastoreKind, ManagedEngine>> = {
+  postgres: 'rds-postgres',
+  mysql: 'rds-mysql',
+  mariadb: 'rds-mariadb',
+  redis: 'elasticache-redis',
+  valkey: 'elasticache-valkey',
+  memcached: 'elasticache-memcached',
+  mongo: 'documentdb',
+  'dynamodb-local': 'dynamodb',
+  's3-compatible': 's3',
+};
+
+/**
+ * Images of a managed kind that the managed service cannot stand in for: Redis Stack and KeyDB
+ * ship modules and commands ElastiCache lacks; Percona builds add their own plugins; TimescaleDB
+ * is an extension RDS does not offer (PostGIS it does).
+ */
+const NOT_MANAGEABLE = new Map([
+  ['redis-stack', 'its modules (search, JSON, time series) are not in ElastiCache'],
+  ['redis-stack-server', 'its modules (search, JSON, time series) are not in ElastiCache'],
+  ['redismod', 'its modules (search, JSON, graph, time series) are not in ElastiCache'],
+  ['keydb', 'KeyDB commands and multithreading are not in ElastiCache'],
+  ['percona', 'Percona Server plugins are not in RDS'],
+  ['percona-server', 'Percona Server plugins are not in RDS'],
+  ['timescaledb', 'RDS does not offer the TimescaleDB extension'],
+  ['timescaledb-ha', 'RDS does not offer the TimescaleDB extension'],
+]);
+
+/** Why an image of a managed kind stays a container, when it does. */
+export function notManageable(ref: ImageRef): string | undefined {
+  return NOT_MANAGEABLE.get(ref.name);
+}
+
+/** The managed mapping of a datastore image; undefined when it has none. */
+export function managedMappingFor(kind: DatastoreKind, ref: ImageRef): ManagedMapping | undefined {
+  const engine = MANAGED_KINDS[kind];
+  if (!engine || NOT_MANAGEABLE.has(ref.name)) return undefined;
+  return MANAGED_ENGINES[engine];
+}
+
 export function managedServiceFor(kind: DatastoreKind): string | undefined {
-  return MANAGED[kind];
+  const engine = MANAGED_KINDS[kind];
+  return engine ? MANAGED_ENGINES[engine].service : undefined;
 }
 
 /**

@@ -1,5 +1,13 @@
 import { isAbsolute, relative } from 'node:path';
-import type { Decision, ServiceModel, TrafficEdge } from '../types.js';
+import type {
+  ConnectionValue,
+  DatastoreConnection,
+  DatastoreIntent,
+  Decision,
+  ServiceModel,
+  TableSpec,
+  TrafficEdge,
+} from '../types.js';
 
 /**
  * The decisions about one service as people read them, one line each:
@@ -15,6 +23,7 @@ export function describeService(
     out.push({ service: s.name, topic, text, location });
   const i = s.intent;
   if (i.datastore) add('image', `${s.name}: ${i.datastore.reason}`);
+  if (i.datastore?.cloud === 'managed') add('datastore', `${s.name}: ${managedDetails(i.datastore)}`);
   add('exposure', `${s.name}: ${i.exposureReason}`);
   for (const p of i.entryPorts) {
     const published = p.published !== undefined ? `, published ${p.published}` : '';
@@ -32,6 +41,7 @@ export function describeService(
       e.evidence[0]?.location,
     );
   }
+  for (const c of i.connections) add('datastore', `${s.name} → ${c.datastore}: ${connectionDetails(c)}`);
   if (!(i.datastore?.cloud === 'managed') && !s.x.localOnly) {
     const who =
       i.user.root === 'unknown' ? 'root unless the image says otherwise' : i.user.root ? 'root' : i.user.user;
@@ -40,7 +50,8 @@ export function describeService(
   for (const sec of i.secrets) add('secret', `${s.name}: secret "${sec.name}" → ${sec.reason}`);
   const deployed = i.datastore?.cloud !== 'managed' && !s.x.localOnly;
   for (const env of deployed ? i.environment.filter((e) => e.handling !== 'plain') : []) {
-    add('environment', `${s.name}: ${env.name} → ${env.reason}`, env.location);
+    const cloud = env.cloud ? ` = ${showValue(env.cloud)}` : '';
+    add('environment', `${s.name}: ${env.name} → ${env.reason}${cloud}`, env.location);
   }
   for (const m of i.mounts.filter((x) => x.cloud !== 'refused')) {
     const from = m.source ? `${m.type === 'bind' ? shortPath(projectDir, m.source) : m.source}:` : '';
@@ -54,6 +65,41 @@ export function describeService(
   }
   for (const r of i.refusals) add('mount', `${s.name}: refused — ${r.message}; fix: ${r.fix}`, r.location);
   return out;
+}
+
+/** `['rediss://', {field: 'host'}, ':6379']` → `rediss://<host>:6379`. */
+export function showValue(value: ConnectionValue): string {
+  return value
+    .map((p) => (typeof p === 'string' ? p : p.name ? `<${p.field} ${p.name}>` : `<${p.field}>`))
+    .join('');
+}
+
+function managedDetails(d: DatastoreIntent): string {
+  const parts: string[] = [];
+  const c = d.credentials;
+  if (c?.username) parts.push(`user ${c.username}`);
+  if (c?.database) parts.push(`database ${c.database}`);
+  const cache = d.engine === 'elasticache-redis' || d.engine === 'elasticache-valkey';
+  if (d.engine === 'elasticache-memcached')
+    parts.push('no password (ElastiCache memcached has none): TLS, and only its callers may connect');
+  else if (d.engine && d.engine !== 'dynamodb' && d.engine !== 's3') {
+    parts.push(
+      `${cache ? 'AUTH token' : 'password'} generated into Secrets Manager${c?.passwordSecret ? ` (compose secret "${c.passwordSecret}" carries it to callers)` : ''}`,
+    );
+  }
+  if (d.tables) {
+    const key = (t: TableSpec) =>
+      `${t.partitionKey.name}${t.sortKey ? `, ${t.sortKey.name}` : ''}${t.ttlAttribute ? `; ttl ${t.ttlAttribute}` : ''}`;
+    parts.push(`tables ${d.tables.map((t) => `${t.name} (${key(t)})`).join(', ')}`);
+  }
+  if (d.buckets) parts.push(`buckets ${d.buckets.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : (d.managedBy ?? '');
+}
+
+function connectionDetails(c: DatastoreConnection): string {
+  const vars = c.variables.map((v) => `${v.name}=${showValue(v.value)}`).join(', ');
+  const actions = c.actions.length > 0 ? `; task role may ${c.actions.join(', ')} on its resources only` : '';
+  return `${vars || 'no added variables'}${actions}`;
 }
 
 /** A path inside the project relative to it (`./data`), anything else absolute. */

@@ -16,6 +16,11 @@ const CREDENTIAL_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
 /** The `*_FILE` convention of the official images: the variable names a file holding the value. */
 const FILE_VARIABLE = /_FILE$/;
 
+/** Whether a value is a URL with a password in it. */
+export function hasCredentialUrl(value: string): boolean {
+  return CREDENTIAL_URL.test(value);
+}
+
 /** Whether a variable looks like it holds a credential: by its name, or a URL with a password. */
 export function isSensitive(name: string, value: string): boolean {
   return SENSITIVE_NAME.test(name) || CREDENTIAL_URL.test(value);

@@ -7,6 +7,7 @@ import {
   type AppIntent,
   type DatastoreIntent,
   type Decision,
+  type ManagedEngine,
   type Diagnostic,
   type ImageRef,
   type SecretModel,
@@ -17,12 +18,14 @@ import {
   type TrafficGraph,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
-import { datastoreOf, labelledPorts, managedServiceFor } from './catalog.js';
+import { datastoreRuntime, labelledPorts } from './catalog.js';
+import { decideConnections, type ManagedStore } from './connections.js';
+import { decideDatastore, type LocalCredentials } from './datastores.js';
 import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
-import { decideMounts, hostOnlyRefusals } from './mounts.js';
+import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
 import { describeService } from './describe.js';
 import { decideUser } from './user.js';
 
@@ -58,36 +61,6 @@ function imageOf(s: NormalizedService, df: ParsedDockerfile | undefined): { ref?
   return { ref: s.image ? parseImageRef(s.image) : undefined, built: false };
 }
 
-function decideDatastore(
-  s: NormalizedService,
-  ref: ImageRef | undefined,
-  built: boolean,
-): DatastoreIntent | undefined {
-  const hit = ref ? datastoreOf(ref) : undefined;
-  if (!hit) return undefined;
-  const what = built ? `built from ${ref!.reference}` : `${ref!.repository.replace(/^library\//, '')} image`;
-  const managedBy = managedServiceFor(hit.kind);
-  if (!managedBy)
-    return {
-      ...hit,
-      cloud: 'container',
-      reason: `${what}: a private container (no managed mapping for ${hit.kind})`,
-    };
-  if (!s.x.managed)
-    return {
-      ...hit,
-      cloud: 'container',
-      reason: `${what}: kept a private container (x-shipshape.managed: false)`,
-    };
-  if (built)
-    return {
-      ...hit,
-      cloud: 'container',
-      reason: `${what} with its own Dockerfile: kept a private container (set image: to use ${managedBy})`,
-    };
-  return { ...hit, cloud: 'managed', managedBy, reason: `${what} → ${managedBy}` };
-}
-
 /**
  * Decide the production intent of every service, once: exposure, protocols, the catch-all route,
  * calls (with ports and evidence), users, secrets, environment, mounts and refusals. Pure except
@@ -96,6 +69,7 @@ function decideDatastore(
 export function decideIntent(normalized: readonly NormalizedService[], ctx: IntentContext): IntentResult {
   const warnings: Diagnostic[] = [];
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
+  settleVolumeOwners(normalized, statics, warnings);
   const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
 
   const hosts = hostIndex(normalized);
@@ -139,9 +113,13 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     });
   }
 
+  for (const st of statics.values()) warnings.push(...st.warnings);
+  const stores = managedStores(normalized, statics);
   const entryNames = entryCandidates(normalized, datastores);
   const services = normalized.map((s): ServiceModel => {
     const st = statics.get(s.name)!;
+    const reach = decideConnections(s, st, calls, stores);
+    warnings.push(...reach.warnings);
     const exposure = decideExposure(s, st.datastore, entryNames, calls, listenPorts.get(s.name)!);
     const intent: ServiceIntent = {
       ...(st.image ? { image: st.image } : {}),
@@ -152,11 +130,12 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       debugPorts: exposure.debugPorts,
       listenPorts: listenPorts.get(s.name)!,
       user: st.user,
-      secrets: st.secrets,
-      environment: st.environment,
+      secrets: reach.secrets,
+      environment: reach.environment,
       mounts: st.mounts,
       cloudImage: st.cloudImage,
       refusals: [...st.refusals, ...unknownPorts.filter((u) => u.caller === s.name).map((u) => u.refusal)],
+      connections: reach.connections,
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
@@ -232,10 +211,33 @@ function settleCatchAll(
   return choice ? { service: choice.service, reason: choice.reason } : undefined;
 }
 
+/** The managed datastores of the app, by service name, with the hostnames callers use. */
+function managedStores(
+  normalized: readonly NormalizedService[],
+  statics: ReadonlyMap<string, StaticIntent>,
+): Map<string, ManagedStore> {
+  const stores = new Map<string, ManagedStore>();
+  for (const s of normalized) {
+    const st = statics.get(s.name)!;
+    const d = st.datastore;
+    if (d?.cloud !== 'managed' || !d.engine || s.x.localOnly) continue;
+    stores.set(s.name, {
+      name: s.name,
+      hosts: [...new Set([s.name, ...s.aliases])],
+      intent: d as DatastoreIntent & { engine: ManagedEngine },
+      local: st.local ?? { passwords: [], users: [], accessKeys: [] },
+    });
+  }
+  return stores;
+}
+
 interface StaticIntent {
   image?: ImageRef;
   configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
+  /** Local credentials of a managed datastore (to map its callers' variables; never printed). */
+  local?: LocalCredentials;
+  warnings: Diagnostic[];
   declaredPorts: number[];
   user: ServiceIntent['user'];
   secrets: ServiceIntent['secrets'];
@@ -249,7 +251,8 @@ interface StaticIntent {
 function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const df = s.build ? readDockerfile(s.build) : undefined;
   const { ref, built } = imageOf(s, df);
-  const datastore = decideDatastore(s, ref, built);
+  const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
+  const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
   const declaredPorts = sortedUnique([
     ...s.servicePorts,
     ...(df?.built ? exposedPorts(df.built) : []),
@@ -262,10 +265,15 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     df,
     s.build ? undefined : ref,
     s.user !== undefined ? ctx.locate(userPath) : undefined,
+    runtime?.user,
   );
   const managed = datastore?.cloud === 'managed' ? datastore.managedBy : undefined;
-  const { mounts, refusals, cloudImage } = decideMounts(s, ctx, managed);
+  const plan = decideMounts(s, ctx, managed);
+  const { refusals, cloudImage } = plan;
+  const mounts = withOwners(plan.mounts, user);
+  if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx));
+  if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {
     if (!ref.target.startsWith('/run/secrets/')) {
@@ -283,6 +291,8 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     ...(ref && !built ? { image: ref } : {}),
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
+    ...(local ? { local } : {}),
+    warnings: datastoreWarnings(s, datastore, mounts, ctx),
     declaredPorts,
     user,
     secrets,
@@ -291,6 +301,109 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     cloudImage,
     refusals: s.x.localOnly || managed ? [] : refusals,
   };
+}
+
+/**
+ * One owner per persistent volume (one EFS access point): the user of the first service that
+ * mounts it writable (else the first that mounts it). Other services see its files as that owner;
+ * a service whose own user differs and writes to it is warned about.
+ */
+function settleVolumeOwners(
+  normalized: readonly NormalizedService[],
+  statics: Map<string, StaticIntent>,
+  warnings: Diagnostic[],
+): void {
+  const users = new Map<
+    string,
+    { service: string; owner: { uid: number; gid: number }; writable: boolean }[]
+  >();
+  for (const s of normalized) {
+    for (const m of statics.get(s.name)!.mounts) {
+      if (m.cloud !== 'volume' || !m.owner) continue;
+      const key = m.source ?? m.target;
+      users.set(key, [...(users.get(key) ?? []), { service: s.name, owner: m.owner, writable: !m.readOnly }]);
+    }
+  }
+  for (const [key, list] of users) {
+    const chosen = list.find((u) => u.writable) ?? list[0]!;
+    const same = (o: { uid: number; gid: number }) =>
+      o.uid === chosen.owner.uid && o.gid === chosen.owner.gid;
+    for (const u of list.filter((x) => !same(x.owner))) {
+      const st = statics.get(u.service)!;
+      st.mounts = st.mounts.map((m) =>
+        m.cloud === 'volume' && (m.source ?? m.target) === key
+          ? {
+              ...m,
+              owner: chosen.owner,
+              reason: `${m.reason.replace(/; owned by .*$/, '')}; owned by ${chosen.owner.uid}:${chosen.owner.gid}, the user of ${chosen.service}, which shares it (one owner per volume)`,
+            }
+          : m,
+      );
+      if (u.writable) {
+        warnings.push({
+          severity: 'warning',
+          message: `${u.service} and ${chosen.service} both write volume "${key}" as different users (${u.owner.uid}:${u.owner.gid} and ${chosen.owner.uid}:${chosen.owner.gid}); in the cloud both act as ${chosen.owner.uid}:${chosen.owner.gid}`,
+          path: `services.${u.service}.volumes`,
+          hint: `run both as one user (\`user: "${chosen.owner.uid}:${chosen.owner.gid}"\`), or give each its own volume`,
+        });
+      }
+    }
+  }
+}
+
+/** Persistent volumes get the owner their files have in the cloud, said in the reason. */
+function withOwners(mounts: ServiceIntent['mounts'], user: ServiceIntent['user']): ServiceIntent['mounts'] {
+  return mounts.map((m) => {
+    if (m.cloud !== 'volume') return m;
+    const { owner, note } = volumeOwner(user);
+    return { ...m, owner, reason: `${m.reason}; ${note}` };
+  });
+}
+
+/** Findings about datastores: data that would not survive, stand-ins without declared resources. */
+function datastoreWarnings(
+  s: NormalizedService,
+  d: DatastoreIntent | undefined,
+  mounts: ServiceIntent['mounts'],
+  ctx: IntentContext,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const misplaced = (key: 'tables' | 'buckets', engine: string, what: string) => {
+    if (s.x[key].length > 0 && d?.engine !== engine)
+      out.push({
+        severity: 'warning',
+        message: `${s.name}: x-shipshape.${key} applies only to ${what}; ignored`,
+        path: `services.${s.name}.x-shipshape.${key}`,
+        location: ctx.locate(['services', s.name, 'x-shipshape', key]),
+        hint: `move it to the ${what} service, or remove it`,
+      });
+  };
+  misplaced('tables', 'dynamodb', 'a DynamoDB stand-in (amazon/dynamodb-local)');
+  misplaced('buckets', 's3', 'an S3 stand-in (minio/minio)');
+  if (!d || s.x.localOnly) return out;
+  if (
+    d.cloud === 'container' &&
+    d.dataDir &&
+    !mounts.some((m) => m.cloud === 'volume' && m.target === d.dataDir)
+  ) {
+    out.push({
+      severity: 'warning',
+      message: `${s.name} runs as a container in the cloud, but its data directory ${d.dataDir} is not a volume: the data is lost on every deployment`,
+      path: `services.${s.name}.volumes`,
+      location: s.location,
+      hint: `add a named volume: \`volumes: [${s.name}-data:${d.dataDir}]\` (persistent on Amazon EFS in the cloud)`,
+    });
+  }
+  if (d.engine === 'dynamodb' && s.x.tables.length === 0) {
+    out.push({
+      severity: 'warning',
+      message: `${s.name}: no tables declared, so the cloud gets one table "main" (partition key pk, sort key sk)`,
+      path: `services.${s.name}.x-shipshape.tables`,
+      location: ctx.locate(['services', s.name]),
+      hint: 'declare the tables the app uses: `x-shipshape: { tables: [{ name: messages, partition-key: pk, sort-key: sk }] }`',
+    });
+  }
+  return out;
 }
 
 function sortedUnique(ports: number[]): number[] {

@@ -1,6 +1,13 @@
 import { statSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import type { CloudImage, MountDecision, Refusal, ServiceModel, SourceLocation } from '../types.js';
+import type {
+  CloudImage,
+  MountDecision,
+  Refusal,
+  ServiceModel,
+  SourceLocation,
+  UserDecision,
+} from '../types.js';
 import type { DocPath } from '../yaml-source.js';
 import { formatPath } from '../yaml-source.js';
 
@@ -53,9 +60,9 @@ export function decideMounts(
     const location = ctx.locate(path);
     const base = { target: v.target, source: v.source, type: v.type, readOnly: v.readOnly, location };
     const decide = (cloud: MountDecision['cloud'], reason: string) => mounts.push({ ...base, cloud, reason });
+    if (managedDatastore) return decide('dropped', managedMountReason(v.target, managedDatastore));
     if (v.type === 'tmpfs') return decide('scratch', 'tmpfs: task-local scratch space');
     if (v.type === 'volume') {
-      if (managedDatastore) return decide('dropped', `the data lives in ${managedDatastore}`);
       if (!v.source)
         return decide('scratch', 'anonymous volume: task-local scratch, emptied on every deployment');
       return decide('volume', `named volume "${v.source}": persistent storage shared by the service's tasks`);
@@ -127,6 +134,51 @@ export function decideMounts(
       ? { kind: 'derived', files: baked }
       : { kind: 'registry', files: [] };
   return { mounts, refusals, cloudImage };
+}
+
+/** Why a mount of a datastore that becomes a managed service is not deployed. */
+function managedMountReason(target: string, managedBy: string): string {
+  if (/docker-entrypoint-init/.test(target))
+    return `init scripts do not run on ${managedBy}: apply them once to its endpoint (a migration task or the app's own migrations)`;
+  return `the data lives in ${managedBy}`;
+}
+
+/**
+ * Scratch directories a datastore image writes besides its data (its socket directory): on the
+ * read-only root filesystem they must be writable, as tmpfs locally and task storage in the cloud.
+ */
+export function impliedMounts(writable: readonly string[], image: string, managed: boolean): MountDecision[] {
+  return writable.map((target) => ({
+    target,
+    type: 'tmpfs',
+    readOnly: false,
+    cloud: managed ? 'dropped' : 'scratch',
+    reason: `${image} writes its socket here: writable scratch on the read-only root filesystem`,
+    implied: true,
+  }));
+}
+
+/** Fallback owner of persistent volumes when the service's user is not numeric. */
+export const DEFAULT_VOLUME_OWNER = { uid: 1000, gid: 1000 };
+
+/**
+ * Who owns a persistent volume's files in the cloud (its EFS access point's POSIX user and root
+ * directory): the service's numeric `uid[:gid]`, else 1000:1000, which the reason says.
+ */
+export function volumeOwner(user: UserDecision): { owner: { uid: number; gid: number }; note: string } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user.user ?? '');
+  if (m) {
+    const owner = { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+    return { owner, note: `owned by ${owner.uid}:${owner.gid}, the service's user` };
+  }
+  const why =
+    user.user === undefined
+      ? "the image's user is not known before it runs"
+      : `user "${user.user}" is a name`;
+  return {
+    owner: DEFAULT_VOLUME_OWNER,
+    note: `owned by 1000:1000 (${why}; set \`user: "uid:gid"\` to choose)`,
+  };
 }
 
 /** Host-namespace and device settings: none exists on Fargate. */

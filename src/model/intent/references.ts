@@ -68,7 +68,7 @@ export function referencesIn(
 ): HostReference[] {
   const out: HostReference[] = [];
   const add = (host: string, port: number | undefined, explicitPort: boolean, text: string) => {
-    if (hosts.has(host)) out.push({ host, port, explicitPort, text, path });
+    if (hosts.has(host)) out.push({ host, port, explicitPort, text: withoutPassword(text), path });
   };
   let rest = value;
   for (const m of value.matchAll(URL_RE)) {
@@ -90,6 +90,11 @@ export function referencesIn(
     for (const word of value.split(/[\s,;]+/)) add(word, undefined, false, `${name}=${value}`);
   }
   return dedupe(out);
+}
+
+/** Evidence is printed (`config`, errors): a password in a URL is masked. */
+function withoutPassword(text: string): string {
+  return text.replace(/(:\/\/[^/\s:@]*:)[^/\s@]+@/g, '$1***@');
 }
 
 /** References in a command: each argument, and `--flag=value` / `--flag value` pairs by flag name. */

@@ -25,13 +25,16 @@ export function runsAsRoot(decision: UserDecision, imageUser?: string): boolean 
 /**
  * Who a service runs as: compose `user:`, else the effective USER of the Dockerfile stage that is
  * really built (`build.target` honoured, build args and ARG defaults resolved, USER inherited from
- * the stages it builds on), else the image's own user (known for a few well-known images).
+ * the stages it builds on), else the image's own user (known for a few well-known images), else —
+ * for an official datastore image, which starts as root only to switch to its data user — that
+ * data user, set by shipshape so the container needs no capabilities.
  */
 export function decideUser(
   s: Pick<ServiceModel, 'name' | 'user' | 'build' | 'location'>,
   dockerfile: ParsedDockerfile | undefined,
   image: ImageRef | undefined,
   userLocation: SourceLocation | undefined,
+  dataUser?: string,
 ): UserDecision {
   if (s.user !== undefined) {
     const root = isRootUser(s.user);
@@ -44,6 +47,16 @@ export function decideUser(
     };
   }
   if (s.build) return fromDockerfile(s.build.target, dockerfile);
+  if (image && dataUser) {
+    const name = image.repository.replace(/^library\//, '');
+    return {
+      user: dataUser,
+      root: false,
+      source: 'image',
+      setByShipshape: true,
+      reason: `the ${name} image starts as root only to switch to its data user ${dataUser}; shipshape starts it as ${dataUser}, which needs no capabilities`,
+    };
+  }
   return fromImage(image);
 }
 

@@ -124,9 +124,9 @@ const COMPOSE: Record<string, Def> = {
   },
   '017': {
     name: 'port-all-interfaces',
-    severity: 'medium',
-    title: 'port published on all interfaces',
-    why: 'a port bound to 0.0.0.0 is reachable from every network the machine is on, not only from itself',
+    severity: 'low',
+    title: 'entry port published on all interfaces',
+    why: '`shipshape up` binds published ports to 127.0.0.1 unless --host says otherwise, but `docker compose up` of the same file binds 0.0.0.0: the port is then reachable from every network the machine is on',
     fix: 'bind it to loopback: `"127.0.0.1:HOST:CONTAINER"`',
   },
   '018': {
@@ -170,6 +170,20 @@ const COMPOSE: Record<string, Def> = {
     title: 'root filesystem made writable (read_only: false)',
     why: 'an attacker can then change the code and tools inside the running container',
     fix: 'remove `read_only: false` (shipshape runs read-only by default) and mount tmpfs where the app writes',
+  },
+  '024': {
+    name: 'debug-port-all-interfaces',
+    severity: 'medium',
+    title: 'debug port (a datastore, a debugger) published on all interfaces',
+    why: 'a database or debugger published for local tools is, under `docker compose up`, reachable from every network the machine is on (a café Wi-Fi, the office LAN), usually without a password',
+    fix: 'bind it to loopback: `"127.0.0.1:HOST:CONTAINER"`',
+  },
+  '025': {
+    name: 'datastore-version',
+    severity: 'medium',
+    title: 'datastore version the managed service does not offer',
+    why: 'the image would become a managed AWS service at a version that service does not run; the app was tested against another',
+    fix: 'pin an image version the managed service offers, or keep it a container with `x-shipshape.managed: false` and a named volume',
   },
 };
 

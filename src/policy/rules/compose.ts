@@ -33,6 +33,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   devices: 'devices',
   'secret-target': 'secret-target',
   'unknown-call-port': 'unknown-call-port',
+  'datastore-version': 'datastore-version',
 };
 
 const DANGEROUS_CAPS =
@@ -181,7 +182,7 @@ function publishedPorts(s: ServiceModel, ctx: ComposeContext): Finding[] {
       const what = debug ? `debug port ${p.target}` : `port ${p.target}`;
       return finding(
         s,
-        'port-all-interfaces',
+        debug ? 'debug-port-all-interfaces' : 'port-all-interfaces',
         ['services', s.name, 'ports', i],
         `${what} is published on all interfaces${p.published ? ` (host port ${p.published})` : ''}`,
         ctx,

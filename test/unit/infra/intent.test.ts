@@ -107,25 +107,27 @@ describe('production intent in the synthesized template', () => {
   it('a service with compose secrets mounts them read-only at /run/secrets, written by the init container', () => {
     const t = template(app('file-secrets', 'root-user'));
     const tasks = resources(t, 'AWS::ECS::TaskDefinition');
-    for (const name of ['backend', 'db']) {
-      const task = tasks.find((x) => JSON.stringify(x).includes(`"Name":"${name}"`))!;
-      const [container, init] = task.Properties.ContainerDefinitions as Array<Record<string, unknown>>;
-      expect(container!.MountPoints).toContainEqual({
-        ContainerPath: '/run/secrets',
-        ReadOnly: true,
-        SourceVolume: 'compose-secrets',
-      });
-      expect(init!.Name).toBe('secrets-init');
-      expect(String((init!.Command as string[])[2])).toContain('/run/secrets/db-password');
-      // The *_FILE variable stays a path; no random value replaces it.
-      const env = (container!.Environment as Array<{ Name: string; Value: string }>) ?? [];
-      const fileVar = name === 'db' ? 'MYSQL_ROOT_PASSWORD_FILE' : 'DB_PASSWORD_FILE';
-      expect(env.find((e) => e.Name === fileVar)?.Value).toBe('/run/secrets/db-password');
-      expect(((container!.Secrets as Array<{ Name: string }>) ?? []).map((s) => s.Name)).not.toContain(
-        fileVar,
-      );
-    }
-    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // db (mariadb) is RDS now: only the backend is a task, and the compose secret that is db's
+    // password carries the RDS generated password (no secret of its own).
+    expect(tasks.map((x) => JSON.stringify(x).includes('"Name":"db"'))).not.toContain(true);
+    const task = tasks.find((x) => JSON.stringify(x).includes('"Name":"backend"'))!;
+    const [container, init] = task.Properties.ContainerDefinitions as Array<Record<string, unknown>>;
+    expect(container!.MountPoints).toContainEqual({
+      ContainerPath: '/run/secrets',
+      ReadOnly: true,
+      SourceVolume: 'compose-secrets',
+    });
+    expect(init!.Name).toBe('secrets-init');
+    expect(String((init!.Command as string[])[2])).toContain('/run/secrets/db-password');
+    expect(JSON.stringify(init!.Secrets)).toMatch(/dbDatastoreInstanceSecretAttachment.*:password::/);
+    // The *_FILE variable stays a path; no random value replaces it.
+    const env = (container!.Environment as Array<{ Name: string; Value: string }>) ?? [];
+    expect(env.find((e) => e.Name === 'DB_PASSWORD_FILE')?.Value).toBe('/run/secrets/db-password');
+    expect(((container!.Secrets as Array<{ Name: string }>) ?? []).map((s) => s.Name)).not.toContain(
+      'DB_PASSWORD_FILE',
+    );
+    t.resourceCountIs('AWS::RDS::DBInstance', 1);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1); // the database's generated one
   });
 
   it('never runs a container as root without the acknowledgement', () => {

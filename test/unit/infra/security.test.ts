@@ -127,7 +127,7 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
     });
   });
 
-  it('image comes from an immutable, scanned, encrypted ECR repository with a lifecycle rule, at the ImageTag parameter', () => {
+  it('image comes from an immutable, scanned, encrypted, named ECR repository with a lifecycle rule, at its own tag parameter', () => {
     template.hasResourceProperties('AWS::ECR::Repository', {
       ImageTagMutability: 'IMMUTABLE',
       ImageScanningConfiguration: { ScanOnPush: true },
@@ -135,10 +135,13 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
       LifecyclePolicy: Match.objectLike({
         LifecyclePolicyText: Match.stringLikeRegexp('imageCountMoreThan'),
       }),
+      RepositoryName: 'hello-lb-dev/hello',
     });
-    template.hasParameter('ImageTag', { Type: 'String' });
+    template.hasParameter('ImageTagHello', { Type: 'String' });
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!;
-    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain('{"Ref":"ImageTag"}');
+    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain(
+      '{"Ref":"ImageTagHello"}',
+    );
   });
 
   it('cluster has Container Insights; VPC spans 2 AZs with one NAT gateway and flow logs', () => {
@@ -185,18 +188,20 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
     ).toBe(true);
   });
 
-  it('callers get the generated credentials from Secrets Manager, never in plain text', () => {
+  it('callers get the generated password from Secrets Manager, never in plain text', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"shop"}' }),
     });
     for (const task of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
       const c = task.Properties.ContainerDefinitions[0];
       const secrets = (c.Secrets as Array<{ Name: string; ValueFrom: unknown }>).map((s) => s.Name);
-      expect(secrets).toEqual(expect.arrayContaining(['PGUSER', 'PGPASSWORD']));
+      expect(secrets).toContain('PGPASSWORD');
       expect(JSON.stringify(c.Secrets)).toMatch(/:password::/);
-      const env = (c.Environment as Array<{ Name: string }>).map((e) => e.Name);
-      expect(env).toEqual(expect.arrayContaining(['PGHOST', 'PGPORT', 'PGDATABASE']));
-      expect(env).not.toContain('PGPASSWORD');
+      const env = c.Environment as Array<{ Name: string; Value: unknown }>;
+      expect(env.map((e) => e.Name)).toEqual(expect.arrayContaining(['PGHOST', 'PGPORT', 'PGDATABASE']));
+      expect(env.map((e) => e.Name)).not.toContain('PGPASSWORD');
+      // The user name is the model's (POSTGRES_USER), not a secret.
+      expect(env).toContainEqual({ Name: 'PGUSER', Value: 'shop' });
     }
   });
 
@@ -207,7 +212,7 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
     const [c, init] = task.Properties.ContainerDefinitions;
     expect(c.Name).toBe('app'); // the compose service name
     expect((c.Secrets as Array<{ Name: string }>).map((s) => s.Name).sort()).toEqual(
-      ['PGPASSWORD', 'PGUSER', 'STRIPE_API_KEY'].sort(),
+      ['PGPASSWORD', 'STRIPE_API_KEY'].sort(),
     );
     expect((c.Environment as Array<{ Name: string }>).map((e) => e.Name)).not.toContain('STRIPE_API_KEY');
     // session_key: a Secrets Manager value written by the init container to a task volume that the
@@ -317,7 +322,7 @@ describe('ComposeApp as a library', () => {
     expect([...composeApp.services.keys()]).toEqual(['web', 'api']);
     expect([...composeApp.repositories.keys()]).toEqual(['web', 'api']);
     expect(composeApp.loadBalancer).toBeDefined();
-    expect(composeApp.databases.size).toBe(0);
+    expect(composeApp.datastores.size).toBe(0);
   });
 });
 

@@ -1,14 +1,22 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { architectureGraph, renderDiagram } from '../../../src/infra/diagram.js';
-import { synthesize, type SynthResult } from '../../../src/infra/synth.js';
-import { findMissingTags, loadTaggableSpec, requiredTags } from '../../../src/infra/tags.js';
+import { CfnResource } from 'aws-cdk-lib';
+import { MIN_RESOURCES, buildApp, synthesize, type SynthResult } from '../../../src/infra/synth.js';
+import {
+  findMissingTags,
+  loadTaggableSpec,
+  precompiledTagTableSource,
+  readPrecompiledTagTable,
+  requiredTags,
+} from '../../../src/infra/tags.js';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
 import { INTERNET } from '../../../src/model/types.js';
+import { composeDir } from '../../support/compose-dir.js';
 import { example, fixture, load } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shipshape-synth-test-'));
@@ -35,7 +43,10 @@ describe.each(cases)('synthesize %s', (name, file) => {
     expect(result.nag?.findings).toEqual([]);
     for (const a of result.nag!.acknowledged) expect(a.reason.length).toBeGreaterThan(20);
     expect(result.split).toBe(false);
-    expect(result.stacks).toHaveLength(1);
+    // One app stack, plus the image repositories' stack when a service is built.
+    const appStacks = result.stacks.filter((s) => s.name !== result.registryStack);
+    expect(appStacks).toHaveLength(1);
+    if (result.registryStack) expect(result.stacks[0]!.name).toBe(result.registryStack);
   });
 
   it('tags every taggable resource (per the CloudFormation resource specification)', async () => {
@@ -45,7 +56,7 @@ describe.each(cases)('synthesize %s', (name, file) => {
     for (const stack of result.stacks) {
       const template = readTemplate(stack.templateFile);
       const taggable = Object.values(template.Resources).filter((r) => spec.get(r.Type));
-      expect(taggable.length).toBeGreaterThan(10);
+      expect(taggable.length).toBeGreaterThan(stack.name === result.registryStack ? 0 : 10);
       expect(findMissingTags(template, required, spec)).toEqual([]);
     }
   });
@@ -62,6 +73,20 @@ describe.each(cases)('synthesize %s', (name, file) => {
 });
 
 describe('tag walker', () => {
+  it('uses a precompiled table of taggable types only when made from the installed specification', async () => {
+    const saved = JSON.parse(await precompiledTagTableSource()) as { specVersion: string; table: object };
+    expect(Object.keys(saved.table).length).toBeGreaterThan(500);
+    const current = join(tmp, 'taggable-current.json');
+    writeFileSync(current, JSON.stringify(saved));
+    expect(readPrecompiledTagTable(current)?.['AWS::S3::Bucket']).toEqual({
+      property: 'Tags',
+      variant: 'standard',
+    });
+    const stale = join(tmp, 'taggable-stale.json');
+    writeFileSync(stale, JSON.stringify({ ...saved, specVersion: '0.0.1' }));
+    expect(readPrecompiledTagTable(stale)).toBeUndefined();
+  });
+
   it('flags a taggable resource without the tags and ignores types that take none', async () => {
     const spec = await loadTaggableSpec();
     const template = {
@@ -150,6 +175,36 @@ describe('split stacks', () => {
     const types = Object.values(a.Resources).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupIngress')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::EC2::SecurityGroupEgress')).toHaveLength(1);
+  });
+
+  it('every kind of service brings at least MIN_RESOURCES resources (auto split relies on it)', () => {
+    // The smallest service of each kind: private from an image, built, public, and a database.
+    const dir = composeDir({
+      'compose.yaml': [
+        'services:',
+        '  plain:',
+        '    image: example/plain:1',
+        "    user: '1000'",
+        '  built:',
+        '    build: ./built',
+        '  web:',
+        '    image: example/web:1',
+        "    user: '1000'",
+        '    ports: ["8080:8080"]',
+        '  db:',
+        '    image: postgres:16',
+        '',
+      ].join('\n'),
+      'built/Dockerfile': 'FROM scratch\nUSER 1000\n',
+    });
+    const model = load(join(dir, 'compose.yaml'));
+    const built = buildApp(model, join(tmp, 'min-resources'), true, false);
+    for (const service of model.services) {
+      const stack = built.stacks.find((s) => s.node.id === `Service-${service.name}`)!;
+      const resources = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c));
+      const fewest = service.name === 'db' ? MIN_RESOURCES.database : MIN_RESOURCES.service;
+      expect(resources.length, service.name).toBeGreaterThanOrEqual(fewest);
+    }
   });
 });
 

@@ -160,3 +160,24 @@ describe('planApp', () => {
     expect(restartPolicy('on-failure:3')).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 });
   });
 });
+
+describe('planApp: datastores with their data', () => {
+  it("runs a datastore image as its data user with its socket directory writable, and its named volume as the app's", () => {
+    const a = app(
+      'name: shop\nservices:\n  db:\n    image: mariadb:11\n    volumes: ["data:/var/lib/mysql"]\n  cache:\n    image: redis:7\n    user: "1234"\nvolumes:\n  data:\n',
+    );
+    const plan = planApp(a, { images: images(a) });
+    const db = plan.containers.find((c) => c.name === 'shop-db-1')!.spec;
+    expect(db.User).toBe('999:999');
+    expect(db.HostConfig!.ReadonlyRootfs).toBe(true);
+    expect(db.HostConfig!.Tmpfs).toMatchObject({ '/run/mysqld': expect.stringContaining('mode=1777') });
+    expect(db.HostConfig!.Mounts).toEqual([
+      { Type: 'volume', Source: 'shop_data', Target: '/var/lib/mysql', ReadOnly: false },
+    ]);
+    expect(plan.volumes).toEqual([
+      { name: 'shop_data', labels: expect.objectContaining({ 'io.shipshape.app': 'shop' }) },
+    ]);
+    // Compose's own user wins.
+    expect(plan.containers.find((c) => c.name === 'shop-cache-1')!.spec.User).toBe('1234');
+  });
+});

@@ -9,10 +9,15 @@ import { composeDir } from '../../support/compose-dir.js';
 
 const load = (
   files: Record<string, string>,
-  opts: { env?: Record<string, string>; profiles?: string[]; files?: string[] } = {},
+  opts: { env?: Record<string, string>; profiles?: string[]; files?: string[]; environment?: string } = {},
 ) => {
   const cwd = composeDir(files);
-  return loadApp(opts.files ?? [], { cwd, env: opts.env ?? {}, profiles: opts.profiles });
+  return loadApp(opts.files ?? [], {
+    cwd,
+    env: opts.env ?? {},
+    profiles: opts.profiles,
+    environment: opts.environment,
+  });
 };
 const svc = (app: ReturnType<typeof loadApp>, name: string): ServiceModel => {
   const s = app.services.find((x) => x.name === name);
@@ -327,19 +332,47 @@ describe('compose features', () => {
     expect(app.x).toEqual({
       tags: { team: 'payments', 'cost-center': '42' },
       environment: 'dev',
+      environments: [],
       aws: {
         region: 'eu-west-1',
         account: undefined,
         nat: 'none',
         certificateArn: undefined,
+        domain: undefined,
+        hostedZone: undefined,
+        cloudMapNamespace: undefined,
         logRetentionDays: 30,
       },
       acknowledge: [],
+      location: expect.objectContaining({ line: 8 }),
     });
     expect(svc(app, 'a').x).toMatchObject({
       healthPath: '/healthz',
       scaling: { min: 1, max: 4, targetCpuPercent: 60 },
     });
+  });
+
+  it('selects an environment: its aws settings over the top level, its profile, and the region from AWS_REGION', () => {
+    const files = {
+      'compose.yaml':
+        'services:\n  a:\n    image: x\nx-shipshape:\n  name: shop\n  aws: { log-retention-days: 7 }\n  environments:\n    live:\n      profile: prod\n      aws: { nat: per-az, account: "123456789012" }\n',
+    };
+    const live = load(files, { environment: 'live', env: { AWS_REGION: 'eu-central-1' } });
+    expect(live.x).toMatchObject({ environment: 'live', profile: 'prod', environments: ['live'] });
+    expect(live.x.aws).toMatchObject({
+      region: 'eu-central-1',
+      nat: 'per-az',
+      account: '123456789012',
+      logRetentionDays: 7,
+    });
+    expect(live.x.location.line).toBe(9);
+    const dev = load(files, { env: {} });
+    expect(dev.x).toMatchObject({ environment: 'dev', aws: { region: 'us-east-1', logRetentionDays: 7 } });
+    expect(dev.x.profile).toBeUndefined();
+    expect(dev.x.aws.nat).toBeUndefined();
+    expect(() => load(files, { environment: 'no_such!', env: {} })).toThrow(
+      /environment name "no_such!" is not valid/,
+    );
   });
 
   it('accepts acknowledgements of every unsafe rule synth gates on, and rejects unknown rules', () => {

@@ -27,6 +27,8 @@ interface Expected {
   gate?: string[];
   /** Published ports that stay local debug ports: `service: port`. */
   debug?: string[];
+  /** `service: engine version` of every datastore that becomes a managed service. */
+  managed?: string[];
 }
 
 const CORPUS: Record<string, Expected> = {
@@ -34,9 +36,11 @@ const CORPUS: Record<string, Expected> = {
     entries: { web: ['http/5000'] },
     catchAll: 'web',
     calls: ['web -> redis:6379 (reference)'],
-    root: ['redis'],
+    // redis becomes ElastiCache: no container, so nothing of it runs as root in the cloud.
+    root: [],
     debug: ['redis: 6379'],
-    gate: ['redis: root-user'],
+    gate: [],
+    managed: ['redis: elasticache-redis 7.1'],
   },
   'jdbc-backend': {
     entries: { frontend: ['http/3000'] },
@@ -44,6 +48,7 @@ const CORPUS: Record<string, Expected> = {
     calls: ['frontend -> backend:8080 (depends_on)', 'backend -> db:5432 (reference)'],
     root: [],
     gate: [],
+    managed: ['db: rds-postgres 16'],
   },
   'proxy-api': {
     entries: { proxy: ['http/8080'] },
@@ -57,12 +62,13 @@ const CORPUS: Record<string, Expected> = {
     entries: { proxy: ['http/8080'] },
     catchAll: 'proxy',
     calls: ['backend -> db:3306 (depends_on)', 'proxy -> backend:8000 (depends_on)'],
-    root: ['db'],
+    root: [],
     secrets: [
       'backend: db-password -> /run/secrets/db-password [DB_PASSWORD_FILE]',
       'db: db-password -> /run/secrets/db-password [MYSQL_ROOT_PASSWORD_FILE]',
     ],
-    gate: ['db: root-user'],
+    gate: [],
+    managed: ['db: rds-mariadb 10.11'],
   },
   'run-secrets': {
     entries: {},
@@ -88,6 +94,7 @@ const CORPUS: Record<string, Expected> = {
     root: [],
     debug: ['db: 5432', 'search: 9200'],
     gate: [],
+    managed: ['db: rds-postgres 16'],
   },
   'game-server': {
     entries: { minecraft: ['tcp/25565', 'http/8123'] },
@@ -145,9 +152,10 @@ const CORPUS: Record<string, Expected> = {
     entries: { api: ['http/3000'] },
     catchAll: 'api',
     calls: ['api -> mongo:27017 (reference)'],
-    root: ['mongo'],
+    root: [],
     debug: ['mongo: 27017'],
-    gate: ['mongo: root-user'],
+    gate: [],
+    managed: ['mongo: documentdb 8.0'],
   },
   'bind-mounts': {
     entries: { proxy: ['http/8080'] },
@@ -242,6 +250,12 @@ describe('production intent of the compose corpus', () => {
           .filter((f) => !f.acknowledged)
           .map((f) => `${f.service}: ${f.rule}`);
         expect(open).toEqual(want.gate ?? []);
+      });
+      it('datastores that become managed services', () => {
+        const managed = app.services
+          .filter((s) => s.intent.datastore?.cloud === 'managed')
+          .map((s) => `${s.name}: ${s.intent.datastore!.engine} ${s.intent.datastore!.version ?? ''}`.trim());
+        expect(managed).toEqual(want.managed ?? []);
       });
       it('published ports that stay local debug ports', () => {
         const debug = app.services.flatMap((s) => s.intent.debugPorts.map((p) => `${s.name}: ${p.target}`));

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { printableModel } from '../../../src/cli/commands/config.js';
+import { printableModel } from '../../../src/cli/actions/config.js';
 import { loadApp } from '../../../src/model/load.js';
 
 const root = resolve(import.meta.dirname, '../../..');

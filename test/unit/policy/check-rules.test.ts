@@ -51,6 +51,8 @@ const EXPECTED: Record<string, [string, string, number][]> = {
     ['game', 'compose.yaml', 45],
   ],
   'SS-COMPOSE-023': [['web', 'compose.yaml', 16]],
+  'SS-COMPOSE-024': [['db', 'compose.yaml', 52]],
+  'SS-COMPOSE-025': [['docs', 'compose.yaml', 54]],
   'SS-DOCKERFILE-001': [['web', 'app/Dockerfile', 4]],
   'SS-DOCKERFILE-002': [
     ['web', 'app/Dockerfile', 2],

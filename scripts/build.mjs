@@ -1,0 +1,174 @@
+// The build's second half (`npm run build` runs tsc first, which emits the library into dist/):
+//
+// 1. Work the CLI would otherwise redo on every start, done once, into dist/precompiled/:
+//      compose-validator.cjs  the compose schema compiled by Ajv into standalone JavaScript
+//      taggable-types.json    which CloudFormation types take tags, from the resource specification
+//    Each records what it was made from (schema hash, specification version); on a mismatch the
+//    CLI takes the slow path, so a stale file can cost time but never correctness.
+//
+// 2. The CLI bundle, dist/bin/shipshape.js (package.json "bin"): our code plus the small pure-JS
+//    dependencies every command loads (commander, yaml, zod...) in a few files instead of ~300, which
+//    is most of what `shipshape config` costs. Each command's action stays a separate chunk loaded
+//    on demand (src/cli/commands/index.ts), and heavy dependencies (aws-cdk-lib, dockerode...) stay
+//    external, loaded from node_modules only by the commands that use them.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { build } from 'esbuild';
+import { precompiledValidatorPath, precompiledValidatorSource } from '../dist/model/schema.js';
+import { precompiledTagTablePath, precompiledTagTableSource } from '../dist/infra/tags.js';
+import { cdkLibFile } from '../dist/infra/nag.js';
+
+const root = join(import.meta.dirname, '..');
+
+mkdirSync(join(root, 'dist/precompiled'), { recursive: true });
+writeFileSync(precompiledValidatorPath(), precompiledValidatorSource());
+writeFileSync(precompiledTagTablePath(), await precompiledTagTableSource());
+
+/**
+ * Dependencies compiled into the bundle: small, pure JavaScript, needed by `config` already; and
+ * cdk-nag, whose 270 small files cost more to load one by one than their code (see cdkNag below).
+ */
+const BUNDLED = new Set([
+  'commander',
+  'yaml',
+  'zod',
+  'dotenv',
+  'shell-quote',
+  'picocolors',
+  'picomatch',
+  'cdk-nag',
+]);
+const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const external = Object.keys(dependencies)
+  .filter((d) => !BUNDLED.has(d))
+  .flatMap((d) => [d, `${d}/*`]);
+
+/**
+ * aws-cdk-lib exports each class through a getter that loads its module on first use, so a synth
+ * loads only the services it touches. Node's ES-module import of a CommonJS package reads every
+ * named export up front: importing the nine aws-cdk-lib modules shipshape uses would load ~870
+ * modules (~1.9 s). In the bundle, every external CommonJS package is therefore loaded with
+ * require(), and the bundle reads each export only where the code uses it.
+ */
+const requireExternals = {
+  name: 'require-externals',
+  setup(b) {
+    const packageOf = (path) =>
+      path
+        .split('/')
+        .slice(0, path.startsWith('@') ? 2 : 1)
+        .join('/');
+    const isCommonJs = (pkg) =>
+      JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).type !== 'module';
+    const cjs = new Set(Object.keys(dependencies).filter((d) => !BUNDLED.has(d) && isCommonJs(d)));
+    b.onResolve({ filter: /^[@a-z]/ }, (args) => {
+      if (!cjs.has(packageOf(args.path)) || args.kind === 'dynamic-import') return undefined;
+      // From the stand-in below: the real package, left to Node's require at run time.
+      if (args.namespace === 'require-externals') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'require-externals' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'require-externals' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * cdk-nag, bundled: each rule takes its name from its file name (`parse(__filename).name`), so every
+ * file keeps its own name; and each aws-cdk-lib service module it requires is handed to it through
+ * instanceofView (src/infra/nag.ts), so rules for services the app does not use do not load their
+ * L1 modules. The build checks the view's premise: each Cfn* class cdk-nag names is the class
+ * defined in the file instanceofView watches for it.
+ */
+const cdkNag = {
+  name: 'cdk-nag',
+  setup(b) {
+    const nagRoot = dirname(createRequire(join(root, 'package.json')).resolve('cdk-nag/package.json'));
+    const used = new Map(); // aws-cdk-lib service → Cfn* names the rules use
+    b.onLoad({ filter: /[\\/]node_modules[\\/]cdk-nag[\\/].*\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      for (const [, variable, service] of source.matchAll(
+        /const (\w+) = require\("aws-cdk-lib\/(aws-[\w-]+)"\)/g,
+      )) {
+        const names = used.get(service) ?? new Set();
+        for (const [, name] of source.matchAll(new RegExp(`\\b${variable}\\.(Cfn\\w+)`, 'g')))
+          names.add(name);
+        used.set(service, names);
+      }
+      const file = JSON.stringify(`cdk-nag/${relative(nagRoot, args.path).replaceAll('\\', '/')}`);
+      return {
+        contents: source.replace(/\b__filename\b/g, file).replace(/^\/\/# sourceMappingURL=.*$/m, ''),
+        loader: 'js',
+      };
+    });
+    b.onResolve({ filter: /^aws-cdk-lib\/aws-[\w-]+$/ }, (args) =>
+      /[\\/]node_modules[\\/]cdk-nag[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: 'nag-view' }
+        : undefined,
+    );
+    const cdkRoot = dirname(createRequire(join(root, 'package.json')).resolve('aws-cdk-lib/package.json'));
+    /** Cfn* class name → the file (inside aws-cdk-lib) that defines it, for one service. */
+    const classFiles = (service) => {
+      const map = {};
+      for (const f of readdirSync(join(cdkRoot, service, 'lib')).filter((f) => f.endsWith('.generated.js'))) {
+        const path = `${service}/lib/${f}`;
+        for (const [, name] of readFileSync(join(cdkRoot, path), 'utf8').matchAll(/\bclass (Cfn\w+)/g)) {
+          map[name] = path;
+        }
+      }
+      return map;
+    };
+    const views = new Map(); // service → its classFiles map, as handed to instanceofView
+    b.onLoad({ filter: /.*/, namespace: 'nag-view' }, (args) => {
+      const service = args.path.split('/')[1];
+      views.set(service, classFiles(service));
+      return {
+        contents: [
+          `const { instanceofView } = require(${JSON.stringify(join(root, 'src/infra/nag.ts'))});`,
+          `module.exports = instanceofView(require(${JSON.stringify(args.path)}), ${JSON.stringify(views.get(service))});`,
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: root,
+      };
+    });
+    b.onEnd(() => {
+      const require = createRequire(join(root, 'package.json'));
+      for (const [service, names] of used) {
+        const index = require(`aws-cdk-lib/${service}`);
+        for (const name of names) {
+          const file = views.get(service)?.[name];
+          if (!file || index[name] !== require(cdkLibFile(file))[name]) {
+            throw new Error(`cdk-nag view: aws-cdk-lib/${service}.${name} is not the class in ${file}`);
+          }
+        }
+      }
+      if (used.size < 40)
+        throw new Error(`cdk-nag view: found only ${used.size} aws-cdk-lib modules in cdk-nag`);
+    });
+  },
+};
+
+const outdir = join(root, 'dist/bin');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { shipshape: join(root, 'src/cli/main.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  plugins: [cdkNag, requireExternals],
+  // Less to parse at every start; identifiers stay, so stack traces read without the source map.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked', // used with --debug (src/cli/main.ts turns source maps on)
+  // Bundled CommonJS dependencies call require(); give the ES module bundle one.
+  banner: {
+    js: "import { createRequire as __ssCreateRequire } from 'node:module';\nconst require = __ssCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});

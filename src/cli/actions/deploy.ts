@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { globalOptions } from '../app-options.js';
+import { loadAppForCommand } from '../load-app.js';
+import { colors, errColors, printJson, table } from '../../support/output.js';
+import { askYesNo } from '../../support/prompt.js';
+import type { DeployReport } from '../../deploy/deploy.js';
+
+// Heavy modules (toolkit-lib, the AWS SDK, CDK) load inside the actions, so `shipshape --help`
+// and the local commands never pay for them.
+
+function printSummary(r: DeployReport): void {
+  const out = [
+    `${colors.green('✔')} ${r.app} (${r.environment}, profile ${r.profile}) deployed to ${r.account} / ${r.region} in ${(r.durationMs / 1000).toFixed(1)} s`,
+    '',
+  ];
+  for (const url of r.urls) out.push(`  ${colors.bold(url)}`);
+  if (r.urls.length) out.push('');
+  if (r.services.length) {
+    out.push(
+      table(
+        ['SERVICE', 'TASKS', 'ROLLOUT'],
+        r.services.map((s) => [s.name, `${s.running}/${s.desired}`, s.rollout ?? '']),
+      ),
+      '',
+    );
+  }
+  if (r.images.length) {
+    out.push(
+      table(
+        ['IMAGE', 'SOURCE', 'REFERENCE', 'DIGEST'],
+        r.images.map((i) => [
+          i.service,
+          i.source,
+          i.reference,
+          i.digest ?? (i.pushed ? '' : 'already pushed'),
+        ]),
+      ),
+      '',
+    );
+  }
+  out.push(
+    table(
+      ['STACK', 'STATUS'],
+      r.stacks.map((s) => [s.name, s.status ?? '']),
+    ),
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+export default async function deployAction(
+  this: Command,
+  opts: {
+    env?: string;
+    slim?: boolean;
+    registry?: string;
+    yes?: boolean;
+    method: 'change-set' | 'direct';
+    wait: boolean;
+    timeout: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const app = loadAppForCommand(this, { environment: opts.env });
+  const quiet = globalOptions(this).quiet;
+  const { deployApp } = await import('../../deploy/deploy.js');
+  const timeout = Number(opts.timeout);
+  const report = await deployApp(app, {
+    yes: opts.yes,
+    slim: opts.slim,
+    registry: opts.registry,
+    method: opts.method,
+    wait: opts.wait,
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 900_000,
+    confirm: askYesNo,
+    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+  });
+  if (opts.json) printJson(report);
+  else printSummary(report);
+}

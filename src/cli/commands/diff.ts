@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { envOption } from '../app-options.js';
+import { lazyCommand } from '../lazy-command.js';
+
+/** Exit code of `diff` when the deploy would change something (0: nothing would change). */
+export const DIFF_CHANGES_EXIT = 5;
+
+export function diffCommand(): Command {
+  const definition = new Command('diff')
+    .description('Show what a deploy would change, security first (groups, internet exposure, IAM)')
+    .addOption(envOption())
+    .option('--registry <host>', 'compare as deployed with deploy --registry HOST')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Compares the synthesized templates with the deployed ones (template diff; image tags are compared by deploy).
+
+Exit codes: 0 nothing would change, ${DIFF_CHANGES_EXIT} something would change, 2 bad input, 3 no credentials.
+
+Examples:
+  shipshape diff                         # against the deployed dev stacks
+  shipshape diff --env prod --json
+
+Docs: docs/deploy.md`,
+    );
+  return lazyCommand(definition, () => import('../actions/diff.js'));
+}

@@ -1,0 +1,293 @@
+import type { TemplateDiff } from '@aws-cdk/cloudformation-diff';
+import { requireEngine, engine } from '../engine/client.js';
+import { describeProfile } from '../infra/profile.js';
+import { ExitCode, ShipshapeError, type ExitCodeValue } from '../model/errors.js';
+import type { AppModel, Diagnostic } from '../model/types.js';
+import { onCleanup } from '../support/cleanup.js';
+import { clientConfig, followHint } from './aws.js';
+import { classifyDiff, weakening, type DiffReport } from './diff.js';
+import { ecrRegistry } from './ecr.js';
+import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
+import { ensureBootstrap, openSession, selectStacks, type CloudSession } from './session.js';
+import { assertDeployable, stackResources, stackStatus } from './stacks.js';
+import { diagnose, ecsServices, waitSteady, type ServiceState, type StoppedTask } from './steady.js';
+import type { DeployIoHost } from './io-host.js';
+
+export type DeployMethod = 'change-set' | 'direct';
+
+export interface DeployOptions {
+  /** Answer yes to bootstrap and to security changes. Default false. */
+  yes?: boolean;
+  /** Deploy trace-verified slim images. Default false. */
+  slim?: boolean;
+  /** Push built images to this registry host instead of ECR. Default ECR. */
+  registry?: string;
+  /** How CloudFormation applies the templates. Default `change-set`. */
+  method?: DeployMethod;
+  /** Wait for the ECS services to reach a steady state. Default true. */
+  wait?: boolean;
+  /** How long to wait for steady state. Default 15 minutes. */
+  timeoutMs?: number;
+  /** Asks a yes/no question (TTY prompt in the CLI); default: no. */
+  confirm?: (question: string) => Promise<boolean>;
+  io?: DeployIoHost;
+  onProgress?: (line: string) => void;
+}
+
+export interface DeployReport {
+  app: string;
+  environment: string;
+  profile: string;
+  account: string;
+  region: string;
+  bootstrap: 'present' | 'created';
+  stacks: { name: string; status?: string }[];
+  images: Omit<PushedImage, 'slot'>[];
+  urls: string[];
+  services: ServiceState[];
+  security: DiffReport['security'];
+  durationMs: number;
+}
+
+export async function deployApp(app: AppModel, options: DeployOptions = {}): Promise<DeployReport> {
+  const started = Date.now();
+  const progress = options.onProgress ?? (() => undefined);
+  const confirm = options.confirm ?? (async () => false);
+  const s = await openSession(app, {
+    verb: 'deploy',
+    imageRegistry: options.registry,
+    io: options.io,
+    onProgress: progress,
+  });
+  try {
+    for (const line of describeProfile(s.synth.profile)) progress(line);
+    const { region } = s.target;
+    for (const name of s.synth.stacks.map((x) => x.name))
+      assertDeployable(name, await stackStatus(region, name), region);
+    const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
+    const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
+    const images = await buildAndPush(s, options, progress);
+    await deployStacks(s, s.appStacks, images, options.method ?? 'change-set', progress);
+    const services =
+      options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
+    return {
+      app: app.name,
+      environment: app.x.environment,
+      profile: s.synth.profile.kind,
+      account: s.target.account,
+      region,
+      bootstrap,
+      stacks: await Promise.all(
+        s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
+      ),
+      images: images.map(({ slot: _slot, ...rest }) => rest),
+      urls: await appUrls(s),
+      services,
+      security: security.security,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    s.io.stop();
+    s.close();
+  }
+}
+
+/** Template diff of the app stacks against what is deployed (empty stacks diff against nothing). */
+export async function diffStacks(s: CloudSession): Promise<DiffReport> {
+  const { DiffMethod } = await import('@aws-cdk/toolkit-lib');
+  // A template diff: change-set diffs need the stacks' parameters and an API moto lacks, and
+  // image tags (the parameters) are compared by deploy itself.
+  const diffs = (await s.toolkit.diff(s.cx, {
+    stacks: await selectStacks(
+      s,
+      s.synth.stacks.map((x) => x.name),
+    ),
+    method: DiffMethod.TemplateOnly(),
+  })) as Record<string, TemplateDiff>;
+  const templates = Object.fromEntries(s.synth.stacks.map((x) => [x.name, s.template(x.name)]));
+  return classifyDiff(diffs, templates);
+}
+
+/** Before changing anything: what would widen access. With it, ask (or go on with --yes). */
+async function reviewSecurity(
+  s: CloudSession,
+  yes: boolean,
+  confirm: (q: string) => Promise<boolean>,
+  progress: (line: string) => void,
+): Promise<DiffReport> {
+  const report = await diffStacks(s);
+  const wider = weakening(report);
+  const created = report.resources.filter((r) => r.action === 'add').length;
+  if (report.security.length > 8) {
+    // A first deploy lists every rule and policy: count them here, `shipshape diff` lists them.
+    progress(
+      `security: ${wider.length} change(s) widen access, ${report.security.length - wider.length} narrow it, ${created} resource(s) to create (shipshape diff lists them)`,
+    );
+  } else {
+    for (const w of report.security) progress(`security: ${w.stack}: ${w.text}`);
+  }
+  if (wider.length === 0 || yes) return report;
+  if (!(await confirm(`${wider.length} change(s) widen access (listed above). Deploy them?`))) {
+    throw new ShipshapeError('deploy cancelled: security changes were not approved', {
+      exitCode: ExitCode.usage,
+      hint: 'review them with `shipshape diff`, then deploy with --yes (or answer yes)',
+    });
+  }
+  return report;
+}
+
+async function buildAndPush(
+  s: CloudSession,
+  options: DeployOptions,
+  progress: (line: string) => void,
+): Promise<PushedImage[]> {
+  const slots = s.synth.imageSlots;
+  if (slots.length === 0) return [];
+  const docker = await requireEngine(engine());
+  const local = await makeImages(s.app, slots, { docker, slim: options.slim, onProgress: progress });
+  if (s.synth.registryStack) {
+    progress(`creating the image repositories (${s.synth.registryStack})`);
+    await deployStacks(s, [s.synth.registryStack], [], options.method ?? 'change-set', progress);
+  }
+  const target = options.registry ? plainRegistry(options.registry) : await ecrRegistry(s.target.region);
+  return pushImages(docker, local, slots, target, progress);
+}
+
+/** Deploy `stacks` with each built service's tag parameter; Ctrl-C leaves CloudFormation going. */
+async function deployStacks(
+  s: CloudSession,
+  stacks: string[],
+  images: PushedImage[],
+  method: DeployMethod,
+  progress: (line: string) => void,
+): Promise<void> {
+  const { StackParameters } = await import('@aws-cdk/toolkit-lib');
+  const parameters: Record<string, string> = {};
+  for (const i of images) parameters[`${i.slot.stackName}:${i.slot.parameter}`] = i.tag;
+  const region = s.target.region;
+  const unregister = onCleanup('report CloudFormation in flight', () => {
+    process.stderr.write(
+      `CloudFormation carries on with ${stacks.join(', ')} on its own; shipshape stopped watching.\n` +
+        `Follow it with: ${stacks.map((n) => followHint(n, region)).join('\n  ')}\n` +
+        'Run shipshape deploy again once it has finished (or rolled back).\n',
+    );
+  });
+  await s.io.start();
+  try {
+    await s.toolkit.deploy(s.cx, {
+      stacks: await selectStacks(s, stacks),
+      deploymentMethod: method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+      parameters: StackParameters.exactly(parameters),
+    });
+  } catch (e) {
+    s.io.stop();
+    throw deployFailure(s, stacks, e);
+  } finally {
+    unregister();
+  }
+  s.io.stop();
+  progress(`deployed ${stacks.join(', ')}`);
+}
+
+function deployFailure(s: CloudSession, stacks: string[], e: unknown): ShipshapeError {
+  const failures = s.io.board.failures();
+  const more: Diagnostic[] = failures.map((r) => ({
+    severity: 'error',
+    message: `${r.stack}: ${r.resource} (${r.type}) ${r.status}: ${r.reason}`,
+  }));
+  const first = failures[0];
+  return new ShipshapeError(
+    `deploying ${stacks.join(', ')} failed: ${first ? `${first.resource} ${first.status}: ${first.reason}` : (e as Error).message}`,
+    {
+      exitCode: ExitCode.failure,
+      hint: `CloudFormation rolled the stack back; see ${followHint(stacks[0]!, s.target.region)}`,
+      more,
+      cause: e,
+    },
+  );
+}
+
+/** Wait for steady state; on failure, the stopped tasks' reasons and last log lines, then exit 1. */
+async function settle(
+  s: CloudSession,
+  timeoutMs: number,
+  progress: (line: string) => void,
+): Promise<ServiceState[]> {
+  const services = [];
+  for (const stack of s.appStacks)
+    services.push(...ecsServices(await stackResources(s.target.region, stack)));
+  if (services.length === 0) return [];
+  progress(`waiting for ${services.length} service(s) to reach a steady state`);
+  const result = await waitSteady(services, { region: s.target.region, timeoutMs, onProgress: progress });
+  if (result.unsteady.length === 0) return result.steady;
+  const more: Diagnostic[] = [];
+  for (const svc of result.unsteady) {
+    more.push({
+      severity: 'error',
+      message: `${svc.name}: ${svc.running}/${svc.desired} running, rollout ${svc.rollout ?? 'unknown'}${svc.rolloutReason ? `: ${svc.rolloutReason}` : ''}`,
+    });
+    for (const t of await diagnose(s.target.region, svc)) more.push(...taskDiagnostics(svc.name, t));
+  }
+  throw new ShipshapeError(
+    result.timedOut
+      ? `${result.unsteady.length} service(s) did not reach a steady state within ${Math.round(timeoutMs / 1000)} s`
+      : `the rollout of ${result.unsteady.map((x) => x.name).join(', ')} failed (the circuit breaker rolls it back)`,
+    {
+      exitCode: ExitCode.failure as ExitCodeValue,
+      hint: 'fix what the stopped tasks and logs below show, then deploy again',
+      more,
+    },
+  );
+}
+
+function taskDiagnostics(service: string, t: StoppedTask): Diagnostic[] {
+  const id = t.taskArn.split('/').pop();
+  const out: Diagnostic[] = [
+    { severity: 'error', message: `${service} task ${id} stopped: ${t.stoppedReason ?? 'no reason given'}` },
+  ];
+  for (const c of t.containers) {
+    if (c.exitCode !== undefined || c.reason) {
+      out.push({
+        severity: 'error',
+        message: `  container ${c.name}: exit ${c.exitCode ?? '?'}${c.reason ? ` (${c.reason})` : ''}`,
+      });
+    }
+  }
+  for (const [container, lines] of Object.entries(t.logs)) {
+    if (lines.length === 0) continue;
+    out.push({
+      severity: 'error',
+      message: `  last log lines of ${container}:\n${lines.map((l) => `    | ${l}`).join('\n')}`,
+    });
+  }
+  return out;
+}
+
+/** The app's URLs: the domain when configured, and each load balancer's DNS name. */
+async function appUrls(s: CloudSession): Promise<string[]> {
+  const urls: string[] = [];
+  const https = s.synth.profile.https;
+  if (https?.domain) urls.push(`https://${https.domain}`);
+  const arns: string[] = [];
+  for (const stack of s.appStacks) {
+    for (const r of await stackResources(s.target.region, stack)) {
+      if (r.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.physicalId) arns.push(r.physicalId);
+    }
+  }
+  if (arns.length === 0) return urls;
+  const { ElasticLoadBalancingV2Client, DescribeLoadBalancersCommand } =
+    await import('@aws-sdk/client-elastic-load-balancing-v2');
+  const elb = new ElasticLoadBalancingV2Client(clientConfig(s.target.region));
+  try {
+    const res = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }));
+    for (const lb of res.LoadBalancers ?? []) {
+      if (!lb.DNSName) continue;
+      urls.push(
+        lb.Type === 'network' ? `${lb.DNSName} (TCP/UDP)` : `${https ? 'https' : 'http'}://${lb.DNSName}`,
+      );
+    }
+  } finally {
+    elb.destroy();
+  }
+  return urls;
+}

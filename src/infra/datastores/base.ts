@@ -1,0 +1,141 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type {
+  ConnectionField,
+  ConnectionValue,
+  DatastoreIntent,
+  ManagedEngine,
+  ServiceModel,
+} from '../../model/types.js';
+
+export interface ManagedDatastoreProps {
+  /** The compose service the managed service replaces (its `intent.datastore` says which and how). */
+  readonly service: ServiceModel;
+  /**
+   * Production settings: Multi-AZ or replicas, deletion protection, longer backups, retained on
+   * stack deletion.
+   * @default false
+   */
+  readonly production?: boolean;
+}
+
+export interface NetworkDatastoreProps extends ManagedDatastoreProps {
+  readonly vpc: ec2.IVpc;
+  /** The datastore's security group, created empty by the caller; callers are admitted one by one. */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** Isolated subnets (no route to the internet). */
+  readonly subnets: ec2.SubnetSelection;
+}
+
+/** What one connection value becomes in a task definition: plain text, or an ECS secret. */
+export type ResolvedValue = { text: string } | { secret: ecs.Secret };
+
+/**
+ * A datastore of the compose app as the managed AWS service the model chose. Holds what every
+ * engine shares: the model's decision, the production profile and its removal policy, and how a
+ * caller's connection values (`['rediss://', {field: 'host'}, ':6379']`) resolve to variables and
+ * ECS secrets. Variants add the resources and the fields they know.
+ */
+export abstract class ManagedDatastore extends Construct {
+  readonly service: ServiceModel;
+  readonly datastore: DatastoreIntent & { engine: ManagedEngine };
+  readonly production: boolean;
+
+  constructor(scope: Construct, id: string, props: ManagedDatastoreProps) {
+    super(scope, id);
+    const d = props.service.intent.datastore;
+    if (d?.cloud !== 'managed' || !d.engine)
+      throw new Error(`internal: ${props.service.name} is not a managed datastore`);
+    this.service = props.service;
+    this.datastore = d as DatastoreIntent & { engine: ManagedEngine };
+    this.production = props.production ?? false;
+  }
+
+  /** Retained in production; otherwise `whenNotProduction` (a final snapshot, or deleted). */
+  protected removalPolicy(whenNotProduction: RemovalPolicy): RemovalPolicy {
+    return this.production ? RemovalPolicy.RETAIN : whenNotProduction;
+  }
+
+  /** A field of a connection value as plain text (a token); undefined when the engine has no such field. */
+  protected textField(field: ConnectionField, _name?: string): string | undefined {
+    return field === 'region' ? Stack.of(this).region : undefined;
+  }
+
+  /** The password as an ECS secret; undefined when the engine has none. */
+  protected passwordSecret(): ecs.Secret | undefined {
+    return undefined;
+  }
+
+  /** Resolve a connection value the model decided for a caller. */
+  resolve(value: ConnectionValue): ResolvedValue {
+    if (value.length === 1 && typeof value[0] !== 'string' && value[0]!.field === 'password') {
+      const secret = this.passwordSecret();
+      if (!secret) throw new Error(`internal: ${this.service.name} has no password`);
+      return { secret };
+    }
+    const text = value
+      .map((p) => {
+        if (typeof p === 'string') return p;
+        const t = this.textField(p.field, p.name);
+        if (t === undefined)
+          throw new Error(`internal: ${this.service.name} has no ${p.field}${p.name ? ` ${p.name}` : ''}`);
+        return t;
+      })
+      .join('');
+    return { text };
+  }
+
+  /** Give a caller's task role the actions the model decided, on this datastore's resources only. */
+  grantTo(_role: iam.IRole, _actions: readonly string[]): void {}
+}
+
+/**
+ * A managed datastore reached over the network: in isolated subnets, behind its own security
+ * group (callers are admitted on `port`, one rule each), with its password in Secrets Manager
+ * under the JSON key `password`.
+ */
+export abstract class NetworkDatastore extends ManagedDatastore {
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The port callers connect to. */
+  abstract readonly port: number;
+  /** The endpoint address callers connect to. */
+  abstract readonly endpoint: string;
+  /** The secret whose JSON key `password` holds the password; undefined for engines without one. */
+  abstract readonly secret: secretsmanager.ISecret | undefined;
+
+  constructor(scope: Construct, id: string, props: NetworkDatastoreProps) {
+    super(scope, id, props);
+    this.securityGroup = props.securityGroup;
+  }
+
+  protected override textField(field: ConnectionField, name?: string): string | undefined {
+    return field === 'host' ? this.endpoint : super.textField(field, name);
+  }
+
+  protected override passwordSecret(): ecs.Secret | undefined {
+    return this.secret ? ecs.Secret.fromSecretsManager(this.secret, 'password') : undefined;
+  }
+
+  /** A generated password in Secrets Manager (JSON key `password`), for engines that take one as input. */
+  protected generatedPassword(id: string, description: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      description,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'password',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating this password also needs the datastore changed (modify-replication-group); left to the operator, documented in docs/infrastructure.md.',
+    });
+    return secret;
+  }
+}

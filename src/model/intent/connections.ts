@@ -1,0 +1,381 @@
+import type { NormalizedService } from '../normalize.js';
+import type {
+  ConnectionValue,
+  ConnectionVariable,
+  DatastoreConnection,
+  DatastoreIntent,
+  Diagnostic,
+  EnvironmentDecision,
+  ManagedEngine,
+  SecretDelivery,
+  TrafficEdge,
+} from '../types.js';
+import type { LocalCredentials } from './datastores.js';
+import { hasCredentialUrl } from './environment.js';
+
+/**
+ * How each caller reaches the managed datastores it calls, decided once: the conventional
+ * variables of each engine's ecosystem it gets, and what becomes of its own variables that refer
+ * to a datastore — a hostname becomes the managed endpoint, the local password the generated one,
+ * a stand-in's endpoint and static AWS keys are dropped so the AWS SDK reaches the real service
+ * with the task role's credentials.
+ */
+
+export interface ManagedStore {
+  name: string;
+  /** The service name and its aliases: the hostnames callers use. */
+  hosts: string[];
+  intent: DatastoreIntent & { engine: ManagedEngine };
+  local: LocalCredentials;
+}
+
+const PORTS: Partial<Record<ManagedEngine, number>> = {
+  'rds-postgres': 5432,
+  'rds-mysql': 3306,
+  'rds-mariadb': 3306,
+  'elasticache-redis': 6379,
+  'elasticache-valkey': 6379,
+  'elasticache-memcached': 11211,
+  documentdb: 27017,
+};
+
+/** The port a managed network datastore listens on (the engine's default, as in compose). */
+export function managedPort(engine: ManagedEngine): number | undefined {
+  return PORTS[engine];
+}
+
+/** Data-plane actions on the store's own resources, nothing that creates, deletes or reconfigures them. */
+export const DATA_ACTIONS: Partial<Record<ManagedEngine, string[]>> = {
+  dynamodb: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:DescribeTable',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:UpdateItem',
+  ],
+  s3: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+};
+
+const AWS_STATIC_CREDENTIALS = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
+const AWS_REGION_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION']);
+const USER_VARIABLE = /(USER|USERNAME|LOGIN)$/i;
+const isStandIn = (e: ManagedEngine) => e === 'dynamodb' || e === 's3';
+
+const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+
+/** The variables each engine's ecosystem expects (documented in docs/infrastructure.md). */
+function conventionalVariables(store: ManagedStore): ConnectionVariable[] {
+  const i = store.intent;
+  const user = i.credentials?.username;
+  const database = i.credentials?.database;
+  const host: ConnectionValue = [{ field: 'host' }];
+  const password: ConnectionValue = [{ field: 'password' }];
+  const port = String(managedPort(i.engine) ?? '');
+  const v = (name: string, value: ConnectionValue | string | undefined, reason: string) =>
+    value === undefined ? [] : [{ name, value: typeof value === 'string' ? [value] : value, reason }];
+  switch (i.engine) {
+    case 'rds-postgres':
+      return [
+        ...v('PGHOST', host, 'the endpoint (libpq)'),
+        ...v('PGPORT', port, 'libpq'),
+        ...v('PGDATABASE', database ?? user, 'libpq'),
+        ...v('PGUSER', user, 'libpq'),
+        ...v('PGPASSWORD', password, 'the generated password (Secrets Manager)'),
+      ];
+    case 'rds-mysql':
+    case 'rds-mariadb':
+      return [
+        ...v('MYSQL_HOST', host, 'the endpoint'),
+        ...v('MYSQL_PORT', port, 'MySQL clients'),
+        ...v('MYSQL_DATABASE', database, 'MySQL clients'),
+        ...v('MYSQL_USER', user, 'MySQL clients'),
+        ...v('MYSQL_PASSWORD', password, 'the generated password (Secrets Manager)'),
+      ];
+    case 'elasticache-redis':
+    case 'elasticache-valkey':
+      return [
+        ...v('REDIS_HOST', host, 'the primary endpoint'),
+        ...v('REDIS_PORT', port, 'Redis clients'),
+        ...v('REDIS_PASSWORD', password, 'the AUTH token (Secrets Manager)'),
+        ...v('REDIS_TLS', 'true', 'the cache accepts TLS connections only'),
+      ];
+    case 'elasticache-memcached':
+      return [
+        ...v('MEMCACHED_HOST', host, 'the configuration endpoint'),
+        ...v('MEMCACHED_PORT', port, 'memcached clients'),
+        ...v('MEMCACHED_TLS', 'true', 'the cache accepts TLS connections only'),
+      ];
+    case 'documentdb':
+      return [
+        ...v('MONGODB_HOST', host, 'the cluster endpoint'),
+        ...v('MONGODB_PORT', port, 'MongoDB drivers'),
+        ...v('MONGODB_USERNAME', user, 'MongoDB drivers'),
+        ...v('MONGODB_PASSWORD', password, 'the generated password (Secrets Manager)'),
+      ];
+    case 'dynamodb': {
+      const tables = i.tables ?? [];
+      return [
+        ...(tables.length === 1
+          ? v('DYNAMODB_TABLE', [{ field: 'table', name: tables[0]!.name }], 'the cloud name of the table')
+          : []),
+        ...tables.flatMap((t) =>
+          v(
+            `DYNAMODB_TABLE_${envName(t.name)}`,
+            [{ field: 'table', name: t.name }],
+            `the cloud name of table ${t.name}`,
+          ),
+        ),
+      ];
+    }
+    case 's3': {
+      const buckets = i.buckets ?? [];
+      return [
+        ...(buckets.length === 1
+          ? v('S3_BUCKET', [{ field: 'bucket', name: buckets[0]! }], 'the cloud name of the bucket')
+          : []),
+        ...buckets.flatMap((b) =>
+          v(`S3_BUCKET_${envName(b)}`, [{ field: 'bucket', name: b }], `the cloud name of bucket ${b}`),
+        ),
+      ];
+    }
+  }
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The value with every occurrence of one of `hosts` as a hostname replaced by the endpoint, and
+ * each engine's TLS spelling: `redis://` → `rediss://`; a `mongodb://` URL gets `tls=true` and
+ * `retryWrites=false` (DocumentDB has no retryable writes).
+ */
+export function rewriteHosts(
+  value: string,
+  hosts: readonly string[],
+  engine: ManagedEngine,
+): ConnectionValue {
+  let text = value;
+  if (engine === 'elasticache-redis' || engine === 'elasticache-valkey')
+    text = text.replace(/\bredis:\/\//g, 'rediss://');
+  if (engine === 'documentdb' && /^mongodb:\/\//.test(text) && !/[?&]tls=/.test(text)) {
+    const [main, query] = text.split('?') as [string, string | undefined];
+    const withPath = /^mongodb:\/\/[^/]+$/.test(main) ? `${main}/` : main;
+    text = `${withPath}?${query ? `${query}&` : ''}tls=true&retryWrites=false`;
+  }
+  const names = hosts.map(escape).join('|');
+  // In a URL only the authority names hosts (`mysql://db:3306/db`: the path is a database name);
+  // elsewhere a host stands alone or in a `host:port` list.
+  const inAuthority = new RegExp(`(?<=^|[@,])(?:${names})(?=$|[:,])`, 'g');
+  const standalone = new RegExp(`(?<=^|[,=\\s;])(?:${names})(?=$|[:,;\\s])`, 'g');
+  const parts: ConnectionValue = [];
+  const push = (segment: string, pattern: RegExp) => {
+    let last = 0;
+    for (const m of segment.matchAll(pattern)) {
+      if (m.index > last) parts.push(segment.slice(last, m.index));
+      parts.push({ field: 'host' });
+      last = m.index + m[0].length;
+    }
+    if (last < segment.length) parts.push(segment.slice(last));
+  };
+  let rest = 0;
+  for (const m of text.matchAll(/[a-z][a-z0-9+.:-]*:\/\/([^/?#\s]*)/gi)) {
+    const authorityAt = m.index + m[0].length - m[1]!.length;
+    push(text.slice(rest, authorityAt), standalone);
+    push(m[1]!, inAuthority);
+    rest = m.index + m[0].length;
+  }
+  push(text.slice(rest), standalone);
+  // Adjacent literal pieces read better as one.
+  return parts.reduce<ConnectionValue>((acc, p) => {
+    const prev = acc[acc.length - 1];
+    if (typeof p === 'string' && typeof prev === 'string') acc[acc.length - 1] = prev + p;
+    else acc.push(p);
+    return acc;
+  }, []);
+}
+
+const mentions = (value: string, hosts: readonly string[]) =>
+  rewriteHosts(value, hosts, 'rds-postgres').some((p) => typeof p !== 'string');
+
+export interface ConnectionPlan {
+  environment: EnvironmentDecision[];
+  connections: DatastoreConnection[];
+  secrets: SecretDelivery[];
+  warnings: Diagnostic[];
+}
+
+/** Decide how `caller` reaches the managed stores it calls (an edge in the traffic graph). */
+export function decideConnections(
+  caller: NormalizedService,
+  decided: { environment: EnvironmentDecision[]; secrets: SecretDelivery[] },
+  calls: readonly TrafficEdge[],
+  stores: ReadonlyMap<string, ManagedStore>,
+): ConnectionPlan {
+  const called = [...new Set(calls.filter((e) => e.from === caller.name).map((e) => e.to))]
+    .map((n) => stores.get(n))
+    .filter((s): s is ManagedStore => s !== undefined);
+  const warnings: Diagnostic[] = [];
+  const outcomes = decided.environment.map((e) => ({
+    e,
+    out: decideVariable(e, caller.environment[e.name] ?? '', called),
+  }));
+  // A URL without the password needs no warning when the caller has the password in a variable too.
+  const hasPassword = new Set(
+    outcomes
+      .filter(
+        ({ out }) =>
+          out.decision.cloud?.length === 1 &&
+          (out.decision.cloud[0] as { field?: string }).field === 'password',
+      )
+      .map(({ out }) => out.decision.datastore),
+  );
+  const environment = outcomes.map(({ e, out }) => {
+    if (out.warning?.unlessPassword && hasPassword.has(out.decision.datastore)) delete out.warning;
+    if (out.warning) {
+      warnings.push({
+        severity: 'warning',
+        message: `${caller.name}: ${out.warning.message}`,
+        path: `services.${caller.name}.environment.${e.name}`,
+        location: e.location,
+        hint: out.warning.hint,
+      });
+    }
+    return out.decision;
+  });
+  const own = new Set(Object.keys(caller.environment));
+  const connections = called.map((store): DatastoreConnection => ({
+    datastore: store.name,
+    engine: store.intent.engine,
+    variables: conventionalVariables(store).filter((v) => !own.has(v.name)),
+    actions: DATA_ACTIONS[store.intent.engine] ?? [],
+  }));
+  const passwordSecrets = new Map(
+    [...stores.values()]
+      .filter((s) => s.intent.credentials?.passwordSecret)
+      .map((s) => [s.intent.credentials!.passwordSecret!, s]),
+  );
+  const secrets = decided.secrets.map((d): SecretDelivery => {
+    const store = passwordSecrets.get(d.name);
+    if (!store) return d;
+    return {
+      ...d,
+      datastore: store.name,
+      reason: `file ${d.target}: the password of ${store.name}; in the cloud the generated password of ${store.intent.managedBy} (Secrets Manager), written to a read-only task volume`,
+    };
+  });
+  return { environment, connections, secrets, warnings };
+}
+
+interface VariableOutcome {
+  decision: EnvironmentDecision;
+  /** `unlessPassword`: moot when the caller also has the datastore's password in a variable. */
+  warning?: { message: string; hint: string; unlessPassword?: boolean };
+}
+
+function decideVariable(
+  e: EnvironmentDecision,
+  value: string,
+  called: readonly ManagedStore[],
+): VariableOutcome {
+  const keep = (reason: string, extra: Partial<EnvironmentDecision> = {}): VariableOutcome => ({
+    decision: { ...e, ...extra, reason },
+  });
+  const to = (
+    store: ManagedStore,
+    cloud: ConnectionValue,
+    reason: string,
+    warning?: VariableOutcome['warning'],
+  ) => ({
+    decision: { ...e, handling: 'datastore' as const, literal: false, datastore: store.name, cloud, reason },
+    ...(warning ? { warning } : {}),
+  });
+  for (const store of called) {
+    const engine = store.intent.engine;
+    const service = store.intent.managedBy!;
+    if (value && mentions(value, store.hosts)) {
+      if (isStandIn(engine)) {
+        return keep(
+          `points at the local stand-in ${store.name}; not set in the cloud, so the AWS SDK reaches ${service} with the task role`,
+          { handling: 'dropped', literal: false },
+        );
+      }
+      if (hasCredentialUrl(value)) {
+        return {
+          decision: {
+            ...e,
+            reason: `a URL with the password of ${store.name}: ECS sets a variable from plain text or whole from a secret, so it cannot assemble this URL with ${service}'s generated password`,
+          },
+          warning: {
+            message: `${e.name} embeds a password in a URL to ${store.name}, which ECS cannot assemble from ${service}'s generated password`,
+            hint: `build the URL in the app from the variables it gets (${conventionalVariables(store)
+              .map((v) => v.name)
+              .join(
+                ', ',
+              )}), or put the full URL into the Secrets Manager secret for ${e.name} yourself after deploying`,
+          },
+        };
+      }
+      return to(
+        store,
+        rewriteHosts(value, store.hosts, engine),
+        `refers to ${store.name}: its host becomes the ${service} endpoint`,
+        urlWarning(e.name, value, store),
+      );
+    }
+    if (!isStandIn(engine) && value && store.local.passwords.includes(value)) {
+      return to(
+        store,
+        [{ field: 'password' }],
+        `the password of ${store.name}: the generated password of ${service} (Secrets Manager)`,
+      );
+    }
+    const user = store.intent.credentials?.username;
+    if (user && USER_VARIABLE.test(e.name) && store.local.users.includes(value) && value !== user) {
+      return to(store, [user], `a user of ${store.name}: ${service}'s user is ${user}`);
+    }
+    const table = store.intent.tables?.find((t) => t.name === value);
+    if (table)
+      return to(store, [{ field: 'table', name: table.name }], `table ${table.name}: its cloud name`);
+    const bucket = store.intent.buckets?.find((b) => b === value);
+    if (bucket) return to(store, [{ field: 'bucket', name: bucket }], `bucket ${bucket}: its cloud name`);
+    if (isStandIn(engine)) {
+      if (AWS_STATIC_CREDENTIALS.has(e.name) || (value && store.local.accessKeys.includes(value))) {
+        return keep(
+          `a static key for the local stand-in ${store.name}; not set in the cloud, where the task role's credentials reach ${service}`,
+          { handling: 'dropped', literal: false },
+        );
+      }
+      if (AWS_REGION_VARIABLES.has(e.name)) {
+        return to(
+          store,
+          [{ field: 'region' }],
+          `the region of the local stand-in ${store.name}: the stack's region in the cloud`,
+        );
+      }
+    }
+  }
+  return { decision: e };
+}
+
+/** A datastore URL without the credentials the managed service requires: say what to change. */
+function urlWarning(name: string, value: string, store: ManagedStore): VariableOutcome['warning'] {
+  const engine = store.intent.engine;
+  if ((engine === 'elasticache-redis' || engine === 'elasticache-valkey') && /^rediss?:\/\//.test(value)) {
+    return {
+      unlessPassword: true,
+      message: `${name} is a Redis URL without the AUTH token ${store.intent.managedBy} requires, and ECS cannot put the token into a URL`,
+      hint: 'pass REDIS_PASSWORD to the client as its password (redis-py: Redis.from_url(url, password=os.environ["REDIS_PASSWORD"]); node-redis: createClient({ url, password: process.env.REDIS_PASSWORD }))',
+    };
+  }
+  if (engine === 'documentdb' && /^mongodb(\+srv)?:\/\//.test(value)) {
+    return {
+      message: `${name} is a MongoDB URL; Amazon DocumentDB requires a user, a password and TLS with the Amazon RDS certificate authority`,
+      hint: "pass MONGODB_USERNAME and MONGODB_PASSWORD as the client's auth options, and add the RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) to the image with tlsCAFile=<its path> in the URL",
+    };
+  }
+  return undefined;
+}

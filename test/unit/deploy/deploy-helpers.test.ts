@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { credentialsError } from '../../../src/deploy/aws.js';
+import { planDestroy } from '../../../src/deploy/destroy.js';
+import { decodeAuthorization } from '../../../src/deploy/ecr.js';
+import { contentTag, derivedDockerfile, isInsecureRegistry } from '../../../src/deploy/images.js';
+import { assertDeployable } from '../../../src/deploy/stacks.js';
+import { ecsServices, verdict, type ServiceState } from '../../../src/deploy/steady.js';
+import { imageTagParameterName, repositoryName } from '../../../src/infra/registry.js';
+import type { AppModel } from '../../../src/model/types.js';
+
+describe('images', () => {
+  it('tags are the content address, shortened; the same image gives the same tag', () => {
+    const id = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    expect(contentTag(id)).toBe('sha-0123456789abcdef0123');
+    expect(contentTag(id)).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+    expect(() => contentTag('latest')).toThrow(/not an image id/);
+  });
+
+  it('a derived image is the compose image plus each baked file at its target', () => {
+    expect(
+      derivedDockerfile('nginx:1.27', [
+        { target: '/etc/nginx/conf.d/default.conf' },
+        { target: '/usr/share/nginx/html' },
+      ]),
+    ).toBe(
+      'FROM nginx:1.27\nCOPY ["files/0","/etc/nginx/conf.d/default.conf"]\nCOPY ["files/1","/usr/share/nginx/html"]\n',
+    );
+  });
+
+  it('loopback registries are plain HTTP, others HTTPS', () => {
+    expect(['127.0.0.1:5000', 'localhost:5000', 'localhost'].every(isInsecureRegistry)).toBe(true);
+    expect(isInsecureRegistry('registry.example.com:5000')).toBe(false);
+  });
+
+  it('ECR authorization tokens become Docker credentials for the proxy endpoint host', () => {
+    const token = Buffer.from('AWS:pa:ss').toString('base64');
+    expect(decodeAuthorization(token, 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com')).toEqual({
+      username: 'AWS',
+      password: 'pa:ss',
+      serveraddress: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com',
+      host: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    });
+  });
+
+  it('repository names and tag parameters are deterministic and valid', () => {
+    const app = { name: 'Web_API', x: { environment: 'Prod' } } as unknown as AppModel;
+    expect(repositoryName(app, 'My.Service')).toBe('web_api-prod/my.service');
+    expect(imageTagParameterName('web')).toBe('ImageTagWeb');
+    expect(imageTagParameterName('my-api_v2')).toBe('ImageTagMyApiV2');
+    expect(imageTagParameterName('my_api', new Set(['ImageTagMyApi']))).toBe('ImageTagMyApi2');
+  });
+});
+
+describe('AWS errors', () => {
+  it('no credentials and expired sessions are exit 3 with the fix', () => {
+    const none = credentialsError(
+      { name: 'CredentialsProviderError', message: 'Could not load credentials from any providers' },
+      'us-east-1',
+    );
+    expect([none?.exitCode, none?.message]).toEqual([3, 'no AWS credentials found']);
+    const expired = credentialsError(
+      { name: 'ExpiredTokenException', message: 'The security token included in the request is expired' },
+      'us-east-1',
+    );
+    expect(expired?.exitCode).toBe(3);
+    expect(expired?.hint).toMatch(/aws sso login|refresh/);
+    expect(credentialsError(new Error('Throttling'), 'us-east-1')).toBeUndefined();
+  });
+
+  it('stacks CloudFormation cannot update now are refused with the fix', () => {
+    expect(() => assertDeployable('s', undefined, 'r')).not.toThrow();
+    expect(() => assertDeployable('s', 'ROLLBACK_COMPLETE', 'r')).not.toThrow(); // the toolkit re-creates it
+    expect(() => assertDeployable('s', 'UPDATE_IN_PROGRESS', 'r')).toThrow(/busy/);
+    expect(() => assertDeployable('s', 'UPDATE_ROLLBACK_FAILED', 'r')).toThrow(/UPDATE_ROLLBACK_FAILED/);
+    expect(() => assertDeployable('s', 'DELETE_FAILED', 'r')).toThrow(/DELETE_FAILED/);
+  });
+});
+
+describe('steady state', () => {
+  const state = (over: Partial<ServiceState>): ServiceState => ({
+    cluster: 'c',
+    service: 'arn',
+    name: 'web',
+    desired: 2,
+    running: 2,
+    rollout: 'COMPLETED',
+    deployments: 1,
+    ...over,
+  });
+  it('steady only with one completed deployment and all tasks running; FAILED is failed', () => {
+    expect(verdict(state({}))).toBe('steady');
+    expect(verdict(state({ running: 1 }))).toBe('waiting');
+    expect(verdict(state({ deployments: 2 }))).toBe('waiting');
+    expect(verdict(state({ rollout: 'IN_PROGRESS' }))).toBe('waiting');
+    expect(verdict(state({ rollout: 'FAILED', running: 0 }))).toBe('failed');
+  });
+
+  it('finds the ECS services and their clusters among stack resources', () => {
+    expect(
+      ecsServices([
+        {
+          logicalId: 'A',
+          type: 'AWS::ECS::Service',
+          physicalId: 'arn:aws:ecs:us-east-1:1:service/my-cluster/web',
+        },
+        { logicalId: 'B', type: 'AWS::ECS::Cluster', physicalId: 'my-cluster' },
+      ]),
+    ).toEqual([{ cluster: 'my-cluster', service: 'arn:aws:ecs:us-east-1:1:service/my-cluster/web' }]);
+  });
+});
+
+describe('destroy plan', () => {
+  it('says what is deleted and what is kept, and why', () => {
+    const plan = planDestroy(
+      [
+        {
+          name: 'app-dev',
+          template: {
+            Resources: {
+              Logs: { DeletionPolicy: 'Retain' },
+              Db: { DeletionPolicy: 'Snapshot' },
+              Bucket: { DeletionPolicy: 'Retain' },
+            },
+          },
+          resources: [
+            { logicalId: 'Logs', type: 'AWS::Logs::LogGroup', physicalId: 'lg' },
+            { logicalId: 'Db', type: 'AWS::RDS::DBInstance' },
+            { logicalId: 'Bucket', type: 'AWS::S3::Bucket' },
+            { logicalId: 'Cluster', type: 'AWS::ECS::Cluster' },
+            { logicalId: 'CDKMetadata', type: 'AWS::CDK::Metadata' },
+          ],
+        },
+      ],
+      'app-dev-ecr',
+    );
+    expect(plan.items.map((i) => `${i.logicalId} ${i.fate}`)).toEqual([
+      'Logs kept',
+      'Db snapshot',
+      'Bucket kept',
+      'Cluster deleted',
+    ]);
+    expect(plan.items.find((i) => i.logicalId === 'Bucket')?.why).toMatch(/access logs are kept/);
+    expect(plan.keptStacks).toEqual([
+      { stack: 'app-dev-ecr', why: expect.stringMatching(/ECR repositories/) },
+    ]);
+  });
+});
