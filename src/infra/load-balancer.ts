@@ -11,11 +11,17 @@ const NOT_FOUND = elbv2.ListenerAction.fixedResponse(404, {
 });
 
 export interface PublicLoadBalancerProps {
-  vpc: ec2.IVpc;
-  /** ACM certificate ARN; when set, HTTPS on 443 and port 80 only redirects. Default none (HTTP). */
-  certificateArn?: string;
-  /** Days to keep access logs. Default 90. */
-  accessLogDays?: number;
+  readonly vpc: ec2.IVpc;
+  /**
+   * ACM certificate ARN; when set, HTTPS on 443 and port 80 only redirects.
+   * @default none (HTTP)
+   */
+  readonly certificateArn?: string;
+  /**
+   * Days to keep access logs.
+   * @default 90
+   */
+  readonly accessLogDays?: number;
 }
 
 /**

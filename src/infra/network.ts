@@ -8,14 +8,26 @@ import type { NatStrategy } from '../model/types.js';
 export const VPC_CIDR = '10.0.0.0/16';
 
 export interface NetworkProps {
-  /** How private subnets reach the internet. Default `single` (one NAT gateway). */
-  nat?: NatStrategy;
-  /** Retention of the VPC flow log group, in days. Default 30. */
-  logRetentionDays?: number;
-  /** Create isolated subnets for databases. Default false. */
-  isolatedSubnets?: boolean;
-  /** With `nat: none`, also a DynamoDB gateway endpoint (the app has DynamoDB tables). Default false. */
-  dynamoDbEndpoint?: boolean;
+  /**
+   * How private subnets reach the internet.
+   * @default `single` (one NAT gateway)
+   */
+  readonly nat?: NatStrategy;
+  /**
+   * Retention of the VPC flow log group, in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Create isolated subnets for databases.
+   * @default false
+   */
+  readonly isolatedSubnets?: boolean;
+  /**
+   * With `nat: none`, also a DynamoDB gateway endpoint (the app has DynamoDB tables).
+   * @default false
+   */
+  readonly dynamoDbEndpoint?: boolean;
 }
 
 /**

@@ -12,32 +12,59 @@ import { fargateSize, type FargateSize } from './fargate.js';
 import { addSecretFiles, type SecretSource } from './secret-files.js';
 
 export interface ComposeServiceProps {
-  service: ServiceModel;
-  cluster: ecs.ICluster;
+  readonly service: ServiceModel;
+  readonly cluster: ecs.ICluster;
   /** The service's security group (created empty by the caller; see security.ts). */
-  securityGroup: ec2.SecurityGroup;
+  readonly securityGroup: ec2.SecurityGroup;
   /** Service Connect namespace. */
-  namespace: servicediscovery.INamespace;
+  readonly namespace: servicediscovery.INamespace;
   /** Subnets the tasks run in (private). */
-  subnets: ec2.SubnetSelection;
-  /** Repository of a built service; the image is `<repository>:<imageTag>`. Default: `service.image`. */
-  repository?: ecr.IRepository;
-  /** Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag). */
-  imageTag?: string;
-  /** Full reference of a built image in a registry other than ECR (deploy --registry). Default none. */
-  imageReference?: string;
-  /** Log retention in days. Default 30. */
-  logRetentionDays?: number;
-  /** Offer the service to callers through Service Connect (private services with callers). Default false. */
-  serviceConnectServer?: boolean;
-  /** Plain variables added to the container (e.g. database host). Default none. */
-  extraEnvironment?: Record<string, string>;
-  /** Secret variables added to the container (e.g. database password). Default none. */
-  extraSecrets?: Record<string, ecs.Secret>;
-  /** Compose variables not set in the cloud (replaced by `extra*`, or dropped by the model). Default none. */
-  omitEnvironment?: readonly string[];
-  /** Secrets for compose `secrets:` (a Secrets Manager secret, or one JSON key of it), by top-level secret name. Default none. */
-  composeSecrets?: Map<string, SecretSource>;
+  readonly subnets: ec2.SubnetSelection;
+  /**
+   * Repository of a built service; the image is `<repository>:<imageTag>`.
+   * @default `service.image`
+   */
+  readonly repository?: ecr.IRepository;
+  /**
+   * Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag).
+   * @default 'latest'
+   */
+  readonly imageTag?: string;
+  /**
+   * Full reference of a built image in a registry other than ECR (deploy --registry).
+   * @default none
+   */
+  readonly imageReference?: string;
+  /**
+   * Log retention in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Offer the service to callers through Service Connect (private services with callers).
+   * @default false
+   */
+  readonly serviceConnectServer?: boolean;
+  /**
+   * Plain variables added to the container (e.g. database host).
+   * @default none
+   */
+  readonly extraEnvironment?: Record<string, string>;
+  /**
+   * Secret variables added to the container (e.g. database password).
+   * @default none
+   */
+  readonly extraSecrets?: Record<string, ecs.Secret>;
+  /**
+   * Compose variables not set in the cloud (replaced by `extra*`, or dropped by the model).
+   * @default none
+   */
+  readonly omitEnvironment?: readonly string[];
+  /**
+   * Secrets for compose `secrets:` (a Secrets Manager secret, or one JSON key of it), by top-level secret name.
+   * @default none
+   */
+  readonly composeSecrets?: Map<string, SecretSource>;
 }
 
 /**
