@@ -3,10 +3,10 @@
  * is public or has callers. It runs as `node -e` inside a stock Node image, so it needs no image
  * of its own, works offline, and is the same code on every machine.
  *
- * Why hand-written: it is ~200 lines over node:http/node:net, and what it must do — per-request
- * round robin for HTTP, plain TCP for everything else on the same port, active health probes,
- * passive fail-over without failing a request — is exactly the part a generic proxy library
- * would still leave to us; nginx needs an image we cannot assume is present, so it is the opt-in
+ * Why hand-written: it is ~250 lines over node:http/node:net/node:dgram, and what it must do —
+ * per-request round robin for HTTP, plain TCP for everything else on the same port, UDP sessions,
+ * active health probes, passive fail-over without failing a request — is exactly the part a
+ * generic proxy library would still leave to us; nginx needs an image we cannot assume is present, so it is the opt-in
  * `--lb nginx` (nginx.ts), which renders the same GatewayConfig as an nginx.conf.
  *
  * The functions below are serialised with `Function.prototype.toString` into the container's
@@ -27,8 +27,9 @@ export interface GatewayListener {
   /**
    * `auto`: HTTP/1 requests are balanced per request (so a browser's keep-alive connection
    * still alternates replicas), anything else is proxied as TCP. `tcp`: per connection only.
+   * `udp`: datagrams, each client pinned to one replica for as long as it keeps talking.
    */
-  mode: 'auto' | 'tcp';
+  mode: 'auto' | 'tcp' | 'udp';
   upstreams: GatewayUpstream[];
   /** HTTP path probed on each replica; any answer below 500 is healthy. Default: TCP connect probe. */
   healthPath?: string;
@@ -40,6 +41,8 @@ export interface GatewayConfig {
   probeIntervalMs?: number;
   /** Give up connecting to a replica after this long and try the next. Default 1000 ms. */
   connectTimeoutMs?: number;
+  /** A UDP client silent this long is forgotten (its next datagram may go to another replica). Default 60 s. */
+  udpIdleMs?: number;
   /** Interface to listen on. Default all (`0.0.0.0`). */
   host?: string;
 }
@@ -56,6 +59,7 @@ export interface GatewayHandle {
 type Loader = (id: string) => unknown;
 type Socket = import('node:net').Socket;
 type Server = import('node:net').Server;
+type Datagram = import('node:dgram').Socket;
 type IncomingMessage = import('node:http').IncomingMessage;
 type ServerResponse = import('node:http').ServerResponse;
 
@@ -78,13 +82,19 @@ interface Gateway {
   http: typeof import('node:http');
   net: typeof import('node:net');
   dns: typeof import('node:dns');
+  dgram: typeof import('node:dgram');
   probeIntervalMs: number;
   connectTimeoutMs: number;
+  udpIdleMs: number;
   /** Headers that belong to one connection and are never forwarded. */
   hopByHop: Set<string>;
   timers: NodeJS.Timeout[];
   servers: Server[];
   sockets: Set<Socket>;
+  /** UDP listeners and the per-client sockets towards replicas. */
+  datagrams: Set<Datagram>;
+  /** Each listener's bound port, in listener order. */
+  boundPorts: (() => number)[];
   closing: boolean;
 }
 
@@ -93,22 +103,23 @@ export function gatewayMain(config: GatewayConfig, load: Loader): GatewayHandle 
     http: load('node:http') as typeof import('node:http'),
     net: load('node:net') as typeof import('node:net'),
     dns: load('node:dns') as typeof import('node:dns'),
+    dgram: load('node:dgram') as typeof import('node:dgram'),
     probeIntervalMs: config.probeIntervalMs ?? 500,
     connectTimeoutMs: config.connectTimeoutMs ?? 1000,
+    udpIdleMs: config.udpIdleMs ?? 60_000,
     hopByHop: new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']),
     timers: [],
     servers: [],
     sockets: new Set(),
+    datagrams: new Set(),
+    boundPorts: [],
     closing: false,
   };
   const listening = config.listeners.map((l) => startListener(gw, l, config.host ?? '0.0.0.0'));
   return {
     ready: Promise.all(listening).then(() => undefined),
     close: () => closeGateway(gw),
-    ports: () =>
-      gw.servers
-        .filter((s) => !(s instanceof gw.http.Server))
-        .map((s) => (s.address() as { port: number }).port),
+    ports: () => gw.boundPorts.map((port) => port()),
   };
 }
 
@@ -152,12 +163,17 @@ function connectUpstream(
   });
 }
 
-/** Resolve the replica's name, then check it: HTTP on the health path, else a TCP connect. */
-function probeUpstream(gw: Gateway, u: Upstream, healthPath: string | undefined): void {
+/**
+ * Resolve the replica's name, then check it: HTTP on the health path, else a TCP connect. UDP has
+ * no handshake to probe, so a UDP replica whose name resolves counts as up.
+ */
+function probeUpstream(gw: Gateway, u: Upstream, listener: GatewayListener): void {
+  const healthPath = listener.healthPath;
   gw.dns.lookup(u.host, { family: 4 }, (lookupErr, address) => {
     if (gw.closing) return;
     if (lookupErr) return setHealth(gw, u, false, lookupErr.code ?? lookupErr.message);
     u.address = address;
+    if (listener.mode === 'udp') return setHealth(gw, u, true, '');
     if (!healthPath) {
       connectUpstream(gw, u, (err, socket) => {
         socket?.destroy();
@@ -347,6 +363,52 @@ function balancingHttpServer(gw: Gateway, pick: Pick): import('node:http').Serve
   return httpServer;
 }
 
+/**
+ * UDP: each client address gets its own socket towards the replica it was first sent to, so the
+ * replica's answers go back to that client; a client silent for `udpIdleMs` is forgotten.
+ */
+function udpListener(gw: Gateway, pick: Pick): Datagram {
+  const server = gw.dgram.createSocket('udp4');
+  const sessions = new Map<string, { socket: Datagram; upstream: Upstream; idle?: NodeJS.Timeout }>();
+  server.on('message', (datagram, client) => {
+    const key = `${client.address}:${client.port}`;
+    let session = sessions.get(key);
+    if (!session) {
+      const upstream = pick(new Set());
+      if (!upstream) return;
+      const socket = gw.dgram.createSocket('udp4');
+      gw.datagrams.add(socket);
+      const created = { socket, upstream, idle: undefined as NodeJS.Timeout | undefined };
+      socket.on('message', (reply) => server.send(reply, client.port, client.address));
+      socket.on('error', () => socket.close());
+      socket.on('close', () => {
+        clearTimeout(created.idle);
+        gw.datagrams.delete(socket);
+        sessions.delete(key);
+      });
+      sessions.set(key, created);
+      session = created;
+    }
+    const open = session;
+    clearTimeout(open.idle);
+    open.idle = setTimeout(() => open.socket.close(), gw.udpIdleMs);
+    open.socket.send(datagram, open.upstream.port, open.upstream.address ?? open.upstream.host);
+  });
+  server.on('error', (err) => gatewayLog(`udp: ${err.message}`));
+  return server;
+}
+
+/** Bind a UDP listener; resolves once bound. */
+function listenUdp(gw: Gateway, listener: GatewayListener, host: string, pick: Pick): Promise<void> {
+  const server = udpListener(gw, pick);
+  gw.datagrams.add(server);
+  gw.boundPorts.push(() => server.address().port);
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.bind(listener.port, host, () => resolve());
+  });
+}
+
 /** Listen on one port, probe its replicas; resolves once bound. */
 function startListener(gw: Gateway, listener: GatewayListener, host: string): Promise<void> {
   const upstreams: Upstream[] = listener.upstreams.map((u) => ({
@@ -357,6 +419,15 @@ function startListener(gw: Gateway, listener: GatewayListener, host: string): Pr
     agent: newAgent(gw),
   }));
   const pick = roundRobin(upstreams);
+  for (const u of upstreams) {
+    probeUpstream(gw, u, listener);
+    gw.timers.push(setInterval(() => probeUpstream(gw, u, listener), gw.probeIntervalMs));
+  }
+  const logListening = () =>
+    gatewayLog(
+      `listening on :${listener.port}${listener.mode === 'udp' ? '/udp' : ''} → ${upstreams.map((u) => u.name).join(', ')}`,
+    );
+  if (listener.mode === 'udp') return listenUdp(gw, listener, host, pick).then(logListening);
   const httpServer = balancingHttpServer(gw, pick);
   const server = gw.net.createServer((socket) => {
     gw.sockets.add(socket);
@@ -366,14 +437,11 @@ function startListener(gw: Gateway, listener: GatewayListener, host: string): Pr
     sniffProtocol(gw, socket, httpServer, pick);
   });
   gw.servers.push(server, httpServer as unknown as Server);
-  for (const u of upstreams) {
-    probeUpstream(gw, u, listener.healthPath);
-    gw.timers.push(setInterval(() => probeUpstream(gw, u, listener.healthPath), gw.probeIntervalMs));
-  }
+  gw.boundPorts.push(() => (server.address() as { port: number }).port);
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listener.port, host, () => {
-      gatewayLog(`listening on :${listener.port} → ${upstreams.map((u) => u.name).join(', ')}`);
+      logListening();
       resolve();
     });
   });
@@ -384,6 +452,7 @@ async function closeGateway(gw: Gateway): Promise<void> {
   gw.closing = true;
   for (const t of gw.timers) clearInterval(t);
   for (const s of gw.sockets) s.destroy();
+  for (const d of gw.datagrams) d.close();
   await Promise.all(
     gw.servers.map(
       (s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())),
@@ -406,6 +475,8 @@ const GATEWAY_FUNCTIONS = [
   tcpProxy,
   sniffProtocol,
   balancingHttpServer,
+  udpListener,
+  listenUdp,
   startListener,
   closeGateway,
 ];

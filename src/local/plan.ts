@@ -116,9 +116,14 @@ export function dependencyOrder(app: AppModel, requested?: string[]): string[] {
  */
 export function localPublishedPorts(
   s: ServiceModel,
-): Pick<PortMapping, 'target' | 'published' | 'publishedEnd' | 'hostIp'>[] {
+): Pick<PortMapping, 'target' | 'published' | 'publishedEnd' | 'hostIp' | 'protocol'>[] {
   if (s.ports.length > 0) return s.ports;
-  return s.intent.entryPorts.map((p) => ({ target: p.port, published: undefined, hostIp: undefined }));
+  return s.intent.entryPorts.map((p) => ({
+    target: p.port,
+    published: undefined,
+    hostIp: undefined,
+    protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
+  }));
 }
 
 const publishesLocally = (s: ServiceModel) => localPublishedPorts(s).length > 0;
@@ -344,9 +349,11 @@ function planReplicas(
  * database published for debugging, a game server) are passed through per connection.
  */
 function gatewayConfig(s: ServiceModel, calls: Edge[], options: PlanOptions): GatewayConfig {
-  const publicPorts = localPublishedPorts(s).map((p) => p.target);
+  const published = localPublishedPorts(s);
+  const publicPorts = published.filter((p) => p.protocol === 'tcp').map((p) => p.target);
   const calledPorts = calls.filter((e) => e.to === s.name).flatMap((e) => e.ports);
   const ports = [...new Set([...publicPorts, ...calledPorts])].sort((a, b) => a - b);
+  const udpPorts = [...new Set(published.filter((p) => p.protocol === 'udp').map((p) => p.target))];
   const upstreams = (port: number) =>
     Array.from({ length: s.replicas }, (_, i) => ({ host: `${s.name}-${i + 1}`, port }));
   const httpEntries = s.intent.entryPorts.filter((p) => p.protocol === 'http').map((p) => p.port);
@@ -360,6 +367,8 @@ function gatewayConfig(s: ServiceModel, calls: Edge[], options: PlanOptions): Ga
         }
       : { port, mode: 'tcp', upstreams: upstreams(port) },
   );
+  for (const port of udpPorts.sort((a, b) => a - b))
+    listeners.push({ port, mode: 'udp', upstreams: upstreams(port) });
   return { listeners };
 }
 
@@ -370,7 +379,7 @@ function gatewayPortBindings(
 ): Record<string, { HostIp: string; HostPort: string }[]> {
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of localPublishedPorts(s)) {
-    (bindings[`${p.target}/tcp`] ??= []).push({
+    (bindings[`${p.target}/${p.protocol}`] ??= []).push({
       HostIp: options.host ?? p.hostIp ?? '127.0.0.1',
       // A host range (`"8000-9000:80"`) goes to the engine as is; it binds one free port of it.
       HostPort: p.published ? `${p.published}${p.publishedEnd ? `-${p.publishedEnd}` : ''}` : '',
@@ -424,7 +433,9 @@ function planGateway(
     name: containerName(app.name, s.name, 0),
     ...gatewayRuntime(kind, config, options),
     Hostname: `${s.name}-lb`,
-    ExposedPorts: Object.fromEntries(config.listeners.map((l) => [`${l.port}/tcp`, {}])),
+    ExposedPorts: Object.fromEntries(
+      config.listeners.map((l) => [`${l.port}/${l.mode === 'udp' ? 'udp' : 'tcp'}`, {}]),
+    ),
     Labels: { ...base, [LABELS.service]: s.name, [LABELS.replica]: '0', [LABELS.role]: LOCAL_ROLES.gateway },
     HostConfig: {
       ...hardening,

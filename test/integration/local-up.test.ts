@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -384,6 +386,56 @@ volumes:
         expect(result.code, `${point.after} #${point.n}: ${result.err}`).toBe(130);
         expect(await leftovers(name), `left behind after Ctrl-C at ${point.after} #${point.n}`).toBe(0);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a published UDP port reaches the replicas through the gateway, each client pinned to one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shipshape-udp-'));
+    const echo = `const s = require('node:dgram').createSocket('udp4');
+s.on('message', (m, r) => s.send(require('node:os').hostname() + ':' + m, r.port, r.address));
+s.bind(7777);`;
+    try {
+      writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        `name: udp-${run}
+services:
+  echo:
+    image: node:20-bookworm-slim
+    user: "1000"
+    command: ["node", "-e", ${JSON.stringify(echo)}]
+    stop_signal: SIGKILL
+    ports: ["127.0.0.1::7777/udp"]
+    deploy: {replicas: 2}
+`,
+      );
+      const app = loadApp([], { cwd: dir, env: {} });
+      track(app.name);
+      await up(app);
+      const row = (await ps(app)).find((r) => r.replica === 'lb')!;
+      expect(row.ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+->7777\/udp$/)]);
+      const port = Number(/:(\d+)->/.exec(row.ports[0]!)![1]);
+      /** One client: two datagrams, each answer awaited for at most 3 s. */
+      const client = async (tag: string) => {
+        const socket = dgram.createSocket('udp4');
+        try {
+          const answers: string[] = [];
+          for (const n of [1, 2]) {
+            const answer = once(socket, 'message', { signal: AbortSignal.timeout(3000) });
+            socket.send(`${tag}${n}`, port, '127.0.0.1');
+            answers.push(String((await answer)[0]));
+          }
+          return answers;
+        } finally {
+          socket.close();
+        }
+      };
+      const [a, b] = [await client('a'), await client('b')];
+      const replicaOf = (xs: string[]) => new Set(xs.map((x) => x.split(':')[0]));
+      expect(replicaOf(a).size).toBe(1);
+      expect(a.map((x) => x.split(':')[1])).toEqual(['a1', 'a2']);
+      expect([...replicaOf(a), ...replicaOf(b)].sort()).toEqual(['echo-1', 'echo-2']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

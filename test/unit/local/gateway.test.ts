@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import net from 'node:net';
+import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -191,6 +192,43 @@ describe('gateway (embedded load balancer)', () => {
       s.on('error', reject);
     });
     expect(greeting).toBe('220 hello\r\n');
+  });
+
+  it('relays UDP, each client pinned to one replica, replies back to the client', async () => {
+    /** A UDP replica that answers `NAME:payload`. */
+    const udpReplica = async (name: string) => {
+      const socket = dgram.createSocket('udp4');
+      socket.on('message', (m, from) => socket.send(`${name}:${m.toString()}`, from.port, from.address));
+      await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+      cleanups.push(() => new Promise((r) => socket.close(() => r())));
+      return socket.address().port;
+    };
+    const ports = [await udpReplica('ONE'), await udpReplica('TWO')];
+    const g = await startGateway({
+      listeners: [{ port: 0, mode: 'udp', upstreams: ports.map((port) => ({ host: '127.0.0.1', port })) }],
+    });
+    /** One client socket sending `payloads` in turn, each awaiting its answer (bounded by a timeout). */
+    const client = async (payloads: string[]) => {
+      const socket = dgram.createSocket('udp4');
+      const answers: string[] = [];
+      try {
+        for (const p of payloads) {
+          const answer = once(socket, 'message', { signal: AbortSignal.timeout(2000) });
+          socket.send(p, g.ports()[0]!, '127.0.0.1');
+          answers.push(String((await answer)[0]));
+        }
+      } finally {
+        socket.close();
+      }
+      return answers;
+    };
+    const first = await client(['a', 'b', 'c']);
+    const second = await client(['d']);
+    // Pinned: one client's datagrams all reach the same replica; the next client gets the other.
+    const names = (xs: string[]) => new Set(xs.map((x) => x.split(':')[0]));
+    expect(names(first).size).toBe(1);
+    expect(first.map((x) => x.split(':')[1])).toEqual(['a', 'b', 'c']);
+    expect([...names(first), ...names(second)].sort()).toEqual(['ONE', 'TWO']);
   });
 
   it('runs as the self-contained `node -e` command used in containers', async () => {

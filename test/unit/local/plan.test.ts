@@ -95,6 +95,25 @@ describe('planApp', () => {
     });
   });
 
+  it('publishes UDP ports as UDP, through a UDP listener of the gateway', () => {
+    const game = app(`name: game
+services:
+  server:
+    image: game
+    ports: ["127.0.0.1:27015:27015/udp", "127.0.0.1:27015:27015"]
+`);
+    const lb = planApp(game, { images: images(game) }).containers.find((c) => c.name === 'game-server-lb')!;
+    expect(lb.spec.HostConfig!.PortBindings).toEqual({
+      '27015/udp': [{ HostIp: '127.0.0.1', HostPort: '27015' }],
+      '27015/tcp': [{ HostIp: '127.0.0.1', HostPort: '27015' }],
+    });
+    expect(Object.keys(lb.spec.ExposedPorts!).sort()).toEqual(['27015/tcp', '27015/udp']);
+    const config = JSON.parse(lb.spec.Env!.find((e) => e.startsWith('SHIPSHAPE_GATEWAY='))!.slice(18));
+    expect(config.listeners.map((l: { port: number; mode: string }) => `${l.port}/${l.mode}`).sort()).toEqual(
+      ['27015/tcp', '27015/udp'],
+    );
+  });
+
   it('hardens by default and loosens only what compose says', () => {
     const web = byName('shop-web-1').spec;
     expect(web.HostConfig).toMatchObject({
