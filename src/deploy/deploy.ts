@@ -12,6 +12,7 @@ import { ensureBootstrap, openSession, selectStacks, type CloudSession } from '.
 import { assertDeployable, stackResources, stackStatus } from './stacks.js';
 import { diagnose, ecsServices, waitSteady, type ServiceState, type StoppedTask } from './steady.js';
 import type { DeployIoHost } from './io-host.js';
+import { recordDeployment, urlOutputs, type DeploymentRecord } from './record.js';
 
 export type DeployMethod = 'change-set' | 'direct';
 
@@ -67,29 +68,63 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
     const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
     const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
     const images = await buildAndPush(s, options, progress);
-    await deployStacks(s, s.appStacks, images, options.method ?? 'change-set', progress);
-    const services =
-      options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
-    return {
-      app: app.name,
-      environment: app.x.environment,
-      profile: s.synth.profile.kind,
-      account: s.target.account,
-      region,
-      bootstrap,
-      stacks: await Promise.all(
+    const stackStates = () =>
+      Promise.all(
         s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
-      ),
-      images: images.map(({ slot: _slot, ...rest }) => rest),
-      urls: await appUrls(s),
-      services,
-      security: security.security,
-      durationMs: Date.now() - started,
-    };
+      );
+    try {
+      await deployStacks(s, s.appStacks, images, options.method ?? 'change-set', progress);
+      const services =
+        options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
+      const report: DeployReport = {
+        app: app.name,
+        environment: app.x.environment,
+        profile: s.synth.profile.kind,
+        account: s.target.account,
+        region,
+        bootstrap,
+        stacks: await stackStates(),
+        images: images.map(({ slot: _slot, ...rest }) => rest),
+        urls: await appUrls(s),
+        services,
+        security: security.security,
+        durationMs: Date.now() - started,
+      };
+      record(app, s, 'DEPLOYED', report.stacks, report.urls, {
+        images: report.images.map((i) => ({ service: i.service, reference: i.reference })),
+      });
+      return report;
+    } catch (err) {
+      // The stacks were touched: record how far it got, for `shipshape report`.
+      const stacks = await stackStates().catch(() => []);
+      record(app, s, 'FAILED', stacks, [], { error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
   } finally {
     s.io.stop();
     s.close();
   }
+}
+
+/** Record the deployment's outcome under `.shipshape/deploy/` (see record.ts). */
+function record(
+  app: AppModel,
+  s: CloudSession,
+  status: 'DEPLOYED' | 'FAILED',
+  stacks: { name: string; status?: string }[],
+  urls: string[],
+  extra: Pick<DeploymentRecord, 'images' | 'error'>,
+): void {
+  recordDeployment(app, {
+    environment: app.x.environment,
+    status,
+    time: new Date().toISOString(),
+    account: s.target.account,
+    region: s.target.region,
+    stacks,
+    outputs: urlOutputs(urls),
+    ...extra,
+  });
 }
 
 /** Template diff of the app stacks against what is deployed (empty stacks diff against nothing). */

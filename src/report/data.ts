@@ -3,7 +3,7 @@ import { architectureGraph, renderDiagram } from '../infra/diagram.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { runCheck, type CheckResult } from '../policy/check.js';
 import { SHIPSHAPE_VERSION } from '../support/version.js';
-import { lastDeployment, type DeploymentState } from './deployment.js';
+import { lastDeployment, type DeploymentState } from '../deploy/record.js';
 
 /**
  * Everything the report page shows, gathered once: the model's decisions, the diagram, the check

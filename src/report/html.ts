@@ -146,7 +146,8 @@ function deployment(d: ReportData): string {
   const s = d.deployment;
   if (!s)
     return '<p class="muted">No deployment recorded for this environment (shipshape deploy records one).</p>';
-  return `<p>${esc(s.status ?? 'deployed')} at ${esc(s.time)} <span class="muted">(${esc(s.file)})</span></p>${table(
+  const why = s.error ? `<p class="muted">${esc(s.error)}</p>` : '';
+  return `<p>${esc(s.status ?? 'deployed')} at ${esc(s.time)} <span class="muted">(${esc(s.file)})</span></p>${why}${table(
     ['stack', 'status'],
     s.stacks.map((x) => [esc(x.name), esc(x.status ?? '')]),
   )}${

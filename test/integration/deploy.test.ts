@@ -138,6 +138,15 @@ describe('shipshape deploy examples/web-api to moto', () => {
     ]);
     expect(report.urls).toHaveLength(1);
     expect(report.urls[0]).toMatch(/^http:\/\/\S+/);
+    // The record `shipshape report` shows as the last deployment.
+    const record = JSON.parse(readFileSync(join(dir, '.shipshape/deploy/dev.json'), 'utf8')) as unknown;
+    expect(record).toMatchObject({
+      environment: 'dev',
+      status: 'DEPLOYED',
+      region: 'us-east-1',
+      stacks: [{ name: STACK, status: 'CREATE_COMPLETE' }],
+      outputs: { url: report.urls[0] },
+    });
   });
 
   it('pushed each image under a content-derived tag; pulling the digest back gives the built image', async () => {

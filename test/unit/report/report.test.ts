@@ -5,7 +5,7 @@ import { architectureGraph, renderDiagram } from '../../../src/infra/diagram.js'
 import { loadApp } from '../../../src/model/load.js';
 import { runCheck } from '../../../src/policy/check.js';
 import { exposureRow, type ReportData } from '../../../src/report/data.js';
-import { lastDeployment } from '../../../src/report/deployment.js';
+import { lastDeployment } from '../../../src/deploy/record.js';
 import { renderReport } from '../../../src/report/html.js';
 import { composeDir } from '../../support/compose-dir.js';
 
