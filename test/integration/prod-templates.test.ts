@@ -5,10 +5,11 @@
  * listed in docs/deploy.md, so the documentation cannot fall behind the code.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkov, expectSkipsDocumented } from '../support/checkov.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const VENV = process.env.SHIPSHAPE_VENV ?? '/opt/shipshape-venv';
@@ -22,41 +23,6 @@ const PROD = `x-shipshape:
         domain: app.example.com
         hosted-zone: { id: Z0123456789ABCDEFGHIJ, name: example.com }
 `;
-
-interface CheckovResult {
-  summary: { passed: number; failed: number; skipped: number };
-  results: {
-    failed_checks: { check_id: string; resource: string }[];
-    skipped_checks: { check_id: string; resource: string; check_result: { suppress_comment?: string } }[];
-  };
-}
-
-function checkov(files: string[]): CheckovResult {
-  // --skip-download: checkov would otherwise fetch guidelines from its vendor's API.
-  const args = [
-    '--framework',
-    'cloudformation',
-    '--output',
-    'json',
-    '--skip-download',
-    ...files.flatMap((f) => ['-f', f]),
-  ];
-  const r = spawnSync(join(VENV, 'bin/checkov'), args, { encoding: 'utf8', timeout: 300_000 });
-  if (r.error) throw r.error;
-  const parsed = JSON.parse(r.stdout) as CheckovResult | CheckovResult[];
-  const list = Array.isArray(parsed) ? parsed : [parsed];
-  return {
-    summary: {
-      passed: list.reduce((n, x) => n + x.summary.passed, 0),
-      failed: list.reduce((n, x) => n + x.summary.failed, 0),
-      skipped: list.reduce((n, x) => n + x.summary.skipped, 0),
-    },
-    results: {
-      failed_checks: list.flatMap((x) => x.results.failed_checks ?? []),
-      skipped_checks: list.flatMap((x) => x.results.skipped_checks ?? []),
-    },
-  };
-}
 
 // web-api only: the second example adds ~40 s to CI and no construct web-api lacks (hello-lb:
 // 78 passed, 0 failed, the same 3 documented skips when measured).
@@ -107,12 +73,6 @@ describe.each(['web-api'])('prod profile templates: %s', (example) => {
     process.stderr.write(`checkov ${example} prod: ${JSON.stringify(result.summary)}\n`);
     expect(result.results.failed_checks.map((f) => `${f.check_id} ${f.resource}`)).toEqual([]);
     expect(result.summary.passed).toBeGreaterThan(50);
-    const docs = readFileSync(join(root, 'docs/deploy.md'), 'utf8');
-    for (const s of result.results.skipped_checks) {
-      expect(s.check_result.suppress_comment?.length ?? 0, `${s.check_id} needs a reason`).toBeGreaterThan(
-        20,
-      );
-      expect(docs, `${s.check_id} is not listed in docs/deploy.md`).toContain(`\`${s.check_id}\``);
-    }
+    expectSkipsDocumented(result);
   });
 });

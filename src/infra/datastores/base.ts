@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type {
@@ -44,6 +45,7 @@ export abstract class ManagedDatastore extends Construct {
   readonly service: ServiceModel;
   readonly datastore: DatastoreIntent & { engine: ManagedEngine };
   readonly production: boolean;
+  private key?: kms.Key;
 
   constructor(scope: Construct, id: string, props: ManagedDatastoreProps) {
     super(scope, id);
@@ -53,6 +55,21 @@ export abstract class ManagedDatastore extends Construct {
     this.service = props.service;
     this.datastore = d as DatastoreIntent & { engine: ManagedEngine };
     this.production = props.production ?? false;
+  }
+
+  /**
+   * Production: this datastore's own customer managed KMS key (rotated yearly, retained) for its
+   * secrets and data, so access to them is also governed by a key policy and logged per key.
+   * Otherwise undefined: AWS managed keys, which cost nothing.
+   */
+  protected customerKey(): kms.IKey | undefined {
+    if (!this.production) return undefined;
+    this.key ??= new kms.Key(this, 'Key', {
+      description: `${this.service.name}: secrets and data of the managed ${this.datastore.engine}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    return this.key;
   }
 
   /** Retained in production; otherwise `whenNotProduction` (a final snapshot, or deleted). */
@@ -124,6 +141,7 @@ export abstract class NetworkDatastore extends ManagedDatastore {
   protected generatedPassword(id: string, description: string): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, id, {
       description,
+      encryptionKey: this.customerKey(),
       generateSecretString: {
         secretStringTemplate: '{}',
         generateStringKey: 'password',

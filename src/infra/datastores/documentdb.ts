@@ -22,7 +22,7 @@ export class DocumentDatabase extends NetworkDatastore {
     super(scope, id, props);
     const version = this.datastore.version!;
     this.cluster = new docdb.DatabaseCluster(this, 'Cluster', {
-      masterUser: { username: this.datastore.credentials?.username ?? 'app' },
+      masterUser: { username: this.datastore.credentials?.username ?? 'app', kmsKey: this.customerKey() },
       engineVersion: `${version}.0`,
       instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM),
       instances: this.production ? 2 : 1,

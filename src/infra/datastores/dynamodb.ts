@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -28,8 +28,9 @@ const attribute = (k: TableKey): dynamodb.Attribute => ({
 
 /**
  * `amazon/dynamodb-local` → the DynamoDB tables the model lists (`x-shipshape.tables`, else one
- * `main` table): on-demand capacity, encrypted with the AWS managed KMS key, point-in-time
- * recovery and deletion protection in production (retained on stack deletion there). Callers'
+ * `main` table): on-demand capacity, encrypted (with the AWS managed KMS key; in production with
+ * the datastore's own customer managed key), point-in-time recovery and deletion protection in
+ * production (retained on stack deletion there). Callers'
  * task roles get the model's data-plane actions on exactly these tables.
  */
 export class DynamoTables extends ManagedDatastore {
@@ -44,7 +45,7 @@ export class DynamoTables extends ManagedDatastore {
         ...(spec.sortKey ? { sortKey: attribute(spec.sortKey) } : {}),
         ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        ...this.encryption(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: this.production },
         deletionProtection: this.production,
         removalPolicy: this.removalPolicy(RemovalPolicy.DESTROY),
@@ -60,6 +61,14 @@ export class DynamoTables extends ManagedDatastore {
     }
   }
 
+  /** The datastore's customer managed key in production, else the AWS managed one. */
+  private encryption(): Pick<dynamodb.TableProps, 'encryption' | 'encryptionKey'> {
+    const key = this.customerKey();
+    return key
+      ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: key }
+      : { encryption: dynamodb.TableEncryption.AWS_MANAGED };
+  }
+
   protected override textField(field: ConnectionField, name?: string): string | undefined {
     if (field === 'table' && name) return this.tables.get(name)?.tableName;
     return super.textField(field, name);
@@ -73,5 +82,26 @@ export class DynamoTables extends ManagedDatastore {
         resources: [...this.tables.values()].map((t) => t.tableArn),
       }),
     );
+    // Items are encrypted with the table's key: the same role may use it, for DynamoDB only.
+    const key = this.customerKey();
+    if (key) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'kms:Decrypt',
+            'kms:Encrypt',
+            'kms:GenerateDataKey',
+            'kms:GenerateDataKeyWithoutPlaintext',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:DescribeKey',
+          ],
+          resources: [key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
   }
 }

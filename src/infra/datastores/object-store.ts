@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { ConnectionField } from '../../model/types.js';
+import { acknowledgeCheckov } from '../checkov.js';
 import { ManagedDatastore, type ManagedDatastoreProps } from './base.js';
 
 /**
@@ -65,6 +66,16 @@ export class ObjectStore extends ManagedDatastore {
       reason:
         "This bucket only receives the data buckets' server access logs; logging access to it would need another bucket, and so on.",
     });
+    acknowledgeCheckov(
+      this.accessLogs,
+      'CKV_AWS_18',
+      "S3 access logging: the bucket only receives the data buckets' server access logs; logging access to it would need another log bucket, and so on",
+    );
+    acknowledgeCheckov(
+      this.accessLogs,
+      'CKV_AWS_21',
+      'versioning: server access logs are written once and expire by lifecycle; versions would only keep expired logs',
+    );
     for (const name of this.datastore.buckets ?? []) {
       const prefix = bucketPrefix(props.app, props.environment, name);
       this.prefixes.set(name, prefix);

@@ -59,7 +59,9 @@ export abstract class RdsDatabase extends NetworkDatastore {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
       securityGroups: [this.securityGroup],
-      credentials: rds.Credentials.fromGeneratedSecret(credentials.username ?? 'app'),
+      credentials: rds.Credentials.fromGeneratedSecret(credentials.username ?? 'app', {
+        encryptionKey: this.customerKey(),
+      }),
       databaseName: credentials.database,
       parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
         engine,
@@ -70,6 +72,8 @@ export abstract class RdsDatabase extends NetworkDatastore {
       allocatedStorage: 20,
       maxAllocatedStorage: 100,
       multiAz: this.production,
+      // Enhanced monitoring (OS metrics every minute; CDK creates its role) in production.
+      ...(this.production ? { monitoringInterval: Duration.minutes(1) } : {}),
       deletionProtection: this.production,
       backupRetention: Duration.days(this.production ? 14 : 7),
       iamAuthentication: settings.iamAuthentication,
@@ -89,6 +93,13 @@ export abstract class RdsDatabase extends NetworkDatastore {
       id: 'AwsSolutions-RDS11',
       reason: `Apps written for the compose ${this.service.name} service expect port ${this.port}; the group admits only its callers.`,
     });
+    if (this.production) {
+      v.acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        reason:
+          "Enhanced monitoring's role (assumed by RDS only) needs exactly the AWS managed policy made for it: writing the instance's OS metrics to the RDSOSMetrics log group.",
+      });
+    }
     if (!this.production) {
       v.acknowledge({
         id: 'AwsSolutions-RDS3',

@@ -402,4 +402,35 @@ describe('backing fixture (prod)', () => {
     expect(fs.Properties.BackupPolicy).toEqual({ Status: 'ENABLED' });
     expect(fs.DeletionPolicy).toBe('Retain');
   });
+
+  it('production: each datastore has its own rotated customer managed key for its secret and tables; RDS enhanced monitoring', () => {
+    const keys = template.findResources('AWS::KMS::Key');
+    const keyIds = Object.keys(keys).filter((id) => id.includes('Datastore'));
+    // db, cache, docs and ddb have a secret or tables; the S3 and EFS stores keep their own encryption.
+    expect(keyIds).toHaveLength(4);
+    for (const id of keyIds) {
+      expect(keys[id]!.Properties.EnableKeyRotation).toBe(true);
+      expect(keys[id]!.DeletionPolicy).toBe('Retain');
+    }
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets)).toHaveLength(3);
+    for (const secret of Object.values(secrets)) {
+      expect(keyIds).toContain(secret.Properties.KmsKeyId['Fn::GetAtt'][0]);
+    }
+    const table = only(template, 'AWS::DynamoDB::Table');
+    expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(keyIds).toContain(table.Properties.SSESpecification.KMSMasterKeyId['Fn::GetAtt'][0]);
+    expect(only(template, 'AWS::RDS::DBInstance').Properties.MonitoringInterval).toBe(60);
+    // The table's callers may use its key, only through DynamoDB, with no wildcard action.
+    const kmsStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Condition?: unknown }[],
+      )
+      .filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:')) && st.Condition);
+    expect(kmsStatements.length).toBeGreaterThan(0);
+    for (const st of kmsStatements) {
+      expect([st.Action].flat().every((a) => !a.includes('*'))).toBe(true);
+      expect(JSON.stringify(st.Condition)).toContain('kms:ViaService');
+    }
+  });
 });
