@@ -216,7 +216,7 @@ async function main() {
 
 ${result.tool}, ${result.machine.cpus} CPUs. ${result.setup}
 
-**Shared machine:** other engineers' builds and tests ran on the same 2 cores; the load average
+**Shared machine:** other work may share the 2 cores; the load average
 (1/5/15 min) was ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at the start and
 ${result.loadAverage.after.map((l) => l.toFixed(1)).join(' / ')} at the end. Absolute requests/s
 are far below a quiet machine's (wrk, the replicas and the gateway all compete for the cores);

@@ -305,12 +305,11 @@ Seconds until every service is healthy, median (min–max); target ≤ 0.5× doc
   loading the compose file to its return (every container's own healthcheck passed; the bench
   then checks the public port answers 200).
 - **shipshape CLI**: \`node ${path.relative(root, CLI)} up -d\` (package.json's \`bin\`) as a process, the same work plus the CLI's start-up.
-  \`shipshape --help\` alone took ${fmt(helpS)} s in this session: the CLI still loads every command's
-  modules at start (lazy loading is being done separately, issue 12's CLI part).
+  \`shipshape --help\` alone took ${fmt(helpS)} s in this session (each command loads only its own modules).
 - **docker-compose**: \`docker-compose up -d --build\`, then until the engine reports every
   container healthy (polled every 100 ms).
 
-**Shared machine:** other engineers' builds and tests ran on the same 2 cores during this run; the
+**Shared machine:** other work may run on the same 2 cores during a run; the
 load average was ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) at the start and
 ${out.loadAverage.after.map((l) => l.toFixed(1)).join(' / ')} at the end; each row shows the 1-minute load seen when its runs started.
 Absolute seconds are inflated by that load; the interleaving puts it on every tool alike.
