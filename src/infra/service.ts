@@ -146,7 +146,6 @@ export class ComposeService extends Construct {
     super(scope, id);
     const s = props.service;
     this.size = fargateSize(s.resources.limits.cpus, s.resources.limits.memoryBytes);
-
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays ?? 30,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -159,7 +158,29 @@ export class ComposeService extends Construct {
         cpuArchitecture: ecs.CpuArchitecture.X86_64,
       },
     });
+    this.container = this.addAppContainer(props, logGroup);
+    if (s.intent.secrets.length > 0) {
+      addSecretFiles(this, this.taskDefinition, this.container, {
+        service: s,
+        user: taskUser(s),
+        secrets: props.composeSecrets ?? new Map(),
+        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
+      });
+    }
+    this.addScratchVolumes(s);
+    this.securityGroup = props.securityGroup;
+    this.fargateService = this.createService(props);
+  }
 
+  /**
+   * The container's variables and secrets: compose variables minus the sensitive ones (each
+   * becomes a Secrets Manager secret) and those the caller replaces, plus the caller's extras.
+   */
+  private containerEnvironment(props: ComposeServiceProps): {
+    environment: Record<string, string>;
+    secrets: Record<string, ecs.Secret>;
+  } {
+    const s = props.service;
     const sensitive = s.intent.environment.filter((e) => e.handling === 'secret').map((e) => e.name);
     const omit = new Set([...sensitive, ...(props.omitEnvironment ?? [])]);
     const environment: Record<string, string> = {};
@@ -177,13 +198,18 @@ export class ComposeService extends Construct {
       this.environmentSecrets.set(name, secret);
       secrets[name] = ecs.Secret.fromSecretsManager(secret);
     }
+    return { environment, secrets };
+  }
 
+  /** The app's container, named and configured as in compose (image, user, command, health check). */
+  private addAppContainer(props: ComposeServiceProps, logGroup: logs.ILogGroup): ecs.ContainerDefinition {
+    const s = props.service;
+    const { environment, secrets } = this.containerEnvironment(props);
     const image =
       props.repository !== undefined
         ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
         : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
-    const readOnly = s.readOnly !== false;
-    this.container = this.taskDefinition.addContainer(ecsName(s.name), {
+    const container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,
       containerName: ecsName(s.name),
       essential: true,
@@ -191,7 +217,7 @@ export class ComposeService extends Construct {
       command: s.command,
       entryPoint: s.entrypoint,
       workingDirectory: s.workingDir,
-      readonlyRootFilesystem: readOnly,
+      readonlyRootFilesystem: s.readOnly !== false,
       environment,
       secrets,
       healthCheck: ecsHealthCheck(s.healthcheck),
@@ -214,17 +240,15 @@ export class ComposeService extends Construct {
           'Only non-sensitive variables are set directly; every credential-looking variable and compose secret is a Secrets Manager reference.',
       });
     }
-    if (s.intent.secrets.length > 0) {
-      addSecretFiles(this, this.taskDefinition, this.container, {
-        service: s,
-        user: taskUser(s),
-        secrets: props.composeSecrets ?? new Map(),
-        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
-      });
-    }
-    // Writable scratch space on a read-only root: tmpfs mounts and anonymous volumes become
-    // task-local ephemeral storage (Fargate has no tmpfs); persistent volumes are EFS
-    // (`addPersistentVolume`).
+    return container;
+  }
+
+  /**
+   * Writable scratch space on a read-only root: tmpfs mounts and anonymous volumes become
+   * task-local ephemeral storage (Fargate has no tmpfs); persistent volumes are EFS
+   * (`addPersistentVolume`).
+   */
+  private addScratchVolumes(s: ServiceModel): void {
     const scratch = new Set<string>(
       s.intent.mounts.filter((m) => m.cloud === 'scratch').map((m) => m.target),
     );
@@ -234,11 +258,13 @@ export class ComposeService extends Construct {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ containerPath: path, sourceVolume: name, readOnly: false });
     }
+  }
 
-    this.securityGroup = props.securityGroup;
-
+  /** The ECS service: private subnets, rolling back on failure, offered through Service Connect; scaling from x-shipshape. */
+  private createService(props: ComposeServiceProps): ecs.FargateService {
+    const s = props.service;
     const scaling = s.x.scaling;
-    this.fargateService = new ecs.FargateService(this, 'Service', {
+    const service = new ecs.FargateService(this, 'Service', {
       serviceName: ecsName(s.name),
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
@@ -264,12 +290,10 @@ export class ComposeService extends Construct {
       },
     });
     if (scaling) {
-      const target = this.fargateService.autoScaleTaskCount({
-        minCapacity: scaling.min,
-        maxCapacity: scaling.max,
-      });
+      const target = service.autoScaleTaskCount({ minCapacity: scaling.min, maxCapacity: scaling.max });
       target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.targetCpuPercent });
     }
+    return service;
   }
 
   /** Mount an EFS access point at `path` (TLS and IAM authorization on; the task role needs the grant). */
