@@ -99,85 +99,10 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const writtenPath = (path: DocPath): DocPath => writtenAt(merged, path)?.path ?? path;
   const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings };
 
-  const rawServices = isObj(merged.services) ? merged.services : {};
-  if (Object.keys(rawServices).length === 0) {
-    fail(ctx, ['services'], 'the app defines no services', 'add at least one service under `services:`');
-  }
-  const allServices: NormalizedService[] = Object.entries(rawServices).map(([name, raw]) => {
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
-      fail(
-        ctx,
-        ['services', name],
-        `invalid service name "${name}"`,
-        'use letters, digits, "_", "." and "-", starting with a letter or digit',
-      );
-    }
-    return normalizeService(ctx, name, isObj(raw) ? raw : {});
-  });
-
-  const profiles =
-    options.profiles ?? (env.COMPOSE_PROFILES ? env.COMPOSE_PROFILES.split(',').map((s) => s.trim()) : []);
-  // 15-profiles.md; `*` enables every profile (compose-go `HasProfile`).
-  const active = (s: NormalizedService) =>
-    s.profiles.length === 0 || profiles.includes('*') || s.profiles.some((p) => profiles.includes(p));
-  const services = allServices.filter(active);
-  const activeNames = new Set(services.map((s) => s.name));
-  const allNames = new Set(allServices.map((s) => s.name));
-
-  for (const s of services) {
-    for (const dep of s.dependsOn) {
-      const path = ['services', s.name, 'depends_on', dep.service];
-      if (!allNames.has(dep.service)) {
-        fail(
-          ctx,
-          path,
-          `"${s.name}" depends on unknown service "${dep.service}"`,
-          `known services: ${[...allNames].join(', ')}`,
-        );
-      }
-      if (!activeNames.has(dep.service) && dep.required) {
-        const svc = allServices.find((x) => x.name === dep.service)!;
-        fail(
-          ctx,
-          path,
-          `"${s.name}" depends on "${dep.service}", which is only in profile ${svc.profiles.join(', ')}`,
-          `enable it with --profile ${svc.profiles[0]}`,
-        );
-      }
-    }
-    s.x.allowFrom.forEach((from, i) => {
-      if (!allNames.has(from)) {
-        fail(
-          ctx,
-          ['services', s.name, 'x-shipshape', 'allow-from', i],
-          `allow-from names unknown service "${from}"`,
-          `known services: ${[...allNames].join(', ')}`,
-        );
-      }
-    });
-    s.dependsOn = s.dependsOn.filter((d) => activeNames.has(d.service));
-  }
+  const services = activeServices(ctx, merged, options.profiles);
   checkCycles(ctx, services);
 
-  const networks = topLevel(merged.networks, (name, raw): NetworkModel => ({
-    name,
-    external: raw.external === true,
-    internal: raw.internal === true,
-    driver: raw.driver === undefined ? undefined : String(raw.driver),
-  }));
-  if (!networks.some((n) => n.name === 'default'))
-    networks.unshift({ name: 'default', external: false, internal: false });
-  const volumes = topLevel(merged.volumes, (name, raw): VolumeModel => ({
-    name,
-    external: raw.external === true,
-    driver: raw.driver === undefined ? undefined : String(raw.driver),
-  }));
-  const secrets = topLevel(merged.secrets, (name, raw): SecretModel => ({
-    name,
-    file: raw.file === undefined ? undefined : String(raw.file), // made absolute per file (canonical.ts)
-    environment: raw.environment === undefined ? undefined : String(raw.environment),
-    external: raw.external === true,
-  }));
+  const { networks, volumes, secrets } = topLevelModels(merged);
   checkReferences(ctx, services, networks, volumes, secrets);
 
   const appX = parseExtension(appExtensionSchema, merged['x-shipshape'] ?? {}, ['x-shipshape'], ctx);
@@ -212,6 +137,110 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   });
   rememberLocator(model, locate);
   return model;
+}
+
+/**
+ * The services of the active profiles (15-profiles.md), each normalized, with their `depends_on`
+ * and `allow-from` checked against the services that exist and are active.
+ */
+function activeServices(
+  ctx: NormalizeContext,
+  merged: Record<string, unknown>,
+  requestedProfiles: string[] | undefined,
+): NormalizedService[] {
+  const rawServices = isObj(merged.services) ? merged.services : {};
+  if (Object.keys(rawServices).length === 0) {
+    fail(ctx, ['services'], 'the app defines no services', 'add at least one service under `services:`');
+  }
+  const allServices: NormalizedService[] = Object.entries(rawServices).map(([name, raw]) => {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+      fail(
+        ctx,
+        ['services', name],
+        `invalid service name "${name}"`,
+        'use letters, digits, "_", "." and "-", starting with a letter or digit',
+      );
+    }
+    return normalizeService(ctx, name, isObj(raw) ? raw : {});
+  });
+  const env = ctx.env;
+  const profiles =
+    requestedProfiles ?? (env.COMPOSE_PROFILES ? env.COMPOSE_PROFILES.split(',').map((p) => p.trim()) : []);
+  // `*` enables every profile (compose-go `HasProfile`).
+  const active = (s: NormalizedService) =>
+    s.profiles.length === 0 || profiles.includes('*') || s.profiles.some((p) => profiles.includes(p));
+  const services = allServices.filter(active);
+  for (const s of services) checkServiceReferences(ctx, s, allServices, new Set(services.map((x) => x.name)));
+  return services;
+}
+
+/** `depends_on` and `allow-from` name services that exist; dependencies in inactive profiles are dropped or refused. */
+function checkServiceReferences(
+  ctx: NormalizeContext,
+  s: NormalizedService,
+  allServices: NormalizedService[],
+  activeNames: Set<string>,
+): void {
+  const allNames = new Set(allServices.map((x) => x.name));
+  for (const dep of s.dependsOn) {
+    const path = ['services', s.name, 'depends_on', dep.service];
+    if (!allNames.has(dep.service)) {
+      fail(
+        ctx,
+        path,
+        `"${s.name}" depends on unknown service "${dep.service}"`,
+        `known services: ${[...allNames].join(', ')}`,
+      );
+    }
+    if (!activeNames.has(dep.service) && dep.required) {
+      const svc = allServices.find((x) => x.name === dep.service)!;
+      fail(
+        ctx,
+        path,
+        `"${s.name}" depends on "${dep.service}", which is only in profile ${svc.profiles.join(', ')}`,
+        `enable it with --profile ${svc.profiles[0]}`,
+      );
+    }
+  }
+  s.x.allowFrom.forEach((from, i) => {
+    if (!allNames.has(from)) {
+      fail(
+        ctx,
+        ['services', s.name, 'x-shipshape', 'allow-from', i],
+        `allow-from names unknown service "${from}"`,
+        `known services: ${[...allNames].join(', ')}`,
+      );
+    }
+  });
+  s.dependsOn = s.dependsOn.filter((d) => activeNames.has(d.service));
+}
+
+/** Top-level `networks` (with the implicit `default`), `volumes` and `secrets`. */
+function topLevelModels(merged: Record<string, unknown>): {
+  networks: NetworkModel[];
+  volumes: VolumeModel[];
+  secrets: SecretModel[];
+} {
+  const networks = topLevel(merged.networks, (name, raw): NetworkModel => ({
+    name,
+    external: raw.external === true,
+    internal: raw.internal === true,
+    driver: raw.driver === undefined ? undefined : String(raw.driver),
+  }));
+  if (!networks.some((n) => n.name === 'default'))
+    networks.unshift({ name: 'default', external: false, internal: false });
+  const volumes = topLevel(merged.volumes, (name, raw): VolumeModel => ({
+    name,
+    external: raw.external === true,
+    driver: raw.driver === undefined ? undefined : String(raw.driver),
+  }));
+  const secrets = topLevel(merged.secrets, (name, raw): SecretModel => ({
+    name,
+    file: raw.file === undefined ? undefined : String(raw.file), // made absolute per file (canonical.ts)
+    environment: raw.environment === undefined ? undefined : String(raw.environment),
+    external: raw.external === true,
+  }));
+  return { networks, volumes, secrets };
 }
 
 /**
