@@ -68,51 +68,12 @@ function imageOf(s: NormalizedService, df: ParsedDockerfile | undefined): { ref?
  */
 export function decideIntent(normalized: readonly NormalizedService[], ctx: IntentContext): IntentResult {
   const warnings: Diagnostic[] = [];
+  const decisions: Decision[] = [];
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
   settleVolumeOwners(normalized, statics, warnings);
   const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
-
-  const hosts = hostIndex(normalized);
-  const candidates: CallCandidate[] = [];
-  const decisions: Decision[] = [];
-  for (const s of normalized) {
-    const { calls, startOrderOnly, ignored } = callCandidates(
-      s,
-      normalized,
-      hosts,
-      ctx,
-      statics.get(s.name)!.configFiles,
-    );
-    candidates.push(...calls);
-    for (const to of startOrderOnly)
-      decisions.push({
-        service: s.name,
-        topic: 'edge',
-        text: `${s.name} → ${to}: start order only (service_completed_successfully)`,
-      });
-    for (const c of ignored)
-      decisions.push({
-        service: s.name,
-        topic: 'edge',
-        text: `${s.name} → ${c.to}: not a call (x-shipshape.ignore-edges; found ${c.evidence.map((e) => e.text).join(', ')})`,
-      });
-  }
-  // A port a reference names is a port the callee listens on.
-  const listenPorts = new Map<string, number[]>();
-  for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
-  for (const c of candidates)
-    listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
-  const { edges: calls, unknownPorts } = settleCallPorts(candidates, listenPorts);
-  for (const { refusal: r } of unknownPorts) {
-    warnings.push({
-      severity: 'warning',
-      message: r.message,
-      path: r.path,
-      location: r.location,
-      hint: r.fix,
-    });
-  }
-
+  const candidates = gatherCalls(normalized, statics, ctx, decisions);
+  const { edges: calls, unknownPorts, listenPorts } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
   const stores = managedStores(normalized, statics);
   const entryNames = entryCandidates(normalized, datastores);
@@ -139,17 +100,79 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
+  const fromInternet = internetEdges(services, warnings);
+  const catchAll = settleCatchAll(services, ctx, warnings);
+  for (const s of services) decisions.push(...describeService(s, calls, ctx.projectDir));
+  if (catchAll)
+    decisions.push({ topic: 'route', text: `catch-all /* → ${catchAll.service} (${catchAll.reason})` });
+  return {
+    services,
+    traffic: { edges: [...fromInternet, ...calls] },
+    intent: { ...(catchAll ? { catchAll } : {}), decisions },
+    warnings,
+  };
+}
 
-  const publicEdges: TrafficEdge[] = services
-    .filter((s) => s.public && s.intent.entryPorts.length > 0)
-    .map((s) => ({
-      from: INTERNET,
-      to: s.name,
-      ports: sortedUnique(s.intent.entryPorts.map((p) => p.port)),
-      protocol: 'tcp',
-      reason: s.ports.length > 0 ? 'published' : 'public',
-      evidence: [],
-    }));
+/** Every service's calls as found (depends_on, allow-from, references); start-order-only and ignored ones become decisions. */
+function gatherCalls(
+  normalized: readonly NormalizedService[],
+  statics: ReadonlyMap<string, StaticIntent>,
+  ctx: IntentContext,
+  decisions: Decision[],
+): CallCandidate[] {
+  const hosts = hostIndex(normalized);
+  const candidates: CallCandidate[] = [];
+  for (const s of normalized) {
+    const { calls, startOrderOnly, ignored } = callCandidates(
+      s,
+      normalized,
+      hosts,
+      ctx,
+      statics.get(s.name)!.configFiles,
+    );
+    candidates.push(...calls);
+    for (const to of startOrderOnly)
+      decisions.push({
+        service: s.name,
+        topic: 'edge',
+        text: `${s.name} → ${to}: start order only (service_completed_successfully)`,
+      });
+    for (const c of ignored)
+      decisions.push({
+        service: s.name,
+        topic: 'edge',
+        text: `${s.name} → ${c.to}: not a call (x-shipshape.ignore-edges; found ${c.evidence.map((e) => e.text).join(', ')})`,
+      });
+  }
+  return candidates;
+}
+
+/** Each service's listening ports (declared, plus any a reference names) and the calls with their ports. */
+function settleCalls(
+  candidates: CallCandidate[],
+  statics: ReadonlyMap<string, StaticIntent>,
+  warnings: Diagnostic[],
+): ReturnType<typeof settleCallPorts> & { listenPorts: Map<string, number[]> } {
+  // A port a reference names is a port the callee listens on.
+  const listenPorts = new Map<string, number[]>();
+  for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
+  for (const c of candidates)
+    listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
+  const settled = settleCallPorts(candidates, listenPorts);
+  for (const { refusal: r } of settled.unknownPorts) {
+    warnings.push({
+      severity: 'warning',
+      message: r.message,
+      path: r.path,
+      location: r.location,
+      hint: r.fix,
+    });
+  }
+  return { ...settled, listenPorts };
+}
+
+/** Edges from the internet to each public service's entry ports; a public service without one is a warning. */
+function internetEdges(services: readonly ServiceModel[], warnings: Diagnostic[]): TrafficEdge[] {
   for (const s of services.filter((x) => x.public && x.intent.entryPorts.length === 0)) {
     warnings.push({
       severity: 'warning',
@@ -159,16 +182,16 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       hint: 'add `ports:` (or `expose:`) so the load balancer knows where to send traffic',
     });
   }
-  const catchAll = settleCatchAll(services, ctx, warnings);
-  for (const s of services) decisions.push(...describeService(s, calls, ctx.projectDir));
-  if (catchAll)
-    decisions.push({ topic: 'route', text: `catch-all /* → ${catchAll.service} (${catchAll.reason})` });
-  return {
-    services,
-    traffic: { edges: [...publicEdges, ...calls] },
-    intent: { ...(catchAll ? { catchAll } : {}), decisions },
-    warnings,
-  };
+  return services
+    .filter((s) => s.public && s.intent.entryPorts.length > 0)
+    .map((s) => ({
+      from: INTERNET,
+      to: s.name,
+      ports: sortedUnique(s.intent.entryPorts.map((p) => p.port)),
+      protocol: 'tcp',
+      reason: s.ports.length > 0 ? 'published' : 'public',
+      evidence: [],
+    }));
 }
 
 function settleCatchAll(
