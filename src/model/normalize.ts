@@ -371,13 +371,10 @@ function aliasesOf(raw: Obj): string[] {
   return [...out].sort();
 }
 
-export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj): NormalizedService {
-  const base: DocPath = ['services', name];
+/** `deploy.resources.limits`, else the legacy service-level `mem_limit` / `cpus` / `pids_limit`. */
+function serviceLimits(ctx: NormalizeContext, base: DocPath, raw: Obj, written: unknown): ResourceSpec {
   const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
-  const deploy = isObj(raw.deploy) ? raw.deploy : {};
-  const resources = isObj(deploy.resources) ? deploy.resources : {};
-  const limits = normalizeResources(ctx, p('deploy', 'resources', 'limits'), resources.limits);
-  // Service-level mem_limit / cpus / pids_limit are the legacy spelling of deploy limits.
+  const limits = normalizeResources(ctx, p('deploy', 'resources', 'limits'), written);
   if (limits.memoryBytes === undefined && raw.mem_limit !== undefined) {
     limits.memoryBytes = unit(ctx, p('mem_limit'), () => parseBytes(raw.mem_limit));
   }
@@ -385,9 +382,54 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     limits.cpus = unit(ctx, p('cpus'), () => parseCpus(raw.cpus));
   if (limits.pids === undefined && raw.pids_limit !== undefined)
     limits.pids = intOrFail(ctx, p('pids_limit'), raw.pids_limit, 0);
+  return limits;
+}
+
+/** `env_file`s, then `environment` on top: it wins, and a bare name without a value removes the variable. */
+function serviceEnvironment(ctx: NormalizeContext, base: DocPath, raw: Obj): Record<string, string> {
+  const explicit = explicitEnvironment(ctx, [...base, 'environment'], raw.environment);
+  const environment = readEnvFiles(ctx, [...base, 'env_file'], raw.env_file, explicit);
+  for (const [k, val] of Object.entries(explicit)) {
+    if (val === null) delete environment[k];
+    else environment[k] = val;
+  }
+  return environment;
+}
+
+/** The service's `x-shipshape` block, validated, in the model's spelling. */
+function serviceExtension(ctx: NormalizeContext, raw: Obj, path: DocPath): NormalizedService['x'] {
+  const x = parseExtension(serviceExtensionSchema, raw['x-shipshape'] ?? {}, path, ctx);
+  return {
+    public: x.public,
+    healthPath: x['health-path'],
+    allowFrom: x['allow-from'],
+    scaling: x.scaling
+      ? { min: x.scaling.min, max: x.scaling.max, targetCpuPercent: x.scaling['target-cpu'] }
+      : undefined,
+    slim: x.slim,
+    acknowledge: x.acknowledge,
+    protocols: Object.fromEntries(Object.entries(x.protocols).map(([port, p]) => [Number(port), p])),
+    ignoreEdges: x['ignore-edges'],
+    localOnly: x['local-only'],
+    managed: x.managed,
+    tables: x.tables.map((t) => ({
+      name: t.name,
+      partitionKey: t['partition-key'],
+      ...(t['sort-key'] ? { sortKey: t['sort-key'] } : {}),
+      ...(t.ttl ? { ttlAttribute: t.ttl } : {}),
+    })),
+    buckets: x.buckets,
+  };
+}
+
+export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj): NormalizedService {
+  const base: DocPath = ['services', name];
+  const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
+  const deploy = isObj(raw.deploy) ? raw.deploy : {};
+  const resources = isObj(deploy.resources) ? deploy.resources : {};
+  const limits = serviceLimits(ctx, base, raw, resources.limits);
   const replicas = intOrFail(ctx, p('deploy', 'replicas'), deploy.replicas ?? raw.scale, 1);
 
-  const x = parseExtension(serviceExtensionSchema, raw['x-shipshape'] ?? {}, p('x-shipshape'), ctx);
   const image = raw.image === undefined ? undefined : String(raw.image);
   const build = normalizeBuild(ctx, raw.build);
   if (!image && !build)
@@ -395,13 +437,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   const ports = normalizePorts(ctx, p('ports'), raw.ports);
   const expose = normalizeExpose(ctx, p('expose'), raw.expose);
   const servicePorts = [...new Set([...ports.map((q) => q.target), ...expose])].sort((a, b) => a - b);
-  const explicit = explicitEnvironment(ctx, p('environment'), raw.environment);
-  const environment = readEnvFiles(ctx, p('env_file'), raw.env_file, explicit);
-  // `environment` wins; a bare name without a value removes the variable (also one an env file set).
-  for (const [k, val] of Object.entries(explicit)) {
-    if (val === null) delete environment[k];
-    else environment[k] = val;
-  }
+  const environment = serviceEnvironment(ctx, base, raw);
   const networks =
     isObj(raw.networks) && Object.keys(raw.networks).length > 0 ? Object.keys(raw.networks) : ['default'];
   return {
@@ -445,27 +481,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
       isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
     ),
-    x: {
-      public: x.public,
-      healthPath: x['health-path'],
-      allowFrom: x['allow-from'],
-      scaling: x.scaling
-        ? { min: x.scaling.min, max: x.scaling.max, targetCpuPercent: x.scaling['target-cpu'] }
-        : undefined,
-      slim: x.slim,
-      acknowledge: x.acknowledge,
-      protocols: Object.fromEntries(Object.entries(x.protocols).map(([port, p]) => [Number(port), p])),
-      ignoreEdges: x['ignore-edges'],
-      localOnly: x['local-only'],
-      managed: x.managed,
-      tables: x.tables.map((t) => ({
-        name: t.name,
-        partitionKey: t['partition-key'],
-        ...(t['sort-key'] ? { sortKey: t['sort-key'] } : {}),
-        ...(t.ttl ? { ttlAttribute: t.ttl } : {}),
-      })),
-      buckets: x.buckets,
-    },
+    x: serviceExtension(ctx, raw, p('x-shipshape')),
     location: ctx.locate(base),
   };
 }
