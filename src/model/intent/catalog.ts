@@ -61,7 +61,8 @@ export function datastorePort(kind: DatastoreKind): number {
 }
 
 /**
- * Ports that speak something other than HTTP (databases, brokers, mail, DNS, game servers, VPNs).
+ * Ports that speak something other than HTTP (databases, brokers, mail, DNS, log shipping, game
+ * servers, VPNs).
  * An entry on one of these gets a Network Load Balancer, never an HTTP target group.
  */
 const NON_HTTP_PORTS = new Map<number, string>([
@@ -75,6 +76,7 @@ const NON_HTTP_PORTS = new Map<number, string>([
   [389, 'LDAP'],
   [445, 'SMB'],
   [465, 'SMTPS'],
+  [514, 'syslog'],
   [587, 'SMTP submission'],
   [636, 'LDAPS'],
   [993, 'IMAPS'],
@@ -83,6 +85,7 @@ const NON_HTTP_PORTS = new Map<number, string>([
   [1433, 'SQL Server'],
   [1521, 'Oracle'],
   [1883, 'MQTT'],
+  [1935, 'RTMP'],
   [2049, 'NFS'],
   [2181, 'ZooKeeper'],
   [2379, 'etcd'],
@@ -90,19 +93,27 @@ const NON_HTTP_PORTS = new Map<number, string>([
   [3389, 'RDP'],
   [3478, 'STUN/TURN'],
   [4222, 'NATS'],
+  [4369, 'Erlang port mapper'],
+  [5044, 'Beats (Logstash)'],
   [5060, 'SIP'],
   [5222, 'XMPP'],
   [5432, 'PostgreSQL'],
+  [5671, 'AMQP over TLS'],
   [5672, 'AMQP'],
   [6379, 'Redis'],
+  [6514, 'syslog over TLS'],
   [6667, 'IRC'],
   [7687, 'Bolt (Neo4j)'],
   [8883, 'MQTT over TLS'],
   [9042, 'Cassandra'],
   [9092, 'Kafka'],
+  [9300, 'Elasticsearch transport'],
   [11211, 'memcached'],
+  [12201, 'GELF'],
   [19132, 'Minecraft Bedrock'],
+  [24224, 'Fluentd forward'],
   [25565, 'Minecraft'],
+  [25672, 'RabbitMQ clustering'],
   [27015, 'Source game server'],
   [27017, 'MongoDB'],
   [51820, 'WireGuard'],

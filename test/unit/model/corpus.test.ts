@@ -133,6 +133,13 @@ const CORPUS: Record<string, Expected> = {
     gate: [],
   },
   'udp-dns': { entries: { dns: ['udp/53', 'tcp/53'] }, calls: [], root: [], gate: [] },
+  'log-shipping': {
+    entries: { logstash: ['tcp/5044', 'http/9600', 'udp/12201'] },
+    catchAll: 'logstash',
+    calls: [],
+    root: [],
+    gate: [],
+  },
   'root-users': {
     entries: {},
     calls: [],
