@@ -276,6 +276,13 @@ export class ComposeApp extends Construct {
   private attachDatastoresAndVolumes(s: ServiceModel, service: ComposeService): void {
     const role = service.taskDefinition.taskRole;
     for (const c of s.intent.connections) this.datastores.get(c.datastore)?.grantTo(role, c.actions);
+    // The datastores whose password the service gets, as a variable or as a compose secret file.
+    const withSecrets = new Set([
+      ...s.intent.connections.map((c) => c.datastore),
+      ...s.intent.secrets.flatMap((d) => (d.datastore ? [d.datastore] : [])),
+    ]);
+    for (const name of withSecrets)
+      this.datastores.get(name)?.grantSecretKey(service.taskDefinition.obtainExecutionRole());
     const fs = this.fileSystem;
     if (!fs) return;
     const mounts = s.intent.mounts.filter((m) => m.cloud === 'volume');
@@ -380,8 +387,8 @@ export class ComposeApp extends Construct {
     const used = new Set<string>();
     for (const d of runtime.flatMap((s) => s.intent.secrets)) {
       const store = d.datastore ? this.datastores.get(d.datastore) : undefined;
-      if (store instanceof NetworkDatastore && store.secret)
-        out.set(d.name, { secret: store.secret, field: 'password' });
+      const secret = store instanceof NetworkDatastore ? store.callerSecret() : undefined;
+      if (secret) out.set(d.name, { secret, field: 'password' });
       else used.add(d.name);
     }
     for (const name of [...used].sort()) {

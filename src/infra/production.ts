@@ -55,7 +55,8 @@ export function applyProfile(app: ComposeApp, profile: DeployProfile): void {
     app.networkLoadBalancer?.loadBalancer.setAttribute('deletion_protection.enabled', 'true');
   }
   if (profile.kmsLogs) {
-    const roots: IConstruct[] = [app, ...app.services.values()];
+    // The services and datastores may sit in stacks of their own (`--split`): walk them too.
+    const roots: IConstruct[] = [app, ...app.services.values(), ...app.datastores.values()];
     new LogEncryptionKey(app, 'LogEncryption').encryptLogGroups(roots);
   }
 }

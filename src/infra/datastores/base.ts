@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -108,6 +108,9 @@ export abstract class ManagedDatastore extends Construct {
 
   /** Give a caller's task role the actions the model decided, on this datastore's resources only. */
   grantTo(_role: iam.IRole, _actions: readonly string[]): void {}
+
+  /** Let a caller's execution role read this datastore's secret (see NetworkDatastore); none by default. */
+  grantSecretKey(_executionRole: iam.IRole): void {}
 }
 
 /**
@@ -123,6 +126,7 @@ export abstract class NetworkDatastore extends ManagedDatastore {
   abstract readonly endpoint: string;
   /** The secret whose JSON key `password` holds the password; undefined for engines without one. */
   abstract readonly secret: secretsmanager.ISecret | undefined;
+  private secretReference?: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: NetworkDatastoreProps) {
     super(scope, id, props);
@@ -134,7 +138,42 @@ export abstract class NetworkDatastore extends ManagedDatastore {
   }
 
   protected override passwordSecret(): ecs.Secret | undefined {
-    return this.secret ? ecs.Secret.fromSecretsManager(this.secret, 'password') : undefined;
+    const secret = this.callerSecret();
+    return secret ? ecs.Secret.fromSecretsManager(secret, 'password') : undefined;
+  }
+
+  /**
+   * The secret as callers refer to it: by ARN alone, so granting a caller the secret grants
+   * nothing on its key (that is `grantSecretKey`, on the caller's side).
+   */
+  callerSecret(): secretsmanager.ISecret | undefined {
+    if (!this.secret) return undefined;
+    this.secretReference ??= secretsmanager.Secret.fromSecretCompleteArn(
+      this,
+      'SecretReference',
+      this.secret.secretArn,
+    );
+    return this.secretReference;
+  }
+
+  /**
+   * Let a caller's execution role decrypt this datastore's secret with its customer managed key,
+   * through Secrets Manager only. An IAM grant on the caller's side: a grant in the key policy
+   * would name the caller's role, and with the datastore in a stack of its own (`--split`) the two
+   * stacks would refer to each other.
+   */
+  override grantSecretKey(executionRole: iam.IRole): void {
+    const key = this.secret ? this.customerKey() : undefined;
+    if (!key) return;
+    executionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        },
+      }),
+    );
   }
 
   /** A generated password in Secrets Manager (JSON key `password`), for engines that take one as input. */

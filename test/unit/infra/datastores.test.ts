@@ -411,7 +411,16 @@ describe('backing fixture (prod)', () => {
     for (const id of keyIds) {
       expect(keys[id]!.Properties.EnableKeyRotation).toBe(true);
       expect(keys[id]!.DeletionPolicy).toBe('Retain');
+      // Callers are granted on their side (IAM), never in the key policy: with `--split` a key
+      // policy naming a caller's role would make the two stacks refer to each other.
+      expect(JSON.stringify(keys[id]!.Properties.KeyPolicy)).not.toMatch(/Role/);
     }
+    const secretKeyGrants = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.includes('ExecutionRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: unknown; Condition?: unknown }[])
+      .filter((st) => st.Action === 'kms:Decrypt');
+    expect(secretKeyGrants.length).toBeGreaterThan(0);
+    for (const st of secretKeyGrants) expect(JSON.stringify(st.Condition)).toContain('secretsmanager.');
     const secrets = template.findResources('AWS::SecretsManager::Secret');
     expect(Object.keys(secrets)).toHaveLength(3);
     for (const secret of Object.values(secrets)) {
