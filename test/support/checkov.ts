@@ -29,7 +29,12 @@ export function checkov(files: string[]): CheckovResult {
     '--skip-download',
     ...files.flatMap((f) => ['-f', f]),
   ];
-  const r = spawnSync(join(VENV, 'bin/checkov'), args, { encoding: 'utf8', timeout: 300_000 });
+  // Its JSON is large (every passed check of every template): well above spawnSync's 1 MiB default.
+  const r = spawnSync(join(VENV, 'bin/checkov'), args, {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.error) throw r.error;
   const parsed = JSON.parse(r.stdout) as CheckovResult | CheckovResult[];
   const list = Array.isArray(parsed) ? parsed : [parsed];
