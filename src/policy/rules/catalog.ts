@@ -1,4 +1,4 @@
-import type { CheckSeverity, RuleDefinition, RuleFamily } from '../findings.js';
+import type { CheckSeverity, Finding, RuleDefinition, RuleFamily } from '../findings.js';
 
 /**
  * Every rule `shipshape check` knows, with its stable id. docs/check.md documents each one (a unit
@@ -351,6 +351,16 @@ export function rule(family: RuleFamily, name: string): RuleDefinition {
   const r = byName.get(`${family}:${name}`);
   if (!r) throw new Error(`unknown ${family} rule ${name}`);
   return r;
+}
+
+/** A finding of rule `family`/`name`: the rule's id and severity, and its fix unless `fix` is given. */
+export function ruleFinding(
+  family: RuleFamily,
+  name: string,
+  f: Omit<Finding, 'ruleId' | 'severity' | 'fix'> & { fix?: string },
+): Finding {
+  const r = rule(family, name);
+  return { ruleId: r.id, severity: r.severity, ...f, fix: f.fix ?? r.fix };
 }
 
 export function ruleById(id: string): RuleDefinition | undefined {

@@ -5,7 +5,7 @@ import { INTERNET } from '../../model/types.js';
 import { formatPath, type DocPath } from '../../model/yaml-source.js';
 import type { CheckSeverity, Finding } from '../findings.js';
 import { cloudContainers, gateFindings, type GateFinding } from '../gate.js';
-import { rule } from './catalog.js';
+import { rule, ruleFinding } from './catalog.js';
 
 /**
  * Compose rules: the cloud gate's findings (one decision, made in src/policy/gate.ts) under stable
@@ -82,16 +82,13 @@ function finding(
   ctx: ComposeContext,
   fix?: string,
 ): Finding {
-  const r = rule('compose', name);
-  return {
-    ruleId: r.id,
-    severity: r.severity,
+  return ruleFinding('compose', name, {
     service: s.name,
     message,
-    fix: fix ?? r.fix,
+    fix,
     location: ctx.locate(path),
     path: formatPath(path),
-  };
+  });
 }
 
 /** The runtime-hardening classes, for services that run as containers in the cloud. */

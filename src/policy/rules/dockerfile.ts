@@ -14,7 +14,7 @@ import { decideUser, isRootUser, isSensitive } from '../../model/intent/index.js
 import type { ServiceModel, SourceLocation } from '../../model/types.js';
 import type { DocPath } from '../../model/yaml-source.js';
 import type { Finding } from '../findings.js';
-import { rule } from './catalog.js';
+import { ruleFinding } from './catalog.js';
 
 /**
  * Dockerfile rules, on the Dockerfile as the model parsed it (src/model/dockerfile.ts, which wraps
@@ -64,16 +64,13 @@ export function dockerfileFindings(s: ServiceModel, df: ParsedDockerfile): Findi
     message: string,
     fix?: string,
   ): Finding => {
-    const r = rule('dockerfile', name);
-    return {
-      ruleId: r.id,
-      severity: r.severity,
+    return ruleFinding('dockerfile', name, {
       service: s.name,
       message,
-      fix: fix ?? r.fix,
+      fix,
       location: where.location,
       path: `${relative(s.build!.context, df.file) || df.file}:${where.location.line}`,
-    };
+    });
   };
   const out: Finding[] = [];
   for (const stage of df.stages) out.push(...supplyChain(stage, make));

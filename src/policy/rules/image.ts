@@ -5,7 +5,7 @@ import type { ServiceModel, SourceLocation } from '../../model/types.js';
 import type { FsEntry, IndexOptions } from '../../slim/image-fs.js';
 import { PACKAGE_MANAGERS, SHELLS, findNamed, findSetuid } from '../../slim/keep.js';
 import type { Finding } from '../findings.js';
-import { rule } from './catalog.js';
+import { ruleFinding } from './catalog.js';
 
 /**
  * Image rules, on an image read through the engine (never run): its configuration and an index
@@ -58,18 +58,14 @@ export function imageFindings(j: ImageJudgement): Finding[] {
   const { index } = j.facts.snapshot;
   const what = `${j.facts.kind === 'slim' ? 'slim image' : 'image'} ${j.facts.snapshot.ref}`;
   const make = (name: string, message: string, image?: string, details?: string[]): Finding => {
-    const r = rule('image', name);
-    return {
-      ruleId: r.id,
-      severity: r.severity,
+    return ruleFinding('image', name, {
       service: j.service.name,
       message: `${what}: ${message}`,
-      fix: r.fix,
       location: j.location,
       path: j.facts.snapshot.ref,
       ...(image ? { image } : {}),
       ...(details && details.length > 1 ? { details } : {}),
-    };
+    });
   };
   const out: Finding[] = [];
   const setuid = findSetuid(index);
