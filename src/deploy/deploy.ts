@@ -90,14 +90,28 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
         security: security.security,
         durationMs: Date.now() - started,
       };
-      record(app, s, 'DEPLOYED', report.stacks, report.urls, {
-        images: report.images.map((i) => ({ service: i.service, reference: i.reference })),
-      });
+      record(
+        app,
+        s,
+        'DEPLOYED',
+        report.stacks,
+        report.urls,
+        { images: report.images.map((i) => ({ service: i.service, reference: i.reference })) },
+        progress,
+      );
       return report;
     } catch (err) {
       // The stacks were touched: record how far it got, for `shipshape report`.
       const stacks = await stackStates().catch(() => []);
-      record(app, s, 'FAILED', stacks, [], { error: err instanceof Error ? err.message : String(err) });
+      record(
+        app,
+        s,
+        'FAILED',
+        stacks,
+        [],
+        { error: err instanceof Error ? err.message : String(err) },
+        progress,
+      );
       throw err;
     }
   } finally {
@@ -114,17 +128,24 @@ function record(
   stacks: { name: string; status?: string }[],
   urls: string[],
   extra: Pick<DeploymentRecord, 'images' | 'error'>,
+  progress: (line: string) => void,
 ): void {
-  recordDeployment(app, {
-    environment: app.x.environment,
-    status,
-    time: new Date().toISOString(),
-    account: s.target.account,
-    region: s.target.region,
-    stacks,
-    outputs: urlOutputs(urls),
-    ...extra,
-  });
+  try {
+    recordDeployment(app, {
+      environment: app.x.environment,
+      status,
+      time: new Date().toISOString(),
+      account: s.target.account,
+      region: s.target.region,
+      stacks,
+      outputs: urlOutputs(urls),
+      ...extra,
+    });
+  } catch (err) {
+    // The record is for `shipshape report`; a project directory we cannot write to must not turn
+    // a finished deployment into a failed one.
+    progress(`warning: could not record the deployment: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Template diff of the app stacks against what is deployed (empty stacks diff against nothing). */

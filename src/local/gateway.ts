@@ -452,7 +452,13 @@ async function closeGateway(gw: Gateway): Promise<void> {
   gw.closing = true;
   for (const t of gw.timers) clearInterval(t);
   for (const s of gw.sockets) s.destroy();
-  for (const d of gw.datagrams) d.close();
+  for (const d of gw.datagrams) {
+    try {
+      d.close();
+    } catch {
+      // never bound (its bind failed) or already closed: nothing to release
+    }
+  }
   await Promise.all(
     gw.servers.map(
       (s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve())),
