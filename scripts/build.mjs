@@ -3,6 +3,7 @@
 // 1. Work the CLI would otherwise redo on every start, done once, into dist/precompiled/:
 //      compose-validator.cjs  the compose schema compiled by Ajv into standalone JavaScript
 //      taggable-types.json    which CloudFormation types take tags, from the resource specification
+//      elk.v8cache            V8's code cache of the diagram's layout engine (see src/infra/diagram.ts)
 //    Each records what it was made from (schema hash, specification version); on a mismatch the
 //    CLI takes the slow path, so a stale file can cost time but never correctness.
 //
@@ -17,6 +18,7 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { precompiledValidatorPath, precompiledValidatorSource } from '../dist/model/schema.js';
 import { precompiledTagTablePath, precompiledTagTableSource } from '../dist/infra/tags.js';
+import { elkCodeCachePath, elkCodeCacheSource } from '../dist/infra/diagram.js';
 import { cdkLibFile } from '../dist/infra/nag.js';
 
 const root = join(import.meta.dirname, '..');
@@ -24,6 +26,7 @@ const root = join(import.meta.dirname, '..');
 mkdirSync(join(root, 'dist/precompiled'), { recursive: true });
 writeFileSync(precompiledValidatorPath(), precompiledValidatorSource());
 writeFileSync(precompiledTagTablePath(), await precompiledTagTableSource());
+writeFileSync(elkCodeCachePath(), await elkCodeCacheSource());
 
 /**
  * Dependencies compiled into the bundle: small, pure JavaScript, needed by `config` already (the
