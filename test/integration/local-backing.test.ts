@@ -27,8 +27,18 @@ function request(method: string, port: number, url: string): Promise<{ status: n
   });
 }
 
+/**
+ * The app's note. Up to 3 tries, 1 s apart, on the gateway's 502: this test is about the data
+ * surviving `down` + `up`; under CI's load the gateway's 1 s connect to a replica that has just
+ * passed its healthcheck was once seen to time out (readiness has its own tests in local-up).
+ */
 async function note(app: Parameters<typeof publishedPort>[0]): Promise<unknown> {
-  const r = await request('GET', await publishedPort(app, 'app'), '/note');
+  const port = await publishedPort(app, 'app');
+  let r = await request('GET', port, '/note');
+  for (let i = 0; i < 2 && r.status === 502; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    r = await request('GET', port, '/note');
+  }
   expect(r.status, r.body).toBe(200);
   return JSON.parse(r.body);
 }
