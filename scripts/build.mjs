@@ -7,11 +7,12 @@
 //    Each records what it was made from (schema hash, specification version); on a mismatch the
 //    CLI takes the slow path, so a stale file can cost time but never correctness.
 //
-// 2. The CLI bundle, dist/bin/shipshape.js (package.json "bin"): our code plus the small pure-JS
-//    dependencies every command loads (commander, yaml, zod...) in a few files instead of ~300, which
-//    is most of what `shipshape config` costs. Each command's action stays a separate chunk loaded
-//    on demand (src/cli/commands/index.ts), and heavy dependencies (aws-cdk-lib, dockerode...) stay
-//    external, loaded from node_modules only by the commands that use them.
+// 2. The CLI bundle, dist/bin/shipshape-core.cjs: our code plus the small pure-JS dependencies
+//    every command loads (commander, yaml, zod...) in one file instead of ~300. Each command's
+//    action is initialised only when it runs (src/cli/commands/index.ts), and heavy dependencies
+//    (aws-cdk-lib, dockerode...) stay external, loaded from node_modules only by the commands that
+//    use them. Its launcher, dist/bin/shipshape.js (package.json "bin"), runs it from V8's code
+//    cache, dist/precompiled/cli.v8cache, made last (src/cli/code-cache.ts).
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -48,37 +49,6 @@ const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'ut
 const external = Object.keys(dependencies)
   .filter((d) => !BUNDLED.has(d))
   .flatMap((d) => [d, `${d}/*`]);
-
-/**
- * aws-cdk-lib exports each class through a getter that loads its module on first use, so a synth
- * loads only the services it touches. Node's ES-module import of a CommonJS package reads every
- * named export up front: importing the nine aws-cdk-lib modules shipshape uses would load ~870
- * modules (~1.9 s). In the bundle, every external CommonJS package is therefore loaded with
- * require(), and the bundle reads each export only where the code uses it.
- */
-const requireExternals = {
-  name: 'require-externals',
-  setup(b) {
-    const packageOf = (path) =>
-      path
-        .split('/')
-        .slice(0, path.startsWith('@') ? 2 : 1)
-        .join('/');
-    const isCommonJs = (pkg) =>
-      JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).type !== 'module';
-    const cjs = new Set(Object.keys(dependencies).filter((d) => !BUNDLED.has(d) && isCommonJs(d)));
-    b.onResolve({ filter: /^[@a-z]/ }, (args) => {
-      if (!cjs.has(packageOf(args.path)) || args.kind === 'dynamic-import') return undefined;
-      // From the stand-in below: the real package, left to Node's require at run time.
-      if (args.namespace === 'require-externals') return { path: args.path, external: true };
-      return { path: args.path, namespace: 'require-externals' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'require-externals' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
 
 /**
  * cdk-nag, bundled: each rule takes its name from its file name (`parse(__filename).name`), so every
@@ -157,23 +127,38 @@ const cdkNag = {
 
 const outdir = join(root, 'dist/bin');
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { shipshape: join(root, 'src/cli/main.ts') },
-  outdir,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   external,
-  plugins: [cdkNag, requireExternals],
   // Less to parse at every start; identifiers stay, so stack traces read without the source map.
   minifyWhitespace: true,
   minifySyntax: true,
-  sourcemap: 'linked', // used with --debug (src/cli/main.ts turns source maps on)
-  // Bundled CommonJS dependencies call require(); give the ES module bundle one.
-  banner: {
-    js: "import { createRequire as __ssCreateRequire } from 'node:module';\nconst require = __ssCreateRequire(import.meta.url);",
-  },
+  sourcemap: 'linked', // used with --debug (src/cli/entry.ts turns source maps on)
   logLevel: 'warning',
+};
+// The CLI itself: one CommonJS file, so the launcher can run it from V8's code cache (see
+// src/cli/code-cache.ts). Each command's action is still initialised only when the command runs.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/entry.ts')],
+  outfile: join(outdir, 'shipshape-core.cjs'),
+  format: 'cjs',
+  // aws-cdk-lib exports each class through a getter that loads its module on first use; as a
+  // CommonJS bundle reads an external's export only where the code uses it, a synth loads only the
+  // aws-cdk-lib services it touches (an ES module's import would read all ~870 modules, ~1.9 s).
+  plugins: [cdkNag],
+  // The code reads import.meta.url for files next to it (the precompiled validator...).
+  define: { 'import.meta.url': '__ssModuleUrl' },
+  banner: { js: "const __ssModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+// The launcher (package.json "bin"), then the code cache it starts from.
+await build({
+  ...common,
+  entryPoints: { shipshape: join(root, 'src/cli/launcher.ts') },
+  outdir,
+  format: 'esm',
+});
+const { cliCodeCachePath, cliCodeCacheSource } = await import('../dist/cli/code-cache.js');
+writeFileSync(cliCodeCachePath(), await cliCodeCacheSource());

@@ -3,11 +3,13 @@
  * - it loads only what each command needs: nothing from node_modules for `--version`, the
  *   precompiled schema validator and no Ajv compiler for `config`, dockerode without gRPC, ssh2 or
  *   tar-fs for `ps` (speed itself is measured in bench/cli.ts, never asserted here);
+ * - it starts from the code cache the build made, which V8 accepts in a fresh process, and a cache V8
+ *   rejects costs only time;
  * - its synth, with cdk-nag bundled and seeing aws-cdk-lib through instanceofView, writes the same
  *   templates and reaches the same policy-gate verdict, rule by rule, as the library.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +60,41 @@ describe('built CLI start-up', () => {
     const allowed = new Set(['dockerode', 'docker-modem', 'tar-fs']);
     for (const heavy of HEAVY_PACKAGES.filter((p) => !allowed.has(p))) {
       expect(packages.has(heavy), `ps loaded ${heavy}`).toBe(false);
+    }
+  });
+});
+
+describe('built CLI code cache', () => {
+  /** In a fresh Node process: the bundle compiled with `cacheFile`, then `--version`. */
+  const startWith = (cacheFile: string) => {
+    const codeCache = join(root, 'dist/cli/code-cache.js');
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { cliBundlePath, compileCli } from ${JSON.stringify(codeCache)};
+      const { cli, cacheRejected } = compileCli(cliBundlePath(), readFileSync(${JSON.stringify(cacheFile)}));
+      const code = await cli.main(['--version']);
+      console.log(JSON.stringify({ cacheRejected, code }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    return { printed: lines[0], ...(JSON.parse(lines.at(-1)!) as { cacheRejected: boolean; code: number }) };
+  };
+
+  it('V8 accepts the build-made cache in another process; a rejected one still runs the CLI', () => {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(startWith(join(root, 'dist/precompiled/cli.v8cache'))).toEqual({
+      printed: version,
+      cacheRejected: false,
+      code: 0,
+    });
+    const tmp = mkdtempSync(join(tmpdir(), 'shipshape-cache-'));
+    try {
+      const junk = join(tmp, 'junk.v8cache');
+      writeFileSync(junk, Buffer.alloc(4096, 7));
+      expect(startWith(junk)).toEqual({ printed: version, cacheRejected: true, code: 0 });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
