@@ -12,7 +12,10 @@
 //    action is initialised only when it runs (src/cli/commands/index.ts), and heavy dependencies
 //    (aws-cdk-lib, dockerode...) stay external, loaded from node_modules only by the commands that
 //    use them. Its launcher, dist/bin/shipshape.js (package.json "bin"), runs it from V8's code
-//    cache, dist/precompiled/cli.v8cache, made last (src/cli/code-cache.ts).
+//    caches, made last by running sample commands (src/cli/code-cache.ts): cli.v8cache for the
+//    bundle, modules.v8cache for the CommonJS packages it requires (src/cli/module-cache.ts).
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -160,5 +163,10 @@ await build({
   outdir,
   format: 'esm',
 });
-const { cliCodeCachePath, cliCodeCacheSource } = await import('../dist/cli/code-cache.js');
-writeFileSync(cliCodeCachePath(), await cliCodeCacheSource());
+// In a process of its own, so that every module the sample commands require compiles there.
+const caching = spawnSync(
+  process.execPath,
+  ['--input-type=module', '-e', "await (await import('./dist/cli/code-cache.js')).writeCodeCaches()"],
+  { cwd: root, stdio: 'inherit' },
+);
+if (caching.status !== 0) throw new Error(`making the CLI's code caches failed (exit ${caching.status})`);

@@ -4,7 +4,14 @@
 // user's `--env-file` (even after the script name) as its own. bin/shipshape launches the same way.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type CliBundle, cliBundlePath, cliCodeCachePath, compileCli } from './code-cache.js';
+import {
+  type CliBundle,
+  cliBundlePath,
+  cliCodeCachePath,
+  compileCli,
+  moduleCodeCachePath,
+} from './code-cache.js';
+import { useModuleCache } from './module-cache.js';
 
 /** The CLI bundle, from the code cache the build made (none yet: compiled as usual). */
 function fromCodeCache(): CliBundle {
@@ -14,6 +21,7 @@ function fromCodeCache(): CliBundle {
   } catch {
     cache = undefined;
   }
+  useModuleCache(moduleCodeCachePath());
   return compileCli(cliBundlePath(), cache).cli;
 }
 

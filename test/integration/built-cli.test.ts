@@ -3,8 +3,8 @@
  * - it loads only what each command needs: nothing from node_modules for `--version`, the
  *   precompiled schema validator and no Ajv compiler for `config`, dockerode without gRPC, ssh2 or
  *   tar-fs for `ps` (speed itself is measured in bench/cli.ts, never asserted here);
- * - it starts from the code cache the build made, which V8 accepts in a fresh process, and a cache V8
- *   rejects costs only time;
+ * - it starts from the code caches the build made (the bundle's and the required modules'), which
+ *   V8 accepts in a fresh process, and a cache V8 rejects costs only time;
  * - its synth, with cdk-nag bundled and seeing aws-cdk-lib through instanceofView, writes the same
  *   templates and reaches the same policy-gate verdict, rule by rule, as the library.
  */
@@ -96,6 +96,24 @@ describe('built CLI code cache', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('built CLI module cache', () => {
+  it("V8 accepts the build's cache for aws-cdk-lib's modules in another process", () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import { moduleCodeCachePath } from ${JSON.stringify(join(root, 'dist/cli/code-cache.js'))};
+      import { useModuleCache } from ${JSON.stringify(join(root, 'dist/cli/module-cache.js'))};
+      const stats = useModuleCache(moduleCodeCachePath());
+      const { App, Stack } = createRequire(${JSON.stringify(bin)})('aws-cdk-lib');
+      new Stack(new App(), 'Probe');
+      console.log(JSON.stringify(stats));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const stats = JSON.parse(r.stdout) as { used: number; rejected: number; stale: number };
+    expect(stats.used).toBeGreaterThan(20);
+    expect(stats).toMatchObject({ rejected: 0, stale: 0 });
   });
 });
 
