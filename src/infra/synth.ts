@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
+import { dump as toYaml } from 'js-yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { ComposeApp, type ImageSlot } from './compose-app.js';
-import { writeYamlTwins } from './yaml-templates.js';
 import { estimateCost, type CostEstimate } from './cost.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
@@ -303,27 +303,27 @@ function synthesizeWithPolicyGate(
  * than `yaml` on templates, and it quotes strings a YAML 1.1 reader such as CloudFormation's would
  * take for booleans ('yes', 'on'...) or dates.
  */
-/** Read each stack's template; its YAML twin is written meanwhile (awaited through `yaml`). */
-function readTemplates(
+function writeYamlTemplates(
   built: Built,
   outdir: string,
-): { stacks: SynthStack[]; templates: Map<string, Template>; yaml: Promise<void> } {
-  const stacks: SynthStack[] = built.stacks.map((stack) => ({
-    name: stack.stackName,
-    id: stack.node.path,
-    resources: 0,
-    templateFile: join(outdir, stack.templateFile),
-    yamlFile: join(outdir, `${stack.stackName}.template.yaml`),
-  }));
-  const yaml = writeYamlTwins(stacks.map((s) => ({ json: s.templateFile, yaml: s.yamlFile })));
-  yaml.catch(() => {}); // awaited by the caller; avoid an unhandled rejection meanwhile
+): { stacks: SynthStack[]; templates: Map<string, Template> } {
+  const stacks: SynthStack[] = [];
   const templates = new Map<string, Template>();
-  for (const stack of stacks) {
-    const template = JSON.parse(readFileSync(stack.templateFile, 'utf8')) as Template;
-    templates.set(stack.name, template);
-    stack.resources = Object.keys(template.Resources ?? {}).length;
+  for (const stack of built.stacks) {
+    const templateFile = join(outdir, stack.templateFile);
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
+    const yamlFile = join(outdir, `${stack.stackName}.template.yaml`);
+    writeFileSync(yamlFile, toYaml(template, { noRefs: true, lineWidth: -1 }));
+    templates.set(stack.stackName, template);
+    stacks.push({
+      name: stack.stackName,
+      id: stack.node.path,
+      resources: Object.keys(template.Resources ?? {}).length,
+      templateFile,
+      yamlFile,
+    });
   }
-  return { stacks, templates, yaml };
+  return { stacks, templates };
 }
 
 /** Every taggable resource lacking a required tag; throws (exit 4) when there is one. */
@@ -366,15 +366,11 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   const nagResult = synthesizeWithPolicyGate(built, outdir, nag, options.failOnNag !== false);
 
   progress('writing CloudFormation YAML');
-  const { stacks, templates, yaml } = readTemplates(built, outdir);
+  const { stacks, templates } = writeYamlTemplates(built, outdir);
   let missingTags: SynthResult['missingTags'] = [];
-  try {
-    if (specLoading) {
-      progress('checking tags against the CloudFormation resource specification');
-      missingTags = checkTags(model, templates, await specLoading);
-    }
-  } finally {
-    await yaml; // also on failure: nothing may still write into the directory the caller removes
+  if (specLoading) {
+    progress('checking tags against the CloudFormation resource specification');
+    missingTags = checkTags(model, templates, await specLoading);
   }
 
   progress('drawing the architecture diagram');
