@@ -130,6 +130,9 @@ const cdkNag = {
 
 const outdir = join(root, 'dist/bin');
 rmSync(outdir, { recursive: true, force: true });
+// The code caches are made again below, from this build's bundle; none may outlive a failed build.
+for (const cache of ['cli.v8cache', 'modules.v8cache'])
+  rmSync(join(root, 'dist/precompiled', cache), { force: true });
 const common = {
   bundle: true,
   platform: 'node',
@@ -169,4 +172,9 @@ const caching = spawnSync(
   ['--input-type=module', '-e', "await (await import('./dist/cli/code-cache.js')).writeCodeCaches()"],
   { cwd: root, stdio: 'inherit' },
 );
-if (caching.status !== 0) throw new Error(`making the CLI's code caches failed (exit ${caching.status})`);
+// Without the caches the CLI is correct, only slower: a failure here warns instead of failing the
+// build (test/integration/built-cli.test.ts fails when the caches are missing).
+if (caching.status !== 0)
+  process.stderr.write(
+    `build: warning: making the CLI's code caches failed (exit ${caching.status}); the CLI runs without them, slower\n`,
+  );

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,22 @@ export function cliBundlePath(): string {
 /** V8's code cache for the CLI bundle, made by the build (`writeCodeCaches`). */
 export function cliCodeCachePath(): string {
   return fileURLToPath(new URL('../../dist/precompiled/cli.v8cache', import.meta.url));
+}
+
+/**
+ * The code cache in `cacheFile` if it was made after `bundle` was written, else undefined (also
+ * when missing or unreadable). V8 checks a cache's version and flags but of the source only its
+ * length: a bundle changed since (the same length is unlikely, not impossible) must not run code
+ * compiled from the old one.
+ */
+export function freshCodeCache(bundle: string, cacheFile: string): Buffer | undefined {
+  const made = statSync(cacheFile, { throwIfNoEntry: false });
+  if (!made || made.mtimeMs < statSync(bundle).mtimeMs) return undefined;
+  try {
+    return readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Compile and run the CLI bundle as a CommonJS module, with `cachedData` when given. */

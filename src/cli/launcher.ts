@@ -2,27 +2,22 @@
 // The installed CLI's entry point (dist/bin/shipshape.js): it runs the CLI bundle from V8's code
 // cache (see src/cli/code-cache.ts). `--` ends Node's own options: Node 20 otherwise takes a
 // user's `--env-file` (even after the script name) as its own. bin/shipshape launches the same way.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   type CliBundle,
   cliBundlePath,
   cliCodeCachePath,
   compileCli,
+  freshCodeCache,
   moduleCodeCachePath,
 } from './code-cache.js';
 import { useModuleCache } from './module-cache.js';
 
-/** The CLI bundle, from the code cache the build made (none yet: compiled as usual). */
+/** The CLI bundle, from the code caches the build made (none: compiled as usual). */
 function fromCodeCache(): CliBundle {
-  let cache: Buffer | undefined;
-  try {
-    cache = readFileSync(cliCodeCachePath());
-  } catch {
-    cache = undefined;
-  }
+  const bundle = cliBundlePath();
   useModuleCache(moduleCodeCachePath());
-  return compileCli(cliBundlePath(), cache).cli;
+  return compileCli(bundle, freshCodeCache(bundle, cliCodeCachePath())).cli;
 }
 
 /**
