@@ -47,8 +47,101 @@ export interface MountPlan {
   cloudImage: CloudImage;
 }
 
+/** What one compose volume becomes in the cloud and why; a refusal says how to fix it. */
+interface VolumeReading {
+  cloud: MountDecision['cloud'];
+  reason: string;
+  refusal?: { rule: Refusal['rule']; fix: string };
+}
+
+type VolumeOf = ServiceModel['volumes'][number];
+type MountedService = Pick<ServiceModel, 'name' | 'volumes' | 'tmpfs' | 'build' | 'image'>;
+
+const TMPFS_READING: VolumeReading = { cloud: 'scratch', reason: 'tmpfs: task-local scratch space' };
+
+function readVolume(
+  v: VolumeOf,
+  s: MountedService,
+  ctx: MountContext,
+  managedDatastore: string | undefined,
+): VolumeReading {
+  if (managedDatastore) return { cloud: 'dropped', reason: managedMountReason(v.target, managedDatastore) };
+  if (v.type === 'tmpfs') return TMPFS_READING;
+  if (v.type === 'volume') {
+    return v.source
+      ? {
+          cloud: 'volume',
+          reason: `named volume "${v.source}": persistent storage shared by the service's tasks`,
+        }
+      : { cloud: 'scratch', reason: 'anonymous volume: task-local scratch, emptied on every deployment' };
+  }
+  return readBindMount(v.source ?? '', v, s, ctx);
+}
+
+/** A host path mounted into the container: dropped, baked into the image, a volume, or refused. */
+function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: MountContext): VolumeReading {
+  if (DOCKER_SOCKET.test(source)) {
+    return {
+      cloud: 'refused',
+      reason: `mounts the Docker socket (${source}): whoever controls this container controls the host's engine, and Fargate has none`,
+      refusal: {
+        rule: 'docker-socket',
+        fix: 'remove this volume, or keep the service out of the cloud with `x-shipshape: { local-only: true }`',
+      },
+    };
+  }
+  if (HOST_TIME.has(source))
+    return { cloud: 'dropped', reason: 'host time zone: cloud tasks run in UTC; set TZ instead' };
+  if (s.build && inside(s.build.context, source)) {
+    return {
+      cloud: 'dropped',
+      reason: `development overlay of the build context: the image already contains ${relative(ctx.projectDir, source) || '.'}`,
+    };
+  }
+  if (inside(ctx.projectDir, source)) return readProjectMount(source, v, ctx);
+  if (SYSTEM_PATHS.test(source)) {
+    return {
+      cloud: 'refused',
+      reason: `mounts the host path ${source}, which does not exist on Fargate`,
+      refusal: {
+        rule: 'host-path',
+        fix: 'remove this volume, or use a named volume for data the service keeps',
+      },
+    };
+  }
+  if (!isFile(source) && !v.readOnly) {
+    return {
+      cloud: 'volume',
+      reason: `host directory ${source} holds data: a persistent volume in the cloud (its current content is not copied)`,
+    };
+  }
+  return {
+    cloud: 'refused',
+    reason: `mounts ${source} from outside the project, which the cloud image cannot be built from`,
+    refusal: {
+      rule: 'host-path',
+      fix: 'move it into the project directory (it is then copied into the image), or use a named volume',
+    },
+  };
+}
+
+/** A file, or a read-only directory, of the project is configuration: baked into the image. */
+function readProjectMount(source: string, v: VolumeOf, ctx: MountContext): VolumeReading {
+  const where = relative(ctx.projectDir, source);
+  if (isFile(source) || v.readOnly) {
+    return {
+      cloud: 'baked',
+      reason: `project ${isFile(source) ? 'file' : 'directory'} ${where}: copied into the cloud image at ${v.target}`,
+    };
+  }
+  return {
+    cloud: 'volume',
+    reason: `project directory ${where} holds data: a persistent volume in the cloud (its current content is not copied)`,
+  };
+}
+
 export function decideMounts(
-  s: Pick<ServiceModel, 'name' | 'volumes' | 'tmpfs' | 'build' | 'image'>,
+  s: MountedService,
   ctx: MountContext,
   managedDatastore: string | undefined,
 ): MountPlan {
@@ -58,75 +151,28 @@ export function decideMounts(
   s.volumes.forEach((v, i) => {
     const path: DocPath = ['services', s.name, 'volumes', i];
     const location = ctx.locate(path);
-    const base = { target: v.target, source: v.source, type: v.type, readOnly: v.readOnly, location };
-    const decide = (cloud: MountDecision['cloud'], reason: string) => mounts.push({ ...base, cloud, reason });
-    if (managedDatastore) return decide('dropped', managedMountReason(v.target, managedDatastore));
-    if (v.type === 'tmpfs') return decide('scratch', 'tmpfs: task-local scratch space');
-    if (v.type === 'volume') {
-      if (!v.source)
-        return decide('scratch', 'anonymous volume: task-local scratch, emptied on every deployment');
-      return decide('volume', `named volume "${v.source}": persistent storage shared by the service's tasks`);
-    }
-    const source = v.source ?? '';
-    const refuse = (rule: Refusal['rule'], message: string, fix: string) => {
-      refusals.push({ rule, path: formatPath(path), location, message, fix });
-      decide('refused', message);
-    };
-    if (DOCKER_SOCKET.test(source)) {
-      return refuse(
-        'docker-socket',
-        `mounts the Docker socket (${source}): whoever controls this container controls the host's engine, and Fargate has none`,
-        `remove this volume, or keep the service out of the cloud with \`x-shipshape: { local-only: true }\``,
-      );
-    }
-    if (HOST_TIME.has(source))
-      return decide('dropped', 'host time zone: cloud tasks run in UTC; set TZ instead');
-    if (s.build && inside(s.build.context, source)) {
-      return decide(
-        'dropped',
-        `development overlay of the build context: the image already contains ${relative(ctx.projectDir, source) || '.'}`,
-      );
-    }
-    if (inside(ctx.projectDir, source)) {
-      if (isFile(source) || v.readOnly) {
-        baked.push({ source, target: v.target });
-        return decide(
-          'baked',
-          `project ${isFile(source) ? 'file' : 'directory'} ${relative(ctx.projectDir, source)}: copied into the cloud image at ${v.target}`,
-        );
-      }
-      return decide(
-        'volume',
-        `project directory ${relative(ctx.projectDir, source)} holds data: a persistent volume in the cloud (its current content is not copied)`,
-      );
-    }
-    if (SYSTEM_PATHS.test(source)) {
-      return refuse(
-        'host-path',
-        `mounts the host path ${source}, which does not exist on Fargate`,
-        'remove this volume, or use a named volume for data the service keeps',
-      );
-    }
-    if (!isFile(source) && !v.readOnly) {
-      return decide(
-        'volume',
-        `host directory ${source} holds data: a persistent volume in the cloud (its current content is not copied)`,
-      );
-    }
-    return refuse(
-      'host-path',
-      `mounts ${source} from outside the project, which the cloud image cannot be built from`,
-      'move it into the project directory (it is then copied into the image), or use a named volume',
-    );
+    const { cloud, reason, refusal } = readVolume(v, s, ctx, managedDatastore);
+    mounts.push({
+      target: v.target,
+      source: v.source,
+      type: v.type,
+      readOnly: v.readOnly,
+      location,
+      cloud,
+      reason,
+    });
+    if (refusal)
+      refusals.push({
+        rule: refusal.rule,
+        path: formatPath(path),
+        location,
+        message: reason,
+        fix: refusal.fix,
+      });
+    if (cloud === 'baked') baked.push({ source: v.source ?? '', target: v.target });
   });
   for (const t of s.tmpfs) {
-    mounts.push({
-      target: t.target,
-      type: 'tmpfs',
-      readOnly: false,
-      cloud: 'scratch',
-      reason: 'tmpfs: task-local scratch space',
-    });
+    mounts.push({ target: t.target, type: 'tmpfs', readOnly: false, ...TMPFS_READING });
   }
   const cloudImage: CloudImage = s.build
     ? { kind: 'build', files: [] }
