@@ -137,6 +137,48 @@ describe('gateway (embedded load balancer)', () => {
     expect(new Set(healed)).toEqual(new Set(['ONE', 'TWO']));
   });
 
+  it('forwards headers as sent, minus hop-by-hop ones, adding the client to X-Forwarded-For', async () => {
+    const seen: string[][] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.rawHeaders);
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('X-Replica', 'ONE');
+      res.setHeader('Keep-Alive', 'timeout=5');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const upstream = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
+    const g = await startGateway({ listeners: [{ port: 0, mode: 'auto', upstreams: [upstream] }] });
+    /** One raw request on its own connection; the answer's head. */
+    const send = async (head: string) => {
+      const socket = net.connect(g.ports()[0]!, '127.0.0.1');
+      socket.write(`${head}\r\n\r\n`); // the answer ends the connection (Connection: close, HTTP/1.0)
+      let answer = '';
+      for await (const chunk of socket) answer += (chunk as Buffer).toString();
+      return answer.split('\r\n\r\n')[0]!;
+    };
+    const answer = await send(
+      'GET / HTTP/1.1\r\nHost: app.test\r\nX-Custom: Yes\r\nX-Forwarded-For: 10.0.0.9\r\nProxy-Connection: keep-alive\r\nConnection: close',
+    );
+    const forwarded = seen[0]!;
+    const value = (name: string) => forwarded[forwarded.findIndex((h) => h.toLowerCase() === name) + 1];
+    expect(value('host')).toBe('app.test');
+    expect(forwarded).toContain('X-Custom'); // the client's spelling
+    expect(value('x-custom')).toBe('Yes');
+    expect(value('x-forwarded-for')).toBe('10.0.0.9, 127.0.0.1');
+    expect(forwarded.map((h) => h.toLowerCase())).not.toContain('proxy-connection');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.match(/^Set-Cookie: .*$/gim)).toEqual(['Set-Cookie: a=1', 'Set-Cookie: b=2']);
+    expect(answer).toMatch(/^X-Replica: ONE$/m);
+    expect(answer).not.toMatch(/^Keep-Alive:/im);
+    // HTTP/1.0 without Host: the replica's HTTP/1.1 server requires one, so the gateway names it.
+    expect(await send('GET / HTTP/1.0')).toMatch(/^HTTP\/1\.[01] 200 /);
+    expect(seen[1]![seen[1]!.findIndex((h) => h.toLowerCase() === 'host') + 1]).toBe(
+      `${upstream.host}:${upstream.port}`,
+    );
+  });
+
   it('answers 502 when no replica is reachable', async () => {
     const a = await replica('ONE');
     await a.kill();
