@@ -41,6 +41,11 @@ export interface GatewayConfig {
   probeIntervalMs?: number;
   /** Give up connecting to a replica after this long and try the next. Default 1000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * How long a request without a body is tried again, round after round, when every replica failed
+   * before answering; then 502. Default 2000 ms.
+   */
+  retryWindowMs?: number;
   /** A UDP client silent this long is forgotten (its next datagram may go to another replica). Default 60 s. */
   udpIdleMs?: number;
   /** Interface to listen on. Default all (`0.0.0.0`). */
@@ -85,6 +90,7 @@ interface Gateway {
   dgram: typeof import('node:dgram');
   probeIntervalMs: number;
   connectTimeoutMs: number;
+  retryWindowMs: number;
   udpIdleMs: number;
   /** Headers that belong to one connection and are never forwarded. */
   hopByHop: Set<string>;
@@ -106,6 +112,7 @@ export function gatewayMain(config: GatewayConfig, load: Loader): GatewayHandle 
     dgram: load('node:dgram') as typeof import('node:dgram'),
     probeIntervalMs: config.probeIntervalMs ?? 500,
     connectTimeoutMs: config.connectTimeoutMs ?? 1000,
+    retryWindowMs: config.retryWindowMs ?? 2000,
     udpIdleMs: config.udpIdleMs ?? 60_000,
     hopByHop: new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']),
     timers: [],
@@ -253,8 +260,18 @@ function httpHandler(gw: Gateway, pick: Pick) {
     const { headers, hasBody, hasHost } = forwardedHeaders(gw, req);
     const tried = new Set<Upstream>();
     let current: import('node:http').ClientRequest | undefined;
-    const attempt = () => {
+    const retryUntil = Date.now() + gw.retryWindowMs;
+    let retry: NodeJS.Timeout | undefined;
+    const attempt = (): void => {
+      if (res.destroyed) return; // the client went away (or the gateway closed) meanwhile
       const u = pick(tried);
+      if (!u && !hasBody && tried.size > 0 && Date.now() < retryUntil) {
+        // Every replica failed before answering; one may be (re)starting, or its first connect
+        // was lost. Try them all again shortly while the window lasts, rather than fail at once.
+        tried.clear();
+        retry = setTimeout(attempt, 100);
+        return;
+      }
       if (!u) {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end('no healthy replica\n');
@@ -276,6 +293,7 @@ function httpHandler(gw: Gateway, pick: Pick) {
     };
     // The client went away before its answer was complete: stop the upstream request too.
     res.on('close', () => {
+      clearTimeout(retry);
       if (!res.writableFinished) current?.destroy();
     });
     attempt();

@@ -179,6 +179,22 @@ describe('gateway (embedded load balancer)', () => {
     );
   });
 
+  it('a request arriving while the only replica is not yet listening is answered once it is', async () => {
+    const reserved = net.createServer();
+    await new Promise<void>((r) => reserved.listen(0, '127.0.0.1', () => r()));
+    const port = (reserved.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => reserved.close(() => r()));
+    const g = await startGateway({
+      listeners: [{ port: 0, mode: 'auto', upstreams: [{ host: '127.0.0.1', port }] }],
+    });
+    const answer = get(g.ports()[0]!, new http.Agent());
+    await new Promise((r) => setTimeout(r, 400));
+    const late = http.createServer((_req, res) => res.end('LATE'));
+    await new Promise<void>((r) => late.listen(port, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => late.close(() => r())));
+    await expect(answer).resolves.toBe('LATE');
+  });
+
   it('answers 502 when no replica is reachable', async () => {
     const a = await replica('ONE');
     await a.kill();
