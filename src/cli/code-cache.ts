@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Module, createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { recordModules } from './module-cache.js';
+import { recordModules, runCommonJs } from './module-cache.js';
 
 /**
  * The installed CLI starts from V8's code cache. Most of what `shipshape config` or `ps` costs
@@ -59,15 +59,8 @@ export function freshCodeCache(bundle: string, cacheFile: string): Buffer | unde
 
 /** Compile and run the CLI bundle as a CommonJS module, with `cachedData` when given. */
 export function compileCli(file: string, cachedData?: Buffer): CompiledCli {
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {
-    filename: file,
-    cachedData,
-    // import() of ES-module packages (log-update, the AWS SDK) from inside the bundle.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
   const module = { exports: {} as CliBundle };
-  const load = script.runInThisContext() as (...args: unknown[]) => void;
-  load(module.exports, createRequire(file), module, file, dirname(file));
+  const script = runCommonJs(readFileSync(file, 'utf8'), file, module, createRequire(file), cachedData);
   return { cli: module.exports, script, cacheRejected: cachedData ? script.cachedDataRejected : undefined };
 }
 

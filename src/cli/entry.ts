@@ -7,7 +7,7 @@ import { run } from './program.js';
  * from its code-cached bundle (src/cli/launcher.ts).
  */
 export async function main(argv: string[]): Promise<number> {
-  // The installed CLI is a bundle (scripts/build.mjs): --debug maps its stack traces back to src/.
+  // --debug maps stack traces back to src/ (the launcher turns this on before loading the bundle).
   if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
   // A reader that goes away (`shipshape config | head`) ends the output, not with a stack trace:
   // undo what is registered for cleanup and stop, as a tool stopped by SIGPIPE would.

@@ -58,22 +58,30 @@ function requireFor(module: NodeModule): NodeJS.Require {
   return require;
 }
 
-/** Compile a module's source through vm.Script (with `cachedData` when given) and run it as Node would. */
-function compileModule(
-  module: NodeModule,
-  content: string,
+/**
+ * Compile CommonJS source through vm.Script (with `cachedData` when given) and run it as Node's
+ * loader would, with `require` as the module's. The one place both caches compile code.
+ */
+export function runCommonJs(
+  source: string,
   filename: string,
+  module: { exports: unknown },
+  require: NodeJS.Require,
   cachedData?: Buffer,
 ): vm.Script {
-  const script = new vm.Script(Module.wrap(content), {
+  const script = new vm.Script(Module.wrap(source), {
     filename,
     cachedData,
+    // import() of ES-module packages (log-update, the AWS SDK...) from inside the code.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-  wrapper.call(module.exports, module.exports, requireFor(module), module, filename, dirname(filename));
+  wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
   return script;
 }
+
+const compileModule = (module: NodeModule, content: string, filename: string, cachedData?: Buffer) =>
+  runCommonJs(content, filename, module, requireFor(module), cachedData);
 
 /** Whether this module is one the caches cover: a plain CommonJS file from node_modules. */
 const cacheable = (content: string, filename: string) =>
