@@ -141,7 +141,7 @@ const common = {
   // Less to parse at every start; identifiers stay, so stack traces read without the source map.
   minifyWhitespace: true,
   minifySyntax: true,
-  sourcemap: 'linked', // used with --debug (src/cli/entry.ts turns source maps on)
+  sourcemap: 'linked', // used with --debug (src/cli/launcher.ts then loads the bundle with source maps on)
   logLevel: 'warning',
 };
 // The CLI itself: one CommonJS file, so the launcher can run it from V8's code cache (see
