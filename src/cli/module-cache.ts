@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { Module } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import vm from 'node:vm';
@@ -173,13 +173,4 @@ export function recordModules(cacheFile: string): () => Buffer {
     head.writeUInt32LE(json.length, 0);
     return Buffer.concat([head, json, ...chunks]);
   };
-}
-
-/** For tests: the files a module cache covers. */
-export function moduleCacheFiles(cacheFile: string): string[] {
-  const bytes = readFileSync(cacheFile);
-  const entries = JSON.parse(
-    bytes.subarray(HEADER_BYTES, HEADER_BYTES + bytes.readUInt32LE(0)).toString('utf8'),
-  ) as Entry[];
-  return entries.map((e) => resolve(dirname(cacheFile), e.file));
 }
