@@ -217,9 +217,9 @@ function roundRobin(upstreams: Upstream[]): Pick {
 }
 
 /**
- * The request's headers as they came (raw name/value pairs, so Node builds no header object on
- * either side: a third of the gateway's time per request) minus hop-by-hop ones, with the client
- * added to `x-forwarded-for`; and whether a body follows.
+ * The request's headers as they came (raw name/value pairs: Node then builds no header object on
+ * either side, and names keep the client's spelling) minus hop-by-hop ones, with the client added
+ * to `x-forwarded-for`; and whether a body follows.
  */
 function forwardedHeaders(
   gw: Gateway,
