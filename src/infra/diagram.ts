@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { commonJsWorker } from '../support/worker.js';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
 
@@ -164,19 +164,9 @@ export async function elkCodeCacheSource(): Promise<Buffer> {
 }
 
 function layoutInWorker(graph: ElkNode): Promise<ElkNode> {
-  return new Promise<ElkNode>((resolvePromise, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { elkModule: require.resolve(ELK_MODULE), codeCache: elkCodeCachePath(), graph },
-    });
-    worker.unref(); // never keeps the process alive, e.g. after synth failed its policy gate
-    worker.once('message', (laid: ElkNode) => {
-      resolvePromise(laid);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`layout worker exited with ${code}`)));
-  });
+  const workerData = { elkModule: require.resolve(ELK_MODULE), codeCache: elkCodeCachePath(), graph };
+  // unref: never keeps the process alive, e.g. after synth failed its policy gate
+  return commonJsWorker<ElkNode>(WORKER_SOURCE, workerData, 'layout', { unref: true });
 }
 
 function layoutInProcess(graph: ElkNode): Promise<ElkNode> {

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Tags } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AppModel } from '../model/types.js';
+import { commonJsWorker } from '../support/worker.js';
 
 /** The tags every taggable resource carries: the defaults plus `x-shipshape.tags` (which win). */
 export function requiredTags(app: AppModel): Record<string, string> {
@@ -80,15 +80,7 @@ require(workerData.specModule).loadAwsServiceSpec().then((db) => {
 
 function tableInWorker(): Promise<TagTable> {
   const specModule = require.resolve('@aws-cdk/aws-service-spec');
-  return new Promise<TagTable>((resolvePromise, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { specModule } });
-    worker.once('message', (table: TagTable) => {
-      resolvePromise(table);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`specification worker exited with ${code}`)));
-  });
+  return commonJsWorker<TagTable>(WORKER_SOURCE, { specModule }, 'specification');
 }
 
 async function tableInProcess(): Promise<TagTable> {

@@ -42,3 +42,22 @@ describe('the layout engine and its code cache', () => {
     expect(typeof laid.children?.[0]?.x).toBe('number');
   });
 });
+
+describe('the layout worker', () => {
+  it('lays out in its worker thread even in a process started with --input-type=module -e', () => {
+    const diagram = join(import.meta.dirname, '../../../src/infra/diagram.ts');
+    const script = `
+      import { createRequire } from 'node:module';
+      import { renderDiagram } from ${JSON.stringify(diagram)};
+      const svg = await renderDiagram({ nodes: [{ id: 'web', label: 'web', kind: 'public' }], edges: [] }, 'probe');
+      const inMain = Object.keys(createRequire(import.meta.url).cache).some((m) => m.includes('elkjs'));
+      console.log(JSON.stringify({ svg: svg.startsWith('<svg'), elkInMainThread: inMain }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '../../..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ svg: true, elkInMainThread: false });
+  });
+});
