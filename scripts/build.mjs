@@ -24,6 +24,7 @@ import { precompiledValidatorPath, precompiledValidatorSource } from '../dist/mo
 import { precompiledTagTablePath, precompiledTagTableSource } from '../dist/infra/tags.js';
 import { elkCodeCachePath, elkCodeCacheSource } from '../dist/infra/diagram.js';
 import { cdkLibFile } from '../dist/infra/nag.js';
+import { hasDynamicImport } from '../dist/cli/module-cache.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -47,6 +48,8 @@ const BUNDLED = new Set([
   'picomatch',
   'dockerfile-ast',
   'cdk-nag',
+  // ES-module only: bundled so that the CLI needs no import() at all (see the CLI build below).
+  'log-update',
 ]);
 const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = Object.keys(dependencies)
@@ -155,10 +158,17 @@ await build({
   // CommonJS bundle reads an external's export only where the code uses it, a synth loads only the
   // aws-cdk-lib services it touches (an ES module's import would read all ~870 modules, ~1.9 s).
   plugins: [cdkNag],
+  // No import() in the bundle: V8 drops a script's dynamic-import callback when it compiles the
+  // script from a code cache made in another process (Node 20: "A dynamic import callback was not
+  // specified"), so each import() of an external becomes a require(). Every external is CommonJS;
+  // the one ES-module-only dependency (log-update) is bundled instead. Checked after the build.
+  supported: { 'dynamic-import': false },
   // The code reads import.meta.url for files next to it (the precompiled validator...).
   define: { 'import.meta.url': '__ssModuleUrl' },
   banner: { js: "const __ssModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+if (hasDynamicImport(readFileSync(join(outdir, 'shipshape-core.cjs'), 'utf8')))
+  throw new Error('CLI bundle: an import() is left in it; it would fail when run from the code cache');
 // The launcher (package.json "bin"), then the code cache it starts from.
 await build({
   ...common,

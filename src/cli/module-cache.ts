@@ -87,6 +87,14 @@ const compileModule = (module: NodeModule, content: string, filename: string, ca
 const cacheable = (content: string, filename: string) =>
   filename.includes('/node_modules/') && filename.endsWith('.js') && !content.startsWith('#!');
 
+/**
+ * Whether CommonJS source may call import(). V8 drops a script's dynamic-import callback when it
+ * compiles the script from a code cache made in another process (Node 20), so such code must not
+ * run from one: import() would throw "A dynamic import callback was not specified". Crude on
+ * purpose: a false positive (a method named import, a comment) only costs a module its cache.
+ */
+export const hasDynamicImport = (source: string): boolean => /(?<![\w$.])import\s*\(/.test(source);
+
 /** What a module cache did so far in this process. */
 export interface ModuleCacheStats {
   /** Modules compiled with a cache V8 accepted. */
@@ -151,7 +159,8 @@ export function recordModules(cacheFile: string): () => Buffer {
   const scripts = new Map<string, vm.Script>();
   const original = moduleProto._compile;
   moduleProto._compile = function (this: NodeModule, content: string, filename: string) {
-    if (!cacheable(content, filename)) return original.call(this, content, filename);
+    if (!cacheable(content, filename) || hasDynamicImport(content))
+      return original.call(this, content, filename);
     scripts.set(filename, compileModule(this, content, filename));
     return undefined;
   };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize, type SynthResult } from '../../src/infra/synth.js';
 import { loadApp } from '../../src/model/load.js';
 import { HEAVY_PACKAGES, loadedModules, packagesIn } from '../support/startup.js';
+import { hasDynamicImport } from '../../src/cli/module-cache.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'dist/bin/shipshape.js');
@@ -96,6 +97,37 @@ describe('built CLI code cache', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe('built CLI: the AWS verbs from the code cache', () => {
+  // V8 drops a script's dynamic-import callback when it compiles it from a code cache made in
+  // another process, so an import() left in the bundle crashed deploy, diff and destroy here
+  // (and only here: --debug and the library load differently).
+  it('deploy, diff and destroy load the AWS SDK and the toolkit: a dead endpoint is exit 3, not a bug', () => {
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const args of [['deploy', '--yes'], ['diff'], ['destroy', '--yes']]) {
+      const verb = args[0];
+      const r = spawnSync(process.execPath, [bin, ...args], {
+        cwd: webApi,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', ...env },
+        timeout: 120_000,
+      });
+      expect(r.stderr, verb).toMatch(/cannot reach AWS in us-east-1/);
+      expect(r.stderr, verb).not.toMatch(/bug|dynamic import/i);
+      expect(r.status, verb).toBe(3);
+    }
+  });
+
+  it('the bundle has no import() left', () => {
+    expect(hasDynamicImport(readFileSync(join(root, 'dist/bin/shipshape-core.cjs'), 'utf8'))).toBe(false);
   });
 });
 

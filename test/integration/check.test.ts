@@ -18,7 +18,7 @@ import { runCheck, type CheckResult } from '../../src/policy/check.js';
 import { gatherReport } from '../../src/report/data.js';
 import { renderReport } from '../../src/report/html.js';
 import { serviceSbom } from '../../src/sbom/sbom.js';
-import { run as cli } from '../../src/cli/program.js';
+import { shipshape } from '../support/cli.js';
 
 const docker = engine();
 const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -217,7 +217,7 @@ describe('sbom on real images', () => {
     expect(err).toBeInstanceOf(ShipshapeError);
     expect(err.exitCode).toBe(ExitCode.environment);
     expect(err.message).toBe('image postgres:16 is not on this engine');
-    expect(await cli(['-f', join(dir, 'compose.yaml'), '-q', 'sbom', 'nope'])).toBe(ExitCode.usage);
+    expect(shipshape(['-f', join(dir, 'compose.yaml'), '-q', 'sbom', 'nope']).code).toBe(ExitCode.usage);
   });
 });
 

@@ -14,7 +14,6 @@
  * - moto's DeleteStack removes the stack record but leaves the VPC and friends: destroy asserts
  *   the record is gone, nothing more.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -39,6 +38,7 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shipshape as runShipshape } from '../support/cli.js';
 import { startMoto, type Moto } from '../support/moto.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -48,20 +48,9 @@ let moto: Moto;
 let dir: string;
 let aws: { region: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } };
 
-function shipshape(args: string[], env: Record<string, string> = moto.env) {
-  const started = Date.now();
-  const r = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      timeout: 300_000,
-    },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
-}
+/** The shipped CLI (package.json's bin) in the project copy, against moto by default. */
+const shipshape = (args: string[], env: Record<string, string> = moto.env) =>
+  runShipshape(args, { cwd: dir, env });
 
 const files = () => ['-f', join(dir, 'compose.yaml'), '-f', join(dir, 'compose.moto.yaml')];
 

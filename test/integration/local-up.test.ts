@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +21,7 @@ import {
   useLocalApps,
 } from '../support/local-apps.js';
 import { LABELS } from '../../src/engine/client.js';
+import { spawnShipshape } from '../support/cli.js';
 import { loadApp } from '../../src/model/load.js';
 import { ShipshapeError } from '../../src/model/errors.js';
 import { ps } from '../../src/local/ps.js';
@@ -30,21 +29,12 @@ import { up } from '../../src/local/up.js';
 
 const { example, run, track } = useLocalApps('t');
 
-/** Start the CLI (from source) in `dir`. */
+/** Start the shipped CLI in `dir`. */
 function shipshape(
   dir: string,
   args: string[],
 ): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
-      path.resolve(import.meta.dirname, '../../src/cli/main.ts'),
-      ...args,
-    ],
-    { cwd: dir, env: { ...process.env, NO_COLOR: '1' } },
-  );
+  const child = spawnShipshape(args, { cwd: dir });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkov, expectSkipsDocumented } from '../support/checkov.js';
+import { shipshape } from '../support/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const VENV = process.env.SHIPSHAPE_VENV ?? '/opt/shipshape-venv';
@@ -32,26 +33,11 @@ describe.each(['web-api'])('prod profile templates: %s', (example) => {
     cpSync(join(root, 'examples', example), dir, { recursive: true });
     writeFileSync(join(dir, 'compose.prod.yaml'), PROD);
     const out = join(dir, 'cdk.out');
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        import.meta.resolve('tsx'),
-        join(root, 'src/cli/main.ts'),
-        '-f',
-        'compose.yaml',
-        '-f',
-        'compose.prod.yaml',
-        'synth',
-        '--env',
-        'prod',
-        '-o',
-        out,
-        '--json',
-      ],
-      { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 },
+    const r = shipshape(
+      ['-f', 'compose.yaml', '-f', 'compose.prod.yaml', 'synth', '--env', 'prod', '-o', out, '--json'],
+      { cwd: dir },
     );
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const synth = JSON.parse(r.stdout) as {
       stacks: { name: string; yamlFile: string }[];
       profile: { kind: string };

@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine } from '../../src/engine/client.js';
-import { run } from '../../src/cli/program.js';
 import { loadApp } from '../../src/model/load.js';
 import { SLIM_RUN_LABEL, slim, type SlimReport } from '../../src/slim/slim.js';
 import { demuxLogs } from '../../src/engine/logs.js';
+import { shipshape, spawnShipshape } from '../support/cli.js';
 
 /**
  * `shipshape slim` on the real engine: the examples, a static and a musl binary, a shell-script
@@ -286,15 +286,11 @@ describe('failures and interruption leave nothing behind', () => {
   });
 
   it('bad input exits 2 with a readable message and leaves nothing behind', async () => {
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     let printed = '';
-    try {
-      expect(await run(['-q', 'slim', `${repo('nope')}:none`])).toBe(2);
-      expect(await run(['-q', 'slim', image, '--user', '0:0'])).toBe(2);
-      expect(await run(['-q', 'slim', image, '--probe', 'tcp:5432'])).toBe(2);
-      printed = stderr.mock.calls.map((c) => String(c[0])).join('');
-    } finally {
-      stderr.mockRestore();
+    for (const args of [[`${repo('nope')}:none`], [image, '--user', '0:0'], [image, '--probe', 'tcp:5432']]) {
+      const r = shipshape(['-q', 'slim', ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      printed += r.stderr;
     }
     expect(printed).toMatch(/no image or service named "slim-it-.*-nope:none"/);
     expect(printed).toMatch(/never run as root/);
@@ -306,7 +302,7 @@ describe('failures and interruption leave nothing behind', () => {
   it('a failing --test exits 4, tags nothing, and writes a readable failure folder', async () => {
     const reportDir = join(work, 'reports-test');
     const tag = `${repo('failing')}:slim`;
-    const code = await run([
+    const { code } = shipshape([
       '-q',
       'slim',
       image,
@@ -334,7 +330,7 @@ describe('failures and interruption leave nothing behind', () => {
   it('a slim image that fails verification is not tagged; the folder names what it missed', async () => {
     const reportDir = join(work, 'reports-verify');
     const tag = `${repo('broken')}:slim`;
-    const code = await run([
+    const { code } = shipshape([
       '-q',
       'slim',
       image,
@@ -368,22 +364,8 @@ describe('failures and interruption leave nothing behind', () => {
   it('Ctrl-C mid-run exits 130 and removes everything; a second run then succeeds', async () => {
     const tag = `${repo('interrupted')}:slim`;
     madeTags.push(tag);
-    const args = [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/main.ts'),
-      'slim',
-      image,
-      '--probe',
-      'http:/healthz',
-      '--tag',
-      tag,
-    ];
-    // From the repo root, where `--import tsx` resolves.
-    const child = spawn(process.execPath, [...args, '--test', 'sleep 60'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['slim', image, '--probe', 'http:/healthz', '--tag', tag];
+    const child = spawnShipshape([...args, '--test', 'sleep 60']);
     let stderr = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     await new Promise<void>((resolveRun, reject) => {

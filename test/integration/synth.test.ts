@@ -9,20 +9,14 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCompose } from '../fixtures/infra/generate.js';
 import { checkov, expectSkipsDocumented } from '../support/checkov.js';
+import { shipshape as runShipshape } from '../support/cli.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CFN_LINT = process.env.CFN_LINT ?? '/opt/shipshape-venv/bin/cfn-lint';
 const tmp = mkdtempSync(join(tmpdir(), 'shipshape-synth-it-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function shipshape(args: string[], cwd: string) {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args],
-    { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 300_000 },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const shipshape = (args: string[], cwd: string) => runShipshape(args, { cwd });
 
 /** cfn-lint's exit code is a bit mask: 2 = errors, 4 = warnings, 8 = informational. */
 function cfnLint(files: string[]) {
