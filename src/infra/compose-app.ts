@@ -7,7 +7,8 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
-import { assertCloudReady, cloudContainers, type GateFinding } from '../policy/gate.js';
+import { assertCloudReady, type GateFinding } from '../policy/gate.js';
+import { cloudContainers, managedServices } from '../model/intent/placement.js';
 import { AppCluster } from './cluster.js';
 import {
   NETWORK_ENGINES,
@@ -126,9 +127,7 @@ export class ComposeApp extends Construct {
     this.imageProps = { repositoryScope: props.repositoryScope, imageRegistry: props.imageRegistry };
     const runtime = cloudContainers(this.app);
     this.requireRegion(runtime);
-    const managed = this.app.services.filter(
-      (s) => s.intent.datastore?.cloud === 'managed' && !s.x.localOnly,
-    );
+    const managed = managedServices(this.app);
     this.network = new Network(this, 'Network', {
       nat: this.profile.nat,
       logRetentionDays: this.app.x.aws.logRetentionDays,
@@ -141,13 +140,13 @@ export class ComposeApp extends Construct {
       namespaceArn: this.app.x.aws.cloudMapNamespace,
     });
     const entries = runtime.flatMap((s) => s.intent.entryPorts);
-    if (entries.some((p) => p.protocol === 'http' || p.protocol === 'https')) {
+    if (entries.some((p) => p.balancer === 'application')) {
       this.loadBalancer = new PublicLoadBalancer(this, 'PublicLoadBalancer', {
         vpc: this.network.vpc,
         certificateArn: httpsCertificateArn(this, this.profile),
       });
     }
-    if (entries.some((p) => p.protocol === 'tcp' || p.protocol === 'udp')) {
+    if (entries.some((p) => p.balancer === 'network')) {
       this.networkLoadBalancer = new PublicNetworkLoadBalancer(this, 'PublicNetworkLoadBalancer', {
         vpc: this.network.vpc,
       });
@@ -455,7 +454,7 @@ export class ComposeApp extends Construct {
 
   private routeEntries(model: ServiceModel, service: ComposeService): void {
     const where = this.scopeFor(model.name);
-    const http = model.intent.entryPorts.find((p) => p.protocol === 'http' || p.protocol === 'https');
+    const http = model.intent.entryPorts.find((p) => p.balancer === 'application');
     if (http && this.loadBalancer) {
       const targetGroup = this.loadBalancer.addService(
         where,
@@ -473,7 +472,7 @@ export class ComposeApp extends Construct {
       );
       this.targetGroups.set(model.name, targetGroup);
     }
-    for (const p of model.intent.entryPorts.filter((x) => x.protocol === 'tcp' || x.protocol === 'udp')) {
+    for (const p of model.intent.entryPorts.filter((x) => x.balancer === 'network')) {
       const protocol = p.protocol as 'tcp' | 'udp';
       this.networkLoadBalancer!.addEntry(where, model.name, service, {
         containerPort: p.port,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { commonJsWorker } from '../support/worker.js';
 import type { ElkExtendedEdge, ElkNode, ELK as ElkApi } from 'elkjs/lib/elk-api.js';
 import { INTERNET, type AppModel } from '../model/types.js';
+import { isDeployed, runsAsCloudContainer } from '../model/intent/placement.js';
 
 export type DiagramNodeKind = 'internet' | 'load-balancer' | 'public' | 'private' | 'database' | 'storage';
 
@@ -35,10 +36,10 @@ export const VOLUMES_NODE = 'efs';
 export function architectureGraph(app: AppModel): ArchitectureGraph {
   const nodes: DiagramNode[] = [];
   const edges: DiagramEdge[] = [];
-  const deployed = app.services.filter((s) => !s.x.localOnly);
+  const deployed = app.services.filter(isDeployed);
   const entries = deployed.flatMap((s) => s.intent.entryPorts.map((p) => ({ service: s.name, ...p })));
-  const http = entries.filter((p) => p.protocol === 'http' || p.protocol === 'https');
-  const other = entries.filter((p) => p.protocol === 'tcp' || p.protocol === 'udp');
+  const http = entries.filter((p) => p.balancer === 'application');
+  const other = entries.filter((p) => p.balancer === 'network');
   if (entries.length > 0) nodes.push({ id: INTERNET, label: 'internet', kind: 'internet' });
   if (http.length > 0) {
     nodes.push({ id: LOAD_BALANCER_NODE, label: 'load balancer (ALB)', kind: 'load-balancer' });
@@ -63,7 +64,7 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
       });
   }
   for (const s of deployed) {
-    const managed = s.intent.datastore?.cloud === 'managed' ? s.intent.datastore.managedBy : undefined;
+    const managed = s.intent.placement === 'managed' ? s.intent.datastore?.managedBy : undefined;
     const kind: DiagramNodeKind = managed ? 'database' : s.public ? 'public' : 'private';
     const count = s.x.scaling ? `${s.x.scaling.min}–${s.x.scaling.max}` : String(s.replicas);
     nodes.push({
@@ -83,7 +84,7 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
       edges.push({ from: `svc:${e.from}`, to: `svc:${e.to}`, label: port(e.to, e.ports) });
   }
   const mounting = deployed.filter(
-    (s) => s.intent.datastore?.cloud !== 'managed' && s.intent.mounts.some((m) => m.cloud === 'volume'),
+    (s) => runsAsCloudContainer(s) && s.intent.mounts.some((m) => m.cloud === 'volume'),
   );
   if (mounting.length > 0) {
     nodes.push({ id: VOLUMES_NODE, label: 'volumes (Amazon EFS)', kind: 'storage' });

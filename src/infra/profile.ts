@@ -1,5 +1,6 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, NatStrategy } from '../model/types.js';
+import { cloudContainers } from '../model/intent/placement.js';
 
 /**
  * Deployment profiles: what an environment's infrastructure must be. `dev` stays cheap (one NAT
@@ -125,7 +126,7 @@ export function resolveProfile(app: AppModel): DeployProfile {
       deletionProtection: false,
     };
   }
-  const hasEntries = app.services.some((s) => s.intent.entryPorts.length > 0 && !s.x.localOnly);
+  const hasEntries = cloudContainers(app).some((s) => s.intent.entryPorts.length > 0);
   if (hasEntries && !https) {
     throw profileError(
       app,

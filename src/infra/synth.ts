@@ -7,6 +7,7 @@ import { dump as toYaml } from 'js-yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
+import { cloudContainers } from '../model/intent/placement.js';
 import { ComposeApp, type ImageSlot } from './compose-app.js';
 import { estimateCost, type CostEstimate } from './cost.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
@@ -35,7 +36,7 @@ export const MIN_RESOURCES = { service: 6, database: 4 } as const;
 
 function fewestResources(model: AppModel): number {
   return model.services.reduce(
-    (n, s) => n + (s.intent.datastore?.cloud === 'managed' ? MIN_RESOURCES.database : MIN_RESOURCES.service),
+    (n, s) => n + (s.intent.placement === 'managed' ? MIN_RESOURCES.database : MIN_RESOURCES.service),
     0,
   );
 }
@@ -165,7 +166,7 @@ export function buildApp(
   const profile = resolveProfile(model);
   // Repositories live in a stack of their own that deploy creates first, so images can be pushed
   // before the services that run them exist (services name them, without cross-stack references).
-  const built = model.services.some((s) => s.intent.cloudImage.kind !== 'registry' && !s.x.localOnly);
+  const built = cloudContainers(model).some((s) => s.intent.cloudImage.kind !== 'registry');
   const registryStack =
     built && !imageRegistry
       ? new Stack(cdkApp, 'Registry', {

@@ -207,6 +207,9 @@ export interface ServiceModel {
  * `slim`, `synth`, `deploy` and `check` read these decisions and never re-derive them.
  */
 export interface ServiceIntent {
+  /** Where the service runs in the cloud (src/model/intent/placement.ts): every command reads this. */
+  placement: CloudPlacement;
+  placementReason: string;
   /** What the image is, recognized through the one image-reference parser. */
   image?: ImageRef;
   /** Set when the image is a recognized datastore (never public in the cloud). */
@@ -238,6 +241,13 @@ export interface ServiceIntent {
   /** The managed datastores this service calls, and how it reaches each in the cloud. */
   connections: DatastoreConnection[];
 }
+
+/**
+ * Where a service runs in the cloud: `service` an ECS service (its tasks kept running); `job` a
+ * one-off task that runs to completion; `managed` replaced by a managed AWS service (RDS,
+ * ElastiCache...: no container); `local-only` not deployed (`x-shipshape.local-only`).
+ */
+export type CloudPlacement = 'service' | 'job' | 'managed' | 'local-only';
 
 /** A parsed image reference: `[registry/][path/]name[:tag][@digest]`. */
 export interface ImageRef {
@@ -361,10 +371,15 @@ export type ConnectionField = 'host' | 'password' | 'table' | 'bucket' | 'region
 /** How the internet reaches an entry port: an ALB for HTTP(S), an NLB for TCP/UDP. */
 export type EntryProtocol = 'http' | 'https' | 'tcp' | 'udp';
 
+/** Which public load balancer serves an entry: application (HTTP, HTTPS) or network (TCP, UDP). */
+export type Balancer = 'application' | 'network';
+
 export interface EntryPort {
   /** Container port. */
   port: number;
   protocol: EntryProtocol;
+  /** Decided with the protocol (`balancerFor`): every reader uses this, never the protocol. */
+  balancer: Balancer;
   /** Host port compose publishes it on locally, when it does. */
   published?: number;
   reason: string;
@@ -476,6 +491,7 @@ export interface Decision {
   /** The service it concerns; undefined for app-wide decisions (the catch-all route). */
   service?: string;
   topic:
+    | 'placement'
     | 'exposure'
     | 'protocol'
     | 'route'

@@ -5,7 +5,7 @@ import type { AppModel, ServiceModel, SourceLocation } from '../model/types.js';
 import type { DocPath } from '../model/yaml-source.js';
 import type { CostEstimate } from '../infra/cost.js';
 import { FAMILIES, severityRank, type Finding, type RuleDefinition, type RuleFamily } from './findings.js';
-import { cloudContainers } from './gate.js';
+import { cloudContainers, isDeployed } from '../model/intent/index.js';
 import { RULES } from './rules/catalog.js';
 import { composeFindings } from './rules/compose.js';
 import { dockerfileFindings, serviceDockerfile } from './rules/dockerfile.js';
@@ -74,7 +74,7 @@ export async function runCheck(app: AppModel, options: CheckOptions = {}): Promi
   }
   if (families.has('dockerfile')) {
     progress('Dockerfile rules');
-    for (const s of selected.filter((x) => x.build && !x.x.localOnly)) {
+    for (const s of selected.filter((x) => x.build && isDeployed(x))) {
       const df = serviceDockerfile(s, locate);
       if (df) result.findings.push(...dockerfileFindings(s, df));
       else result.notes.push(`${s.name}: remote build context, Dockerfile not checked`);

@@ -1,11 +1,10 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { runsAsRoot } from '../model/intent/index.js';
+import { cloudContainers, runsAsRoot } from '../model/intent/index.js';
 import type {
   Acknowledgement,
   AppModel,
   Diagnostic,
   RefusalRule,
-  ServiceModel,
   SourceLocation,
   UnsafeRule,
 } from '../model/types.js';
@@ -41,11 +40,6 @@ const FIX: Record<UnsafeRule, string> = {
     'run as a non-root user (`user: "1000"` in compose, or USER in the Dockerfile stage that is built)',
   'added-capability': 'remove the `cap_add` entry',
 };
-
-/** Services that reach the cloud as containers: not local-only, not replaced by a managed service. */
-export function cloudContainers(app: AppModel): ServiceModel[] {
-  return app.services.filter((s) => !s.x.localOnly && s.intent.datastore?.cloud !== 'managed');
-}
 
 /** Every gate finding of the app, acknowledged or not. */
 export function gateFindings(app: AppModel): GateFinding[] {

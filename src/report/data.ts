@@ -70,14 +70,11 @@ export function exposureRow(s: ServiceModel): ExposureRow {
           })
           .join(', ');
   let cloud: string;
-  if (s.x.localOnly) cloud = 'not deployed (local only)';
-  else if (s.intent.datastore?.cloud === 'managed') cloud = `private: ${s.intent.datastore.managedBy}`;
+  if (s.intent.placement === 'local-only') cloud = 'not deployed (local only)';
+  else if (s.intent.placement === 'managed') cloud = `private: ${s.intent.datastore?.managedBy}`;
   else if (s.intent.exposure === 'public')
     cloud = `public: ${s.intent.entryPorts
-      .map(
-        (p) =>
-          `${p.port}/${p.protocol} via ${p.protocol === 'http' || p.protocol === 'https' ? 'ALB' : 'NLB'}`,
-      )
+      .map((p) => `${p.port}/${p.protocol} via ${p.balancer === 'application' ? 'ALB' : 'NLB'}`)
       .join(', ')}`;
   else cloud = 'private';
   return { service: s.name, local, cloud, why: s.intent.exposureReason };

@@ -50,7 +50,7 @@ export abstract class ManagedDatastore extends Construct {
   constructor(scope: Construct, id: string, props: ManagedDatastoreProps) {
     super(scope, id);
     const d = props.service.intent.datastore;
-    if (d?.cloud !== 'managed' || !d.engine)
+    if (props.service.intent.placement !== 'managed' || !d?.engine)
       throw new Error(`internal: ${props.service.name} is not a managed datastore`);
     this.service = props.service;
     this.datastore = d as DatastoreIntent & { engine: ManagedEngine };

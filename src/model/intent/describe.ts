@@ -8,6 +8,7 @@ import type {
   TableSpec,
   TrafficEdge,
 } from '../types.js';
+import { runsAsCloudContainer } from './placement.js';
 
 /**
  * The decisions about one service as people read them, one line each:
@@ -22,15 +23,15 @@ export function describeService(
   const add = (topic: Decision['topic'], text: string, location = s.location) =>
     out.push({ service: s.name, topic, text, location });
   const i = s.intent;
+  add('placement', `${s.name}: ${i.placementReason}`);
   if (i.datastore) add('image', `${s.name}: ${i.datastore.reason}`);
-  if (i.datastore?.cloud === 'managed') add('datastore', `${s.name}: ${managedDetails(i.datastore)}`);
+  if (i.placement === 'managed' && i.datastore) add('datastore', `${s.name}: ${managedDetails(i.datastore)}`);
   add('exposure', `${s.name}: ${i.exposureReason}`);
   for (const p of i.entryPorts) {
     const published = p.published !== undefined ? `, published ${p.published}` : '';
-    const lb = p.protocol === 'tcp' || p.protocol === 'udp' ? 'network' : 'application';
     add(
       'protocol',
-      `${s.name}: ${p.protocol.toUpperCase()} on ${p.port}${published} through the ${lb} load balancer (${p.reason})`,
+      `${s.name}: ${p.protocol.toUpperCase()} on ${p.port}${published} through the ${p.balancer} load balancer (${p.reason})`,
     );
   }
   for (const e of calls.filter((c) => c.from === s.name)) {
@@ -42,14 +43,14 @@ export function describeService(
     );
   }
   for (const c of i.connections) add('datastore', `${s.name} → ${c.datastore}: ${connectionDetails(c)}`);
-  if (!(i.datastore?.cloud === 'managed') && !s.x.localOnly) {
+  const container = runsAsCloudContainer(s);
+  if (container) {
     const who =
       i.user.root === 'unknown' ? 'root unless the image says otherwise' : i.user.root ? 'root' : i.user.user;
     add('user', `${s.name} runs as ${who}: ${i.user.reason}`, i.user.location);
   }
   for (const sec of i.secrets) add('secret', `${s.name}: secret "${sec.name}" → ${sec.reason}`);
-  const deployed = i.datastore?.cloud !== 'managed' && !s.x.localOnly;
-  for (const env of deployed ? i.environment.filter((e) => e.handling !== 'plain') : []) {
+  for (const env of container ? i.environment.filter((e) => e.handling !== 'plain') : []) {
     const cloud = env.cloud ? ` = ${showValue(env.cloud)}` : '';
     add('environment', `${s.name}: ${env.name} → ${env.reason}${cloud}`, env.location);
   }

@@ -1,6 +1,7 @@
 import type { DatastoreIntent, EntryPort, EntryProtocol, PortMapping, TrafficEdge } from '../types.js';
 import type { NormalizedService } from '../normalize.js';
 import { appProtocolOf, HTTPS_PORTS, nonHttpPort } from './catalog.js';
+import { balancerFor } from './placement.js';
 
 /**
  * Who the internet reaches in the cloud. Compose publishes ports for a laptop: the web entry, but
@@ -103,6 +104,7 @@ export function decideExposure(
     return {
       port,
       protocol,
+      balancer: balancerFor(protocol),
       ...(mapping?.published !== undefined ? { published: mapping.published } : {}),
       reason,
     };
@@ -128,9 +130,7 @@ export function decideCatchAll(
   entries: { name: string; entryPorts: readonly EntryPort[] }[],
   explicit: string | undefined,
 ): { service: string; reason: string; ambiguous?: string[] } | undefined {
-  const http = entries.filter((e) =>
-    e.entryPorts.some((p) => p.protocol === 'http' || p.protocol === 'https'),
-  );
+  const http = entries.filter((e) => e.entryPorts.some((p) => p.balancer === 'application'));
   if (explicit !== undefined) return { service: explicit, reason: 'x-shipshape.catch-all' };
   if (http.length === 0) return undefined;
   if (http.length === 1) return { service: http[0]!.name, reason: 'the only HTTP entry' };

@@ -28,9 +28,17 @@ import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
 import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
 import { describeService } from './describe.js';
 import { decideUser } from './user.js';
+import { decidePlacement } from './placement.js';
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
 export { isSensitive } from './environment.js';
+export {
+  balancerFor,
+  cloudContainers,
+  isDeployed,
+  managedServices,
+  runsAsCloudContainer,
+} from './placement.js';
 
 export interface IntentContext {
   projectDir: string;
@@ -83,6 +91,8 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     warnings.push(...reach.warnings);
     const exposure = decideExposure(s, st.datastore, entryNames, calls, listenPorts.get(s.name)!);
     const intent: ServiceIntent = {
+      placement: st.placement.placement,
+      placementReason: st.placement.placementReason,
       ...(st.image ? { image: st.image } : {}),
       ...(st.datastore ? { datastore: st.datastore } : {}),
       exposure: exposure.exposure,
@@ -204,10 +214,8 @@ function settleCatchAll(
     .map((s) => ({ name: s.name, entryPorts: s.intent.entryPorts }));
   if (ctx.catchAll !== undefined) {
     const e = entries.find((x) => x.name === ctx.catchAll);
-    if (!e || !e.entryPorts.some((p) => p.protocol === 'http' || p.protocol === 'https')) {
-      const http = entries.filter((x) =>
-        x.entryPorts.some((p) => p.protocol === 'http' || p.protocol === 'https'),
-      );
+    if (!e || !e.entryPorts.some((p) => p.balancer === 'application')) {
+      const http = entries.filter((x) => x.entryPorts.some((p) => p.balancer === 'application'));
       throw new ShipshapeError(
         `x-shipshape.catch-all names "${ctx.catchAll}", which is not a public HTTP service`,
         {
@@ -243,7 +251,7 @@ function managedStores(
   for (const s of normalized) {
     const st = statics.get(s.name)!;
     const d = st.datastore;
-    if (d?.cloud !== 'managed' || !d.engine || s.x.localOnly) continue;
+    if (st.placement.placement !== 'managed' || !d?.engine) continue;
     stores.set(s.name, {
       name: s.name,
       hosts: [...new Set([s.name, ...s.aliases])],
@@ -255,6 +263,7 @@ function managedStores(
 }
 
 interface StaticIntent {
+  placement: ReturnType<typeof decidePlacement>;
   image?: ImageRef;
   configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
@@ -290,7 +299,8 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     s.user !== undefined ? ctx.locate(userPath) : undefined,
     runtime?.user,
   );
-  const managed = datastore?.cloud === 'managed' ? datastore.managedBy : undefined;
+  const placement = decidePlacement(s, datastore);
+  const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
   const { refusals, cloudImage } = plan;
   const mounts = withOwners(plan.mounts, user);
@@ -311,6 +321,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     }
   });
   return {
+    placement,
     ...(ref && !built ? { image: ref } : {}),
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
@@ -322,7 +333,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),
     mounts,
     cloudImage,
-    refusals: s.x.localOnly || managed ? [] : refusals,
+    refusals: placement.placement === 'local-only' || managed ? [] : refusals,
   };
 }
 

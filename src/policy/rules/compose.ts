@@ -4,7 +4,8 @@ import type { AppModel, ServiceModel, SourceLocation, UnsafeRule, RefusalRule } 
 import { INTERNET } from '../../model/types.js';
 import { formatPath, type DocPath } from '../../model/yaml-source.js';
 import type { CheckSeverity, Finding } from '../findings.js';
-import { cloudContainers, gateFindings, type GateFinding } from '../gate.js';
+import { cloudContainers } from '../../model/intent/index.js';
+import { gateFindings, type GateFinding } from '../gate.js';
 import { rule, ruleFinding } from './catalog.js';
 
 /**
@@ -154,7 +155,7 @@ function exposure(s: ServiceModel, ctx: ComposeContext): Finding[] {
     ];
   }
   return s.intent.entryPorts
-    .filter((p) => p.protocol === 'tcp' || p.protocol === 'udp')
+    .filter((p) => p.balancer === 'network')
     .map((p) =>
       finding(
         s,
