@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
 import type { AppModel, HealthCheck, ServiceModel } from '../model/types.js';
+import { SECRETS_DIR, UNPRIVILEGED_PORT_START, taskRuntime, type ContainerRuntime } from '../runtime/task.js';
 
 /**
  * The one place the engine create options of a service's container are built: `up`'s replicas
@@ -29,6 +30,8 @@ export interface Hardening {
   pidsLimit: number;
   memoryBytes: number;
   privileged: boolean;
+  /** Kernel settings of the container's network namespace (Fargate's low-port rule). */
+  sysctls: Record<string, string>;
 }
 
 /** `no-new-privileges` stays on unless compose says `security_opt: [no-new-privileges:false]`. */
@@ -44,23 +47,52 @@ export function securityOptions(securityOpt: readonly string[]): string[] {
  * Without a service (slim of a bare image) the defaults apply.
  */
 export function serviceHardening(s?: ServiceModel): Hardening {
-  const readOnly = s?.readOnly ?? true;
-  const tmpfs: Record<string, string> = {};
-  // A read-only root still needs a scratch /tmp; compose's own `tmpfs:` entries come on top,
-  // and the scratch directories the model says the image writes (a datastore's socket dir).
-  if (readOnly) tmpfs['/tmp'] = TMP_TMPFS;
-  for (const t of s?.tmpfs ?? []) tmpfs[t.target] = t.options;
-  for (const m of s?.intent.mounts.filter((x) => x.implied) ?? []) tmpfs[m.target] ??= IMPLIED_TMPFS;
+  if (!s) {
+    return {
+      capAdd: [],
+      securityOpt: securityOptions([]),
+      readOnly: true,
+      tmpfs: { '/tmp': TMP_TMPFS },
+      pidsLimit: DEFAULT_PIDS_LIMIT,
+      memoryBytes: DEFAULT_MEMORY_BYTES,
+      privileged: false,
+      sysctls: { [UNPRIVILEGED_PORT_SYSCTL]: String(UNPRIVILEGED_PORT_START) },
+    };
+  }
+  const task = taskRuntime(s);
+  const app = task.containers.find((c) => c.role === 'app')!;
   return {
-    capAdd: s?.capAdd ?? [],
-    securityOpt: securityOptions(s?.securityOpt ?? []),
-    readOnly,
-    tmpfs,
-    pidsLimit: s?.resources.limits.pids ?? DEFAULT_PIDS_LIMIT,
-    memoryBytes: s?.resources.limits.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    capAdd: [...app.capabilities],
+    securityOpt: securityOptions(s.securityOpt),
+    readOnly: app.readOnlyRoot,
+    tmpfs: scratchTmpfs(s, app),
+    pidsLimit: s.resources.limits.pids ?? DEFAULT_PIDS_LIMIT,
+    memoryBytes: s.resources.limits.memoryBytes ?? DEFAULT_MEMORY_BYTES,
     // Only ever on when compose says `privileged: true` (the policy gate flags it).
-    privileged: s?.privileged ?? false,
+    privileged: s.privileged,
+    sysctls: { [UNPRIVILEGED_PORT_SYSCTL]: String(task.unprivilegedPortStart) },
   };
+}
+
+/** The kernel setting behind Fargate's rule that non-root processes cannot bind below 1024. */
+export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
+
+/**
+ * The runtime spec's scratch paths as tmpfs (what the cloud gives as task storage): compose's own
+ * `tmpfs:` entries with their options, `/tmp` on a read-only root, the scratch directories the
+ * model says the image writes (a datastore's socket directory). Anonymous volumes stay volumes.
+ */
+function scratchTmpfs(s: ServiceModel, app: ContainerRuntime): Record<string, string> {
+  const tmpfs: Record<string, string> = {};
+  const volumes = new Set(s.volumes.map((v) => v.target));
+  const compose = new Map(s.tmpfs.map((t) => [t.target, t.options]));
+  const implied = new Set(s.intent.mounts.filter((m) => m.implied).map((m) => m.target));
+  for (const m of app.mounts.filter((x) => x.path !== SECRETS_DIR && !volumes.has(x.path))) {
+    tmpfs[m.path] =
+      compose.get(m.path) ??
+      (m.path === '/tmp' ? TMP_TMPFS : implied.has(m.path) ? IMPLIED_TMPFS : TMP_TMPFS);
+  }
+  return tmpfs;
 }
 
 /** The engine HostConfig for `h`. */
@@ -75,6 +107,7 @@ export function hardenedHostConfig(h: Hardening): Docker.HostConfig {
     Memory: h.memoryBytes,
     MemorySwap: h.memoryBytes, // no swap beyond the limit, as in production
     Privileged: h.privileged,
+    Sysctls: h.sysctls,
   };
 }
 

@@ -19,13 +19,13 @@ import {
 import { AppFileSystem } from './file-system.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
-import { PublicNetworkLoadBalancer } from './network-load-balancer.js';
+import { PublicNetworkLoadBalancer, type NlbEntry } from './network-load-balancer.js';
 import { imageTagParameterName, repositoryName, ServiceRepository } from './registry.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { applyProfile, httpsCertificateArn } from './production.js';
 import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
-import type { SecretSource } from './secret-files.js';
+import type { SecretSource } from './task-definition.js';
 import { applyTags } from './tags.js';
 import { validationError } from './errors.js';
 
@@ -472,13 +472,27 @@ export class ComposeApp extends Construct {
       );
       this.targetGroups.set(model.name, targetGroup);
     }
-    for (const p of model.intent.entryPorts.filter((x) => x.balancer === 'network')) {
-      const protocol = p.protocol as 'tcp' | 'udp';
-      this.networkLoadBalancer!.addEntry(where, model.name, service, {
-        containerPort: p.port,
-        listenerPort: p.published ?? p.port,
-        protocol,
-      });
-    }
+    for (const entry of networkEntries(model))
+      this.networkLoadBalancer!.addEntry(where, model.name, service, entry);
   }
+}
+
+/**
+ * The service's TCP and UDP entries as NLB listeners: a TCP and a UDP entry on the same listener
+ * and container port (DNS on 53) are one `tcp_udp` listener, as an NLB allows one listener per port.
+ */
+export function networkEntries(model: ServiceModel): NlbEntry[] {
+  const byPort = new Map<string, NlbEntry>();
+  for (const p of model.intent.entryPorts.filter((x) => x.balancer === 'network')) {
+    const listenerPort = p.published ?? p.port;
+    const key = `${listenerPort}:${p.port}`;
+    const other = byPort.get(key);
+    const protocol = p.protocol as 'tcp' | 'udp';
+    byPort.set(key, {
+      containerPort: p.port,
+      listenerPort,
+      protocol: other && other.protocol !== protocol ? 'tcp_udp' : protocol,
+    });
+  }
+  return [...byPort.values()];
 }

@@ -15,8 +15,11 @@ export interface NlbEntry {
   readonly containerPort: number;
   /** Port the load balancer listens on (compose's published port). */
   readonly listenerPort: number;
-  readonly protocol: 'tcp' | 'udp';
+  /** `tcp_udp`: one port that takes both (DNS on 53): NLB allows one listener per port. */
+  readonly protocol: 'tcp' | 'udp' | 'tcp_udp';
 }
+
+const NLB_PROTOCOL = { tcp: elbv2.Protocol.TCP, udp: elbv2.Protocol.UDP, tcp_udp: elbv2.Protocol.TCP_UDP };
 
 /**
  * The internet-facing Network Load Balancer for entries that do not speak HTTP (game servers,
@@ -66,8 +69,8 @@ export class PublicNetworkLoadBalancer extends Construct {
     service: ComposeService,
     entry: NlbEntry,
   ): elbv2.NetworkTargetGroup {
-    const protocol = entry.protocol === 'udp' ? elbv2.Protocol.UDP : elbv2.Protocol.TCP;
-    const suffix = `${entry.protocol.toUpperCase()}${entry.listenerPort}`;
+    const protocol = NLB_PROTOCOL[entry.protocol];
+    const suffix = `${entry.protocol === 'tcp_udp' ? 'TCPUDP' : entry.protocol.toUpperCase()}${entry.listenerPort}`;
     const targetGroup = new elbv2.NetworkTargetGroup(scope, `NlbTarget${suffix}`, {
       vpc: this.loadBalancer.vpc!,
       port: entry.containerPort,
@@ -90,18 +93,20 @@ export class PublicNetworkLoadBalancer extends Construct {
       protocol,
       defaultTargetGroups: [targetGroup],
     });
-    const peerPort =
-      entry.protocol === 'udp' ? ec2.Port.udp(entry.listenerPort) : ec2.Port.tcp(entry.listenerPort);
-    this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), peerPort, `${name} from the internet`);
-    allowTraffic(
-      scope,
-      `Nlb-${name}-${suffix}`,
-      this.securityGroup,
-      service.securityGroup,
-      entry.containerPort,
-      entry.protocol,
-      `network load balancer to ${name}`,
-    );
+    const transports: ('tcp' | 'udp')[] = entry.protocol === 'tcp_udp' ? ['tcp', 'udp'] : [entry.protocol];
+    for (const t of transports) {
+      const peerPort = t === 'udp' ? ec2.Port.udp(entry.listenerPort) : ec2.Port.tcp(entry.listenerPort);
+      this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), peerPort, `${name} from the internet`);
+      allowTraffic(
+        scope,
+        `Nlb-${name}-${transports.length > 1 ? `${t.toUpperCase()}${entry.listenerPort}` : suffix}`,
+        this.securityGroup,
+        service.securityGroup,
+        entry.containerPort,
+        t,
+        `network load balancer to ${name}`,
+      );
+    }
     return targetGroup;
   }
 }

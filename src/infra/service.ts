@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,10 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { runsAsRoot } from '../model/intent/index.js';
-import type { HealthCheck, ServiceModel } from '../model/types.js';
+import type { ServiceModel } from '../model/types.js';
+import { ecsName, portName, taskRuntime, type TaskRuntime } from '../runtime/task.js';
 import { fargateSize, type FargateSize } from './fargate.js';
-import { addSecretFiles, type SecretSource } from './secret-files.js';
+import { renderTaskDefinition, type SecretSource } from './task-definition.js';
+
+export { ecsName, portName } from '../runtime/task.js';
+export { ecsHealthCheck } from './task-definition.js';
 
 export interface ComposeServiceProps {
   readonly service: ServiceModel;
@@ -68,65 +71,6 @@ export interface ComposeServiceProps {
 }
 
 /**
- * The user the task definition states: the model's decided user when it is not root (so the
- * account the container runs as is visible in the template); nothing when it runs as root, which
- * the cloud gate only lets through when acknowledged.
- */
-export function taskUser(s: ServiceModel): string | undefined {
-  return runsAsRoot(s.intent.user) ? undefined : s.intent.user.user;
-}
-
-/** ECS names (service, container, port mapping) allow only letters, digits, `_` and `-`. */
-export function ecsName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 255);
-}
-
-/**
- * ECS health checks accept narrower ranges than compose (interval 5–300 s, timeout 2–60 s and
- * shorter than the interval, retries 1–10, start period 0–300 s); clamp into them.
- */
-export function ecsHealthCheck(hc: HealthCheck | undefined): ecs.HealthCheck | undefined {
-  if (!hc || hc.disabled || hc.test.length === 0 || hc.test[0] === 'NONE') return undefined;
-  const seconds = (ms: number, min: number, max: number) =>
-    Math.min(max, Math.max(min, Math.round(ms / 1000)));
-  const interval = seconds(hc.intervalMs, 5, 300);
-  const timeout = Math.min(seconds(hc.timeoutMs, 2, 60), interval - 1);
-  return {
-    command: hc.test,
-    interval: Duration.seconds(interval),
-    timeout: Duration.seconds(timeout),
-    retries: Math.min(10, Math.max(1, hc.retries)),
-    startPeriod: Duration.seconds(seconds(hc.startPeriodMs, 0, 300)),
-  };
-}
-
-/**
- * ECS port mapping (and Cloud Map discovery) names allow only lowercase letters, digits, `_` and
- * `-`, while compose service names may have capitals and dots.
- */
-export function portName(service: string, port: number): string {
-  return `${service.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}-${port}`.slice(-64);
-}
-
-/**
- * One TCP mapping per listening port (named for Service Connect), except ports that are only UDP
- * entries, plus one UDP mapping per UDP entry (`53/udp` and `53/tcp` are two mappings).
- */
-export function containerPortMappings(s: ServiceModel): ecs.PortMapping[] {
-  const udp = new Set(s.intent.entryPorts.filter((p) => p.protocol === 'udp').map((p) => p.port));
-  const tcpEntry = new Set(s.intent.entryPorts.filter((p) => p.protocol !== 'udp').map((p) => p.port));
-  const tcp = s.intent.listenPorts.filter((port) => !udp.has(port) || tcpEntry.has(port));
-  return [
-    ...tcp.map((port) => ({ containerPort: port, name: portName(s.name, port), protocol: ecs.Protocol.TCP })),
-    ...[...udp].map((port) => ({
-      containerPort: port,
-      name: `${portName(s.name, port)}-udp`.slice(-64),
-      protocol: ecs.Protocol.UDP,
-    })),
-  ];
-}
-
-/**
  * One compose service on Fargate: its log group, task definition (size rounded up to a valid
  * Fargate pair, read-only root filesystem unless compose says `read_only: false`, the compose
  * user and health check, secrets from Secrets Manager), its own security group with no rules
@@ -139,6 +83,8 @@ export class ComposeService extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly size: FargateSize;
+  /** How the task's containers run (src/runtime/task.ts), which the task definition renders. */
+  readonly runtime: TaskRuntime;
   /** Secrets created for sensitive-looking environment variables, by variable name. */
   readonly environmentSecrets = new Map<string, secretsmanager.Secret>();
 
@@ -150,24 +96,27 @@ export class ComposeService extends Construct {
       retention: props.logRetentionDays ?? 30,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: this.size.cpu,
-      memoryLimitMiB: this.size.memoryMiB,
-      runtimePlatform: {
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
-      },
+    this.runtime = taskRuntime(s);
+    const { environment, secrets } = this.containerEnvironment(props);
+    const rendered = renderTaskDefinition(this, 'Task', {
+      runtime: this.runtime,
+      size: this.size,
+      appImage: this.appImage(props),
+      environment,
+      secrets,
+      secretSources: props.composeSecrets ?? new Map(),
+      logging: (streamPrefix) => ecs.LogDrivers.awsLogs({ logGroup, streamPrefix }),
     });
-    this.container = this.addAppContainer(props, logGroup);
-    if (s.intent.secrets.length > 0) {
-      addSecretFiles(this, this.taskDefinition, this.container, {
-        service: s,
-        user: taskUser(s),
-        secrets: props.composeSecrets ?? new Map(),
-        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
+    this.taskDefinition = rendered.taskDefinition;
+    this.container = rendered.container;
+    if (props.repository) {
+      // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.
+      Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken only accepts Resource "*"; image pulls themselves are scoped to this service\'s repository.',
       });
     }
-    this.addScratchVolumes(s);
     this.securityGroup = props.securityGroup;
     this.fargateService = this.createService(props);
   }
@@ -201,63 +150,13 @@ export class ComposeService extends Construct {
     return { environment, secrets };
   }
 
-  /** The app's container, named and configured as in compose (image, user, command, health check). */
-  private addAppContainer(props: ComposeServiceProps, logGroup: logs.ILogGroup): ecs.ContainerDefinition {
-    const s = props.service;
-    const { environment, secrets } = this.containerEnvironment(props);
-    const image =
-      props.repository !== undefined
-        ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
-        : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
-    const container = this.taskDefinition.addContainer(ecsName(s.name), {
-      image,
-      containerName: ecsName(s.name),
-      essential: true,
-      user: taskUser(s),
-      command: s.command,
-      entryPoint: s.entrypoint,
-      workingDirectory: s.workingDir,
-      readonlyRootFilesystem: s.readOnly !== false,
-      environment,
-      secrets,
-      healthCheck: ecsHealthCheck(s.healthcheck),
-      stopTimeout: Duration.seconds(30),
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
-      portMappings: containerPortMappings(s),
-    });
-    if (props.repository) {
-      // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.
-      Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken only accepts Resource "*"; image pulls themselves are scoped to this service\'s repository.',
-      });
-    }
-    if (Object.keys(environment).length > 0) {
-      Validations.of(this.taskDefinition).acknowledge({
-        id: 'AwsSolutions-ECS2',
-        reason:
-          'Only non-sensitive variables are set directly; every credential-looking variable and compose secret is a Secrets Manager reference.',
-      });
-    }
-    return container;
-  }
-
-  /**
-   * Writable scratch space on a read-only root: tmpfs mounts and anonymous volumes become
-   * task-local ephemeral storage (Fargate has no tmpfs); persistent volumes are EFS
-   * (`addPersistentVolume`).
-   */
-  private addScratchVolumes(s: ServiceModel): void {
-    const scratch = new Set<string>(
-      s.intent.mounts.filter((m) => m.cloud === 'scratch').map((m) => m.target),
-    );
-    let i = 0;
-    for (const path of scratch) {
-      const name = `scratch${i++}`;
-      this.taskDefinition.addVolume({ name });
-      this.container.addMountPoints({ containerPath: path, sourceVolume: name, readOnly: false });
-    }
+  /** The service's own image: its ECR repository, another registry, or its compose `image:`. */
+  private appImage(props: ComposeServiceProps): ecs.ContainerImage {
+    if (props.repository === undefined)
+      return ecs.ContainerImage.fromRegistry(
+        props.imageReference ?? props.service.image ?? props.service.name,
+      );
+    return ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest');
   }
 
   /** The ECS service: private subnets, rolling back on failure, offered through Service Connect; scaling from x-shipshape. */

@@ -428,6 +428,9 @@ function planGateway(
     pidsLimit: GATEWAY_PIDS_LIMIT,
     memoryBytes: GATEWAY_MEMORY_BYTES,
     privileged: false,
+    // A local stand-in for the load balancer and Service Connect: it listens on the services'
+    // own ports (80 too) as uid 1000, so it keeps Docker's setting, unlike the tasks it fronts.
+    sysctls: {},
   });
   const spec: Docker.ContainerCreateOptions = {
     name: containerName(app.name, s.name, 0),

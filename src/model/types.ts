@@ -474,7 +474,8 @@ export type RefusalRule =
   | 'devices'
   | 'secret-target'
   | 'unknown-call-port'
-  | 'datastore-version';
+  | 'datastore-version'
+  | 'low-port';
 
 export interface Refusal {
   rule: RefusalRule;

@@ -42,6 +42,10 @@ export function entryProtocol(
   if (mapping?.protocol === 'udp') return { protocol: 'udp', reason: 'published as /udp' };
   const named = nonHttpPort(port);
   if (named) return { protocol: 'tcp', reason: `${port} is the ${named} port` };
+  // `53:5353`: the host port says what the container port (unknown here) carries.
+  const published = mapping?.published !== undefined ? nonHttpPort(mapping.published) : undefined;
+  if (published)
+    return { protocol: 'tcp', reason: `published on ${mapping!.published}, the ${published} port` };
   if (HTTPS_PORTS.has(port)) return { protocol: 'https', reason: `${port} is an HTTPS port` };
   return { protocol: 'http', reason: 'the default for a web entry' };
 }

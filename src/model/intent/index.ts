@@ -29,6 +29,11 @@ import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mo
 import { describeService } from './describe.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
+import { lowPortRefusals } from './low-ports.js';
+
+/** Whether the service runs as a container in the cloud (where Fargate's rules apply to it). */
+const runsInCloud = (st: StaticIntent) =>
+  st.placement.placement === 'service' || st.placement.placement === 'job';
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
 export { isSensitive } from './environment.js';
@@ -105,7 +110,11 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       environment: reach.environment,
       mounts: st.mounts,
       cloudImage: st.cloudImage,
-      refusals: [...st.refusals, ...unknownPorts.filter((u) => u.caller === s.name).map((u) => u.refusal)],
+      refusals: [
+        ...st.refusals,
+        ...unknownPorts.filter((u) => u.caller === s.name).map((u) => u.refusal),
+        ...(runsInCloud(st) ? lowPortRefusals(s, st.user, listenPorts.get(s.name)!, ctx.locate) : []),
+      ],
       connections: reach.connections,
     };
     return { ...s, public: exposure.exposure === 'public', intent };

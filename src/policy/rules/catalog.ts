@@ -185,6 +185,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'the image would become a managed AWS service at a version that service does not run; the app was tested against another',
     fix: 'pin an image version the managed service offers, or keep it a container with `x-shipshape.managed: false` and a named volume',
   },
+  '026': {
+    name: 'low-port',
+    severity: 'high',
+    title: 'a non-root process listens on a port below 1024',
+    why: 'Fargate does not let a non-root process bind a port below 1024 (it can add no capability but SYS_PTRACE); Docker lets it, so the app runs on a laptop and crashes on every task start in the cloud',
+    fix: 'listen on a port ≥ 1024 and publish it as `"80:8080"`, or run as root (`user: "0"`) and acknowledge root-user',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

@@ -35,6 +35,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'secret-target': 'secret-target',
   'unknown-call-port': 'unknown-call-port',
   'datastore-version': 'datastore-version',
+  'low-port': 'low-port',
 };
 
 const DANGEROUS_CAPS =

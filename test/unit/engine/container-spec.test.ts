@@ -61,6 +61,7 @@ describe('the one container spec', () => {
       pidsLimit: DEFAULT_PIDS_LIMIT,
       memoryBytes: DEFAULT_MEMORY_BYTES,
       privileged: false,
+      sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024' },
     });
     expect(TMP_TMPFS).toContain('noexec');
   });
@@ -74,6 +75,7 @@ describe('the one container spec', () => {
       pidsLimit: DEFAULT_PIDS_LIMIT,
       memoryBytes: DEFAULT_MEMORY_BYTES,
       privileged: false,
+      sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024' },
     });
   });
 

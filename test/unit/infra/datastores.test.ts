@@ -180,7 +180,7 @@ describe('backing fixture (dev)', () => {
     const task = Object.entries(template.toJSON().Resources as Resources).find(
       ([id, r]) => r.Type === 'AWS::ECS::TaskDefinition' && id.startsWith('AppapiService'),
     )![1];
-    const init = (task.Properties.ContainerDefinitions as Json[]).find((x) => x.Name === 'secrets-init');
+    const init = (task.Properties.ContainerDefinitions as Json[]).find((x) => x.Name === 'shipshape-init');
     expect(JSON.stringify(init.Secrets)).toMatch(/AppdbDatastoreInstanceSecretAttachment.*:password::/);
     expect(
       Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) =>
@@ -353,6 +353,7 @@ describe('backing fixture (dev)', () => {
     expect(c.User).toBe('999:999');
     expect(c.ReadonlyRootFilesystem).toBe(true);
     expect(c.MountPoints.map((m: { ContainerPath: string }) => m.ContainerPath).sort()).toEqual([
+      '/tmp',
       '/var/lib/postgresql/data',
       '/var/run/postgresql',
     ]);

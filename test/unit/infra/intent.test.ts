@@ -60,13 +60,29 @@ describe('production intent in the synthesized template', () => {
     ).toBe(true);
   });
 
-  it('a UDP entry gets a UDP listener and a UDP container port', () => {
+  it('TCP and UDP on one published port are one TCP_UDP listener (an NLB allows one per port)', () => {
     const t = template(app('udp-dns'));
     const listeners = resources(t, 'AWS::ElasticLoadBalancingV2::Listener').map(
       (l) => `${l.Properties.Protocol}/${l.Properties.Port}`,
     );
-    expect(listeners.sort()).toEqual(['TCP/53', 'UDP/53']);
-    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 2);
+    expect(listeners).toEqual(['TCP_UDP/53']);
+    const groups = resources(t, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(groups.map((g) => `${g.Properties.Protocol}/${g.Properties.Port}`)).toEqual(['TCP_UDP/5353']);
+    // The container maps both transports; the internet reaches the NLB on both.
+    const task = resources(t, 'AWS::ECS::TaskDefinition')[0]!;
+    const mappings = (
+      task.Properties.ContainerDefinitions as {
+        PortMappings: { ContainerPort: number; Protocol: string }[];
+      }[]
+    )[0]!.PortMappings;
+    expect(mappings.map((m) => `${m.Protocol}/${m.ContainerPort}`).sort()).toEqual(['tcp/5353', 'udp/5353']);
+    const fromInternet = resources(t, 'AWS::EC2::SecurityGroup')
+      .flatMap((g) => (g.Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? [])
+      .filter((r) => r.CidrIp === '0.0.0.0/0');
+    expect(fromInternet.map((r) => `${String(r.IpProtocol)}/${String(r.FromPort)}`).sort()).toEqual([
+      'tcp/53',
+      'udp/53',
+    ]);
   });
 
   it('the catch-all goes to the entry (the proxy), not to the API published for debugging', () => {
@@ -117,7 +133,7 @@ describe('production intent in the synthesized template', () => {
       ReadOnly: true,
       SourceVolume: 'compose-secrets',
     });
-    expect(init!.Name).toBe('secrets-init');
+    expect(init!.Name).toBe('shipshape-init');
     expect(String((init!.Command as string[])[2])).toContain('/run/secrets/db-password');
     expect(JSON.stringify(init!.Secrets)).toMatch(/dbDatastoreInstanceSecretAttachment.*:password::/);
     // The *_FILE variable stays a path; no random value replaces it.

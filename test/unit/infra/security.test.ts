@@ -99,7 +99,7 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
       Cpu: '512',
       Memory: '1024',
       RequiresCompatibilities: ['FARGATE'],
-      ContainerDefinitions: [
+      ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
           ReadonlyRootFilesystem: true,
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -112,7 +112,7 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
           },
           PortMappings: [Match.objectLike({ ContainerPort: 8080 })],
         }),
-      ],
+      ]),
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
@@ -217,7 +217,7 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
     expect((c.Environment as Array<{ Name: string }>).map((e) => e.Name)).not.toContain('STRIPE_API_KEY');
     // session_key: a Secrets Manager value written by the init container to a task volume that the
     // app mounts read-only at /run/secrets, before the app starts.
-    expect(init.Name).toBe('secrets-init');
+    expect(init.Name).toBe('shipshape-init');
     expect(init.Essential).toBe(false);
     expect((init.Secrets as Array<{ Name: string }>).map((s) => s.Name)).toEqual(['SHIPSHAPE_SECRET_0']);
     expect(init.Command.join(' ')).toContain("> '/run/secrets/session_key'");
@@ -227,7 +227,7 @@ describe('postgres fixture: RDS, secrets, HTTPS, scaling', () => {
       ReadOnly: true,
       SourceVolume: 'compose-secrets',
     });
-    expect(c.DependsOn).toEqual([{ ContainerName: 'secrets-init', Condition: 'SUCCESS' }]);
+    expect(c.DependsOn).toEqual([{ ContainerName: 'shipshape-init', Condition: 'SUCCESS' }]);
     // The compose secret file's content never reaches a template.
     expect(JSON.stringify(template.toJSON())).not.toContain('not-a-real-secret');
   });

@@ -118,7 +118,10 @@ services:
     const web = byName('shop-web-1').spec;
     expect(web.HostConfig).toMatchObject({
       CapDrop: ['ALL'],
-      CapAdd: [],
+      // The image's own user (root, until it says otherwise) listens on 80: with every capability
+      // dropped and Fargate's low-port rule in its network namespace, only this lets it bind.
+      CapAdd: ['NET_BIND_SERVICE'],
+      Sysctls: { 'net.ipv4.ip_unprivileged_port_start': '1024' },
       SecurityOpt: ['no-new-privileges:true'],
       ReadonlyRootfs: true,
       PidsLimit: DEFAULT_PIDS_LIMIT,

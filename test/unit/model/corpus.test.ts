@@ -133,7 +133,7 @@ const CORPUS: Record<string, Expected> = {
     root: [],
     gate: [],
   },
-  'udp-dns': { entries: { dns: ['udp/53', 'tcp/53'] }, calls: [], root: [], gate: [] },
+  'udp-dns': { entries: { dns: ['udp/5353', 'tcp/5353'] }, calls: [], root: [], gate: [] },
   'log-shipping': {
     entries: { logstash: ['tcp/5044', 'http/9600', 'udp/12201'] },
     catchAll: 'logstash',

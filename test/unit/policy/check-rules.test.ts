@@ -53,6 +53,7 @@ const EXPECTED: Record<string, [string, string, number][]> = {
   'SS-COMPOSE-023': [['web', 'compose.yaml', 16]],
   'SS-COMPOSE-024': [['db', 'compose.yaml', 52]],
   'SS-COMPOSE-025': [['docs', 'compose.yaml', 54]],
+  'SS-COMPOSE-026': [['proxy', 'compose.yaml', 59]],
   'SS-DOCKERFILE-001': [['web', 'app/Dockerfile', 4]],
   'SS-DOCKERFILE-002': [
     ['web', 'app/Dockerfile', 2],
