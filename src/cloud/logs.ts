@@ -2,8 +2,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { aws, cloudClients, type CloudClients } from './clients.js';
 import { discoverEnvironment, pick, type CloudEnvironment } from './environment.js';
-import { describeServices } from './ps.js';
-import { describeTasks, listTasks, type TaskView } from './tasks.js';
+import { describeServices, describeTasks, listTasks, type TaskView } from './ecs.js';
 
 /**
  * `shipshape logs --env NAME`: the CloudWatch Logs of the deployed services (and jobs), read from

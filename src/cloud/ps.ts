@@ -7,7 +7,7 @@ import {
   type CloudService,
 } from './environment.js';
 import { rolloutOf, shortTaskDefinition, type RolloutView } from './rollout.js';
-import { describeTasks, listTasks, mainContainer, type TaskView } from './tasks.js';
+import { describeServices, describeTasks, listTasks, mainContainer, type TaskView } from './ecs.js';
 
 /**
  * `shipshape ps --env NAME`: what runs in a deployed environment. Per ECS service: task counts,
@@ -117,29 +117,6 @@ async function serviceStatuses(clients: CloudClients, env: CloudEnvironment): Pr
       };
     }),
   );
-}
-
-type EcsService = import('@aws-sdk/client-ecs').Service;
-
-/** DescribeServices, per cluster, ten at a time (the API's limit). */
-export async function describeServices(
-  clients: CloudClients,
-  services: readonly CloudService[],
-): Promise<Map<string, EcsService>> {
-  const { DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
-  const ecs = await clients.ecs();
-  const byCluster = new Map<string, string[]>();
-  for (const s of services) byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), s.arn]);
-  const out = new Map<string, EcsService>();
-  for (const [cluster, arns] of byCluster) {
-    for (let i = 0; i < arns.length; i += 10) {
-      const res = await aws(clients.region, () =>
-        ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) })),
-      );
-      for (const s of res.services ?? []) if (s.serviceArn) out.set(s.serviceArn, s);
-    }
-  }
-  return out;
 }
 
 async function targetHealth(clients: CloudClients, targetGroups: string[]): Promise<TargetGroupHealth[]> {

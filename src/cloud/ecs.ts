@@ -1,6 +1,7 @@
 import { aws, type CloudClients } from './clients.js';
+import type { CloudService } from './environment.js';
 
-/** ECS tasks as ps, logs and run read them (ListTasks, DescribeTasks). */
+/** ECS as ps, logs and run read it: DescribeServices, ListTasks, DescribeTasks. */
 
 export interface ContainerView {
   name: string;
@@ -85,6 +86,29 @@ export async function describeTasks(
       ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })),
     );
     out.push(...(res.tasks ?? []).map(taskView));
+  }
+  return out;
+}
+
+type EcsService = import('@aws-sdk/client-ecs').Service;
+
+/** DescribeServices, per cluster, ten at a time (the API's limit). */
+export async function describeServices(
+  clients: CloudClients,
+  services: readonly CloudService[],
+): Promise<Map<string, EcsService>> {
+  const { DescribeServicesCommand } = await import('@aws-sdk/client-ecs');
+  const ecs = await clients.ecs();
+  const byCluster = new Map<string, string[]>();
+  for (const s of services) byCluster.set(s.cluster, [...(byCluster.get(s.cluster) ?? []), s.arn]);
+  const out = new Map<string, EcsService>();
+  for (const [cluster, arns] of byCluster) {
+    for (let i = 0; i < arns.length; i += 10) {
+      const res = await aws(clients.region, () =>
+        ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) })),
+      );
+      for (const s of res.services ?? []) if (s.serviceArn) out.set(s.serviceArn, s);
+    }
   }
   return out;
 }
