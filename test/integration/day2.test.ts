@@ -192,6 +192,17 @@ describe('ps --env: the deployed environment', () => {
     expect(local.stderr).toContain('web-api is not running');
   });
 
+  it('AWS out of reach: exit 3 with what to check, no stack trace', () => {
+    const r = runShipshape([...files(), 'ps', '--env', 'dev'], {
+      cwd: dir,
+      env: { ...moto.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach AWS in us-east-1/);
+    expect(r.stderr).toMatch(/hint: check that the endpoint http:\/\/127\.0\.0\.1:9 is up/);
+    expect(r.stderr).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
   it('an environment that was never deployed: exit 1 with the fix', () => {
     const r = shipshape(['ps', '--env', 'staging']);
     expect(r.code).toBe(1);
