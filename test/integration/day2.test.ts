@@ -192,6 +192,27 @@ describe('ps --env: the deployed environment', () => {
     expect(local.stderr).toContain('web-api is not running');
   });
 
+  it('without a deploy record (deployed from elsewhere), finds the stacks by the names synth gives them', () => {
+    const recordFile = join(dir, '.shipshape/deploy/dev.json');
+    const saved = readFileSync(recordFile);
+    rmSync(recordFile);
+    try {
+      const r = shipshape(['ps', '--env', 'dev', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const ps = JSON.parse(r.stdout) as {
+        stacks: { name: string }[];
+        urls: string[];
+        services: { name: string }[];
+      };
+      expect(ps.stacks.map((s) => s.name)).toEqual([STACK]);
+      expect(ps.services.map((s) => s.name).sort()).toEqual(['api', 'web']);
+      // No recorded URL: the load balancer's DNS name, the same deploy printed.
+      expect(ps.urls).toEqual(firstDeploy.urls);
+    } finally {
+      writeFileSync(recordFile, saved);
+    }
+  });
+
   it('AWS out of reach: exit 3 with what to check, no stack trace', () => {
     const r = runShipshape([...files(), 'ps', '--env', 'dev'], {
       cwd: dir,
@@ -258,6 +279,15 @@ describe('logs --env: CloudWatch Logs of the services', () => {
     const unknown = shipshape(['logs', '--env', 'dev', 'db']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/db: no such service or job in web-api \(dev\)/);
+  });
+
+  it('--since is for the cloud; locally it is bad input (exit 2) with the alternative', () => {
+    const r = shipshape(['logs', '--since', '5m']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--since works with --env/);
+    const bad = shipshape(['logs', '--env', 'dev', '--since', 'last week']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since last week: not a duration or a time/);
   });
 
   it('-f prints new lines as they arrive, until Ctrl-C (exit 130)', async () => {
