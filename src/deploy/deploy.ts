@@ -148,20 +148,17 @@ function record(
   redeployable?: Redeployable,
 ): void {
   try {
-    recordDeployment(
-      app,
-      {
-        environment: app.x.environment,
-        status,
-        time: new Date().toISOString(),
-        account: s.target.account,
-        region: s.target.region,
-        stacks,
-        outputs: urlOutputs(urls),
-        ...extra,
-      },
-      redeployable,
-    );
+    const outcome: DeploymentRecord = {
+      environment: app.x.environment,
+      status,
+      time: new Date().toISOString(),
+      account: s.target.account,
+      region: s.target.region,
+      stacks,
+      outputs: urlOutputs(urls),
+      ...extra,
+    };
+    recordDeployment(app, outcome, redeployable);
   } catch (err) {
     // The record is for `shipshape report`; a project directory we cannot write to must not turn
     // a finished deployment into a failed one.
