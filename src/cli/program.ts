@@ -30,12 +30,42 @@ Docs: docs/cli.md`,
   return program;
 }
 
+/**
+ * `-f` is both the global `--file` and `logs -f` (`--follow`), and commander lets the program's
+ * options take their flag anywhere on the line, so `logs -f` read a compose file named by the next
+ * word. After the command's name, a flag the command defines itself is the command's: it is
+ * rewritten to the command's long option (`logs -f` follows; `-f x.yaml logs` and `logs --file
+ * x.yaml` still name a file). Nothing after `--` is touched.
+ */
+export function preferCommandFlags(program: Command, argv: string[]): string[] {
+  const takesValue = new Set(
+    program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long]),
+  );
+  let at = -1;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (takesValue.has(argv[i])) i++;
+    else if (program.commands.some((c) => c.name() === argv[i])) {
+      at = i;
+      break;
+    }
+  }
+  const cmd = program.commands.find((c) => c.name() === argv[at]);
+  if (!cmd) return argv;
+  const shared = new Map(
+    cmd.options
+      .filter((o) => o.short && o.long && program.options.some((p) => p.short === o.short))
+      .map((o) => [o.short!, o.long!]),
+  );
+  const end = argv.indexOf('--', at);
+  return argv.map((a, i) => (i > at && (end < 0 || i < end) && shared.has(a) ? shared.get(a)! : a));
+}
+
 /** Run the CLI; returns the exit code instead of exiting, for tests. */
 export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(preferCommandFlags(program, argv), { from: 'user' });
     // A command that finished its report but must signal an outcome sets process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (e) {

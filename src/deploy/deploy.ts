@@ -12,7 +12,8 @@ import { ensureBootstrap, openSession, selectStacks, type CloudSession } from '.
 import { assertDeployable, stackResources, stackStatus } from './stacks.js';
 import { diagnose, ecsServices, waitSteady, type ServiceState, type StoppedTask } from './steady.js';
 import type { DeployIoHost } from './io-host.js';
-import { recordDeployment, urlOutputs, type DeploymentRecord } from './record.js';
+import type { HistoryEntry, RecordedAssembly } from './history.js';
+import { recordDeployment, urlOutputs, type DeploymentRecord, type Redeployable } from './record.js';
 
 export type DeployMethod = 'change-set' | 'direct';
 
@@ -33,6 +34,11 @@ export interface DeployOptions {
   confirm?: (question: string) => Promise<boolean>;
   io?: DeployIoHost;
   onProgress?: (line: string) => void;
+  /**
+   * Redeploy a recorded deployment (`shipshape rollback`, src/cloud/rollback.ts): its stored
+   * templates with its image tags, instead of synthesizing and building. Default: none.
+   */
+  redeploy?: { entry: HistoryEntry; assembly: RecordedAssembly; from: string };
 }
 
 export interface DeployReport {
@@ -59,6 +65,7 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
     imageRegistry: options.registry,
     io: options.io,
     onProgress: progress,
+    recorded: options.redeploy?.assembly,
   });
   try {
     for (const line of describeProfile(s.synth.profile)) progress(line);
@@ -67,13 +74,14 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
       assertDeployable(name, await stackStatus(region, name), region);
     const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
     const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
-    const images = await buildAndPush(s, options, progress);
+    const images = options.redeploy ? [] : await buildAndPush(s, options, progress);
+    const parameters = options.redeploy?.entry.parameters ?? imageParameters(images);
     const stackStates = () =>
       Promise.all(
         s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
       );
     try {
-      await deployStacks(s, s.appStacks, images, options.method ?? 'change-set', progress);
+      await deployStacks(s, s.appStacks, parameters, options.method ?? 'change-set', progress);
       const services =
         options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
       const report: DeployReport = {
@@ -90,14 +98,22 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
         security: security.security,
         durationMs: Date.now() - started,
       };
+      const recordedImages = options.redeploy?.entry.images ?? report.images;
       record(
         app,
         s,
         'DEPLOYED',
         report.stacks,
         report.urls,
-        { images: report.images.map((i) => ({ service: i.service, reference: i.reference })) },
+        {
+          images: recordedImages.map((i) => ({
+            service: i.service,
+            reference: i.reference,
+            digest: i.digest,
+          })),
+        },
         progress,
+        { synth: s.synth, parameters, rollbackFrom: options.redeploy?.from },
       );
       return report;
     } catch (err) {
@@ -129,9 +145,10 @@ function record(
   urls: string[],
   extra: Pick<DeploymentRecord, 'images' | 'error'>,
   progress: (line: string) => void,
+  redeployable?: Redeployable,
 ): void {
   try {
-    recordDeployment(app, {
+    const outcome: DeploymentRecord = {
       environment: app.x.environment,
       status,
       time: new Date().toISOString(),
@@ -140,7 +157,8 @@ function record(
       stacks,
       outputs: urlOutputs(urls),
       ...extra,
-    });
+    };
+    recordDeployment(app, outcome, redeployable);
   } catch (err) {
     // The record is for `shipshape report`; a project directory we cannot write to must not turn
     // a finished deployment into a failed one.
@@ -203,23 +221,28 @@ async function buildAndPush(
   const local = await makeImages(s.app, slots, { docker, slim: options.slim, onProgress: progress });
   if (s.synth.registryStack) {
     progress(`creating the image repositories (${s.synth.registryStack})`);
-    await deployStacks(s, [s.synth.registryStack], [], options.method ?? 'change-set', progress);
+    await deployStacks(s, [s.synth.registryStack], {}, options.method ?? 'change-set', progress);
   }
   const target = options.registry ? plainRegistry(options.registry) : await ecrRegistry(s.target.region);
   return pushImages(docker, local, slots, target, progress);
 }
 
-/** Deploy `stacks` with each built service's tag parameter; Ctrl-C leaves CloudFormation going. */
+/** Each built service's tag parameter, `<stack>:<parameter>` → tag. */
+function imageParameters(images: PushedImage[]): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const i of images) parameters[`${i.slot.stackName}:${i.slot.parameter}`] = i.tag;
+  return parameters;
+}
+
+/** Deploy `stacks` with these parameters (image tags); Ctrl-C leaves CloudFormation going. */
 async function deployStacks(
   s: CloudSession,
   stacks: string[],
-  images: PushedImage[],
+  parameters: Record<string, string>,
   method: DeployMethod,
   progress: (line: string) => void,
 ): Promise<void> {
   const { StackParameters } = await import('@aws-cdk/toolkit-lib');
-  const parameters: Record<string, string> = {};
-  for (const i of images) parameters[`${i.slot.stackName}:${i.slot.parameter}`] = i.tag;
   const region = s.target.region;
   const unregister = onCleanup('report CloudFormation in flight', () => {
     process.stderr.write(

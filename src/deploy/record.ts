@@ -9,6 +9,16 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { AppModel } from '../model/types.js';
+import {
+  addToHistory,
+  assembliesDir,
+  deploymentId,
+  historyOf,
+  pruneAssemblies,
+  storeAssembly,
+  type DeployableSynth,
+  type HistoryEntry,
+} from './history.js';
 
 /**
  * The deployment record: `shipshape deploy` writes the outcome of each deployment (finished or
@@ -44,20 +54,95 @@ export interface DeploymentRecord {
   stacks: { name: string; status?: string }[];
   /** `url`, `url-2`…: where the app answers. */
   outputs: Record<string, string>;
-  images?: { service: string; reference: string }[];
+  images?: { service: string; reference: string; digest?: string }[];
   /** Why it failed, when it did. */
   error?: string;
+  /** The deployment's id in `history` (successful deployments). */
+  id?: string;
+  /** The last successful deployments, newest first, for `shipshape rollback` (history.ts). */
+  history?: HistoryEntry[];
 }
 
-/** Write `record` for the app's environment (atomically: a report never reads half a file). */
-export function recordDeployment(app: Pick<AppModel, 'projectDir'>, record: DeploymentRecord): string {
+/** What a successful deployment adds to the history: what redeploying it needs. */
+export interface Redeployable {
+  synth: DeployableSynth;
+  /** `<stack>:<parameter>` → image tag. */
+  parameters: Record<string, string>;
+  /** Set when this deployment is a rollback: the id it replaced. */
+  rollbackFrom?: string;
+}
+
+/**
+ * Write `record` for the app's environment (atomically: a report never reads half a file). The
+ * history of earlier successful deployments is carried over; a successful one with `redeployable`
+ * joins it, its assembly stored under `.shipshape/deploy/<env>/<id>/`.
+ */
+export function recordDeployment(
+  app: Pick<AppModel, 'projectDir'>,
+  record: DeploymentRecord,
+  redeployable?: Redeployable,
+): string {
   const dir = deploymentDir(app);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${record.environment}.json`);
+  let history = previousHistory(file);
+  let written: DeploymentRecord = { ...record, history };
+  if (record.status === 'DEPLOYED' && redeployable) {
+    const id = deploymentId(redeployable.synth, redeployable.parameters);
+    const assemblies = assembliesDir(dir, record.environment);
+    storeAssembly(assemblies, id, redeployable.synth);
+    history = addToHistory(history, {
+      id,
+      time: record.time,
+      account: record.account,
+      region: record.region,
+      stacks: record.stacks.map((s) => s.name),
+      images: record.images ?? [],
+      parameters: redeployable.parameters,
+      ...(redeployable.rollbackFrom ? { rollbackFrom: redeployable.rollbackFrom } : {}),
+    });
+    pruneAssemblies(assemblies, history);
+    written = { ...record, id, history };
+  }
   const partial = `${file}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(partial, `${JSON.stringify(written, null, 2)}\n`);
   renameSync(partial, file);
   return file;
+}
+
+/** The history in an environment's record file (none when there is no readable file). */
+function previousHistory(file: string): HistoryEntry[] {
+  try {
+    return historyOf(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return [];
+  }
+}
+
+/** An environment's record as deploy wrote it, or undefined when there is none (or not readable). */
+export function environmentRecord(
+  app: Pick<AppModel, 'projectDir'>,
+  environment: string,
+): DeploymentRecord | undefined {
+  try {
+    const raw = JSON.parse(
+      readFileSync(join(deploymentDir(app), `${environment}.json`), 'utf8'),
+    ) as Partial<DeploymentRecord>;
+    if (!Array.isArray(raw.stacks)) return undefined;
+    return { ...raw, environment, stacks: raw.stacks, outputs: raw.outputs ?? {} } as DeploymentRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The recorded successful deployments of an environment, newest first, and the record file. */
+export function deploymentHistory(
+  app: Pick<AppModel, 'projectDir'>,
+  environment: string,
+): { file: string; assemblies: string; history: HistoryEntry[] } {
+  const dir = deploymentDir(app);
+  const file = join(dir, `${environment}.json`);
+  return { file, assemblies: assembliesDir(dir, environment), history: previousHistory(file) };
 }
 
 /** The app's URLs as record outputs: `url`, `url-2`, … */

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ICloudAssemblySource, Toolkit } from '@aws-cdk/toolkit-lib';
-import type { SynthResult } from '../infra/synth.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { assertCloudReady } from '../policy/gate.js';
 import { onCleanup } from '../support/cleanup.js';
 import { resolveTarget, type AwsTarget } from './aws.js';
+import { copyRecordedAssembly, type DeployableSynth, type RecordedAssembly } from './history.js';
 import { DeployIoHost } from './io-host.js';
 import { bootstrapStatus } from './stacks.js';
 
@@ -19,7 +19,7 @@ import { bootstrapStatus } from './stacks.js';
 export interface CloudSession {
   app: AppModel;
   target: AwsTarget;
-  synth: SynthResult;
+  synth: DeployableSynth;
   toolkit: Toolkit;
   io: DeployIoHost;
   cx: ICloudAssemblySource;
@@ -35,10 +35,15 @@ export interface OpenOptions {
   imageRegistry?: string;
   io?: DeployIoHost;
   onProgress: (line: string) => void;
+  /**
+   * Deploy this recorded assembly (rollback) instead of synthesizing the app: it passed the gate
+   * when it was first deployed, and is deployed as it was.
+   */
+  recorded?: RecordedAssembly;
 }
 
 export async function openSession(app: AppModel, options: OpenOptions): Promise<CloudSession> {
-  assertCloudReady(app, options.verb);
+  if (!options.recorded) assertCloudReady(app, options.verb);
   const target = await resolveTarget(app.x.aws.region);
   options.onProgress(
     `${target.account} / ${target.region}${target.endpoint ? ` (endpoint ${target.endpoint})` : ''} as ${target.caller}`,
@@ -51,13 +56,9 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
     unregister();
   };
   try {
-    // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
-    const { synthesize } = await import('../infra/synth.js');
-    const synth = await synthesize(app, {
-      outdir: join(dir, 'cdk.out'),
-      imageRegistry: options.imageRegistry,
-      onProgress: (m) => options.onProgress(`synth: ${m}`),
-    });
+    const synth = options.recorded
+      ? copyRecordedAssembly(options.recorded, join(dir, 'cdk.out'))
+      : await synthesizeFor(app, join(dir, 'cdk.out'), options);
     const { Toolkit } = await import('@aws-cdk/toolkit-lib');
     const io = options.io ?? new DeployIoHost();
     const toolkit = new Toolkit({ ioHost: io, emojis: false, color: Boolean(process.stderr.isTTY) });
@@ -78,6 +79,16 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
     close();
     throw e;
   }
+}
+
+async function synthesizeFor(app: AppModel, outdir: string, options: OpenOptions): Promise<DeployableSynth> {
+  // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
+  const { synthesize } = await import('../infra/synth.js');
+  return synthesize(app, {
+    outdir,
+    imageRegistry: options.imageRegistry,
+    onProgress: (m) => options.onProgress(`synth: ${m}`),
+  });
 }
 
 /** Select exactly these stacks (by stack name; the toolkit matches construct paths). */

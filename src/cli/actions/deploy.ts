@@ -8,7 +8,7 @@ import type { DeployReport } from '../../deploy/deploy.js';
 // Heavy modules (toolkit-lib, the AWS SDK, CDK) load inside the actions, so `shipshape --help`
 // and the local commands never pay for them.
 
-function printSummary(r: DeployReport): void {
+export function printSummary(r: DeployReport): void {
   const out = [
     `${colors.green('✔')} ${r.app} (${r.environment}, profile ${r.profile}) deployed to ${r.account} / ${r.region} in ${(r.durationMs / 1000).toFixed(1)} s`,
     '',

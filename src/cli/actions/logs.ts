@@ -1,28 +1,28 @@
 import type { Command } from 'commander';
 import { loadAppForCommand } from '../load-app.js';
 import { engine, requireEngine } from '../../engine/client.js';
-import type { AppModel } from '../../model/types.js';
+import { ExitCode, ShipshapeError } from '../../model/errors.js';
 import { onCleanup } from '../../support/cleanup.js';
-import { colors } from '../../support/output.js';
 import { logs as readLogs, type LogLine } from '../../local/ops.js';
+import { printLogLine } from '../log-prefix.js';
 
-const PALETTE = [colors.cyan, colors.magenta, colors.yellow, colors.green, colors.blue, colors.red];
-
-/** A printer that prefixes each line with its aligned, per-service coloured source (colour only on a TTY). */
-export function printLogLine(app: AppModel): (line: LogLine) => void {
-  const width = Math.max(8, ...app.services.map((s) => s.name.length + 3));
-  const colourOf = new Map(app.services.map((s, i) => [s.name, PALETTE[i % PALETTE.length]!]));
-  return (line) => {
-    const paint = colourOf.get(line.service) ?? ((s: string) => s);
-    process.stdout.write(`${paint(`${line.source.padEnd(width)} |`)} ${line.text}\n`);
-  };
-}
+// The prefix printer lives in ../log-prefix.ts (the cloud logs use it too); up imports it from here.
+export { printLogLine } from '../log-prefix.js';
 
 export default async function logs(
   this: Command,
   services: string[],
-  opts: { follow?: boolean; tail?: string; json?: boolean },
+  opts: { follow?: boolean; tail?: string; json?: boolean; env?: string; since?: string },
 ): Promise<void> {
+  // --env: the deployed environment's CloudWatch Logs, in a module of its own (AWS SDK, no Docker).
+  if (opts.env !== undefined)
+    return (await import('./logs-cloud.js')).default.call(this, services, { ...opts, env: opts.env });
+  if (opts.since !== undefined) {
+    throw new ShipshapeError('--since works with --env (CloudWatch Logs)', {
+      exitCode: ExitCode.usage,
+      hint: 'locally, use --tail N; or add --env NAME to read the deployed environment',
+    });
+  }
   const app = loadAppForCommand(this);
   const docker = await requireEngine(engine());
   const abort = new AbortController();

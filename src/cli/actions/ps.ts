@@ -4,7 +4,10 @@ import { engine, requireEngine } from '../../engine/client.js';
 import { colors, printJson, table } from '../../support/output.js';
 import { ps as listContainers } from '../../local/ops.js';
 
-export default async function ps(this: Command, opts: { json?: boolean }): Promise<void> {
+export default async function ps(this: Command, opts: { json?: boolean; env?: string }): Promise<void> {
+  // --env: the deployed environment (AWS SDK), in a module of its own so the local path stays light.
+  if (opts.env !== undefined)
+    return (await import('./ps-cloud.js')).default.call(this, { ...opts, env: opts.env });
   const app = loadAppForCommand(this);
   const docker = engine();
   // Ping only when listing fails, to say why: one engine round trip fewer on the common path.

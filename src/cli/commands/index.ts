@@ -6,6 +6,8 @@ import { downCommand } from './down.js';
 import { logsCommand } from './logs.js';
 import { psCommand } from './ps.js';
 import { reportCommand } from './report.js';
+import { rollbackCommand } from './rollback.js';
+import { runCommand } from './run.js';
 import { sbomCommand } from './sbom.js';
 import { slimCommand } from './slim.js';
 import { deployCommand } from './deploy.js';
@@ -51,5 +53,7 @@ export function allCommands(): Command[] {
     deployCommand(),
     diffCommand(),
     destroyCommand(),
+    runCommand(),
+    rollbackCommand(),
   ];
 }
