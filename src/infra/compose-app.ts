@@ -7,6 +7,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
+import { startOrder } from '../model/graph.js';
 import { assertCloudReady, type GateFinding } from '../policy/gate.js';
 import { cloudContainers, managedServices } from '../model/intent/placement.js';
 import { AppCluster } from './cluster.js';
@@ -168,6 +169,7 @@ export class ComposeApp extends Construct {
     const composeSecrets = this.createComposeSecrets(runtime);
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
+    this.orderCallersAfterCallees();
     applyProfile(this, this.profile);
     applyTags(this, this.app);
     if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
@@ -296,6 +298,8 @@ export class ComposeApp extends Construct {
       fs.grantMount(role, volume, m.readOnly);
     }
     if (mounts.length > 0) {
+      // A task whose mount target does not exist yet fails to start (ResourceInitializationError).
+      service.fargateService.node.addDependency(fs.fileSystem.mountTargetsAvailable);
       allowTraffic(
         this.scopeFor(s.name),
         'To-volumes-2049',
@@ -403,6 +407,31 @@ export class ComposeApp extends Construct {
       out.set(name, { secret });
     }
     return out;
+  }
+
+  /**
+   * Each caller's ECS service is created after its callees' (also across split stacks): a task
+   * that starts before its callee's Service Connect endpoint exists cannot resolve it until it is
+   * redeployed, while its own health check stays green (the ECS Service Connect guide says to add
+   * the dependency). Calls that agree with compose's start order come first; a call back that
+   * would close a cycle (mutual callers) is left out.
+   */
+  private orderCallersAfterCallees(): void {
+    const order = startOrder(this.app.services);
+    const rank = (name: string) => order.indexOf(name);
+    const calls = this.app.traffic.edges
+      .filter((e) => e.from !== INTERNET && e.from !== e.to)
+      .filter((e) => this.services.get(e.from)?.fargateService && this.services.get(e.to)?.fargateService)
+      .sort((a, b) => Number(rank(a.to) > rank(a.from)) - Number(rank(b.to) > rank(b.from)));
+    const after = new Map<string, Set<string>>();
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+      from === to ||
+      [...(after.get(from) ?? [])].some((n) => !seen.has(n) && (seen.add(n), reaches(n, to, seen)));
+    for (const e of calls) {
+      if (after.get(e.from)?.has(e.to) || reaches(e.to, e.from)) continue;
+      after.set(e.from, (after.get(e.from) ?? new Set()).add(e.to));
+      this.services.get(e.from)!.fargateService!.node.addDependency(this.services.get(e.to)!.fargateService!);
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ const app = (name: string, ...acknowledged: UnsafeRule[]): AppModel => {
   return copy;
 };
 const template = (model: AppModel): Template => composeStack({ app: model }).template;
+const proxyApiTemplate = () => template(app('proxy-api'));
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 const resources = (t: Template, type: string): Resource[] =>
@@ -83,6 +84,16 @@ describe('production intent in the synthesized template', () => {
       'tcp/53',
       'udp/53',
     ]);
+  });
+
+  it("a caller's ECS service waits for its callee's (Service Connect must know the callee first)", () => {
+    const t = proxyApiTemplate();
+    const ids = Object.entries(t.toJSON().Resources as Record<string, Resource & { DependsOn?: string[] }>);
+    const service = (name: string) =>
+      ids.find(([id, r]) => r.Type === 'AWS::ECS::Service' && id.startsWith(`App${name}Service`))!;
+    const [apiId] = service('api');
+    expect(service('proxy')[1].DependsOn).toContain(apiId);
+    expect(service('api')[1].DependsOn ?? []).not.toContain(service('proxy')[0]);
   });
 
   it('the catch-all goes to the entry (the proxy), not to the API published for debugging', () => {
