@@ -44,5 +44,13 @@ export function ciCommand(): Command {
   return new Command('ci')
     .description('Set up continuous deployment: a CI workflow and least-privilege cloud roles')
     .addCommand(githubCommand())
-    .addHelpText('after', '\nDocs: docs/ci.md');
+    .addHelpText(
+      'after',
+      `
+Examples:
+  shipshape ci github --repo acme/shop                  # the workflow and the roles' template
+  shipshape ci github --repo acme/shop --create-role    # and deploy the roles (administrator)
+
+Docs: docs/ci.md`,
+    );
 }
