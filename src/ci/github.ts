@@ -96,6 +96,9 @@ function nextSteps(plan: CiPlan, root: string, out: string): string[] {
     `create the roles once per account, as an administrator: shipshape ci github --repo ${plan.repository.owner}/${plan.repository.name} --create-role`,
   );
   notes.push(`deploy: ${plan.deploySlim.reason}`);
+  for (const e of plan.environments) {
+    if (e.refused) notes.push(`deploy ${e.name} will stop until this is fixed: ${e.refused}`);
+  }
   return notes;
 }
 

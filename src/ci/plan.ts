@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import { profileKind } from '../infra/profile.js';
+import { profileKind, resolveProfile } from '../infra/profile.js';
 import { repositoryName } from '../infra/registry.js';
 import { stackName } from '../infra/synth.js';
 import { ShipshapeError } from '../model/errors.js';
@@ -23,6 +23,8 @@ export interface CiEnvironment {
   stackPrefix: string;
   /** Its ECR repositories: `<prefix>/<service>`. */
   repositoryPrefix: string;
+  /** Why its profile refuses the app today (deploy would stop there), with the fix. */
+  refused?: string;
 }
 
 export interface CiPlan {
@@ -70,9 +72,22 @@ function inRoot(root: string, file: string, what: string): string {
   return rel.split('\\').join('/');
 }
 
+/** The profile's refusal, if any: the workflow is still written, and the user is told. */
+function profileRefusal(app: AppModel): string | undefined {
+  try {
+    resolveProfile(app);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ShipshapeError)) throw e;
+    return `${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+  }
+}
+
 function environmentOf(app: AppModel): CiEnvironment {
   const prefix = stackName(app.name, app.x.environment);
+  const refused = profileRefusal(app);
   return {
+    ...(refused ? { refused } : {}),
     name: app.x.environment,
     region: app.x.aws.region,
     ...(app.x.aws.account ? { account: app.x.aws.account } : {}),

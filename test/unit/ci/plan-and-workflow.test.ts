@@ -68,6 +68,18 @@ describe('the plan', () => {
     expect(p.environments[1]).toMatchObject({ stackPrefix: 'shop-prod', repositoryPrefix: 'shop-prod' });
   });
 
+  it('says when a profile would refuse an environment, without refusing to write the workflow', () => {
+    expect(plan().environments.map((e) => e.refused)).toEqual([undefined, undefined]);
+    const dir = composeDir({
+      'compose.yaml': 'services:\n  web:\n    image: nginx:1.27\n    ports: ["80:8080"]\n',
+    });
+    const app = loadApp([`${dir}/compose.yaml`], { environment: 'prod', env: {} });
+    const p = planCi({ apps: [app], repository: { owner: 'acme', name: 'shop' }, root: dir, branch: 'main' });
+    expect(p.environments[0]!.refused).toMatch(
+      /^environment "prod" uses the prod profile, which requires HTTPS/,
+    );
+  });
+
   it('--env picks and orders them; a bad name is refused', () => {
     expect(plan(['prod']).environments.map((e) => e.name)).toEqual(['prod']);
     expect(() => plan(['prod;rm'])).toThrow(ShipshapeError);
