@@ -5,7 +5,9 @@
 #      wrk python3-venv chromium (the report's browser test) (+ curl, iptables, keyring)
 #   2. a running Docker engine (systemd if it works, else dockerd in background)
 #   3. a local registry on 127.0.0.1:5000 (Debian's distribution registry)
-#   4. a Python venv with the test oracles moto[server], cfn-lint and checkov
+#   4. a Python venv with the test oracles moto[server], cfn-lint and checkov, and
+#      actionlint (Go, built with `go install` into /usr/local/bin; shellcheck from apt checks
+#      the workflows' scripts) for the workflows `shipshape ci github` writes
 #   5. offline stand-ins for the public base images used by the examples
 #      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm,
 #      nginx:stable-bookworm for `shipshape up --lb nginx`, and the datastores mariadb:11 and
@@ -18,6 +20,7 @@
 #   SHIPSHAPE_CACHE_DIR       rootfs/deb cache            (/var/cache/shipshape)
 #   SHIPSHAPE_DEBIAN_MIRROR   mirror for debootstrap      (taken from apt sources)
 #   SHIPSHAPE_REGISTRY_PORT   registry port on 127.0.0.1  (5000)
+#   GO                        the Go toolchain for actionlint (go on PATH, else /usr/local/go/bin/go)
 set -euo pipefail
 
 usage() {
@@ -56,7 +59,7 @@ STANDINS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standins"
 IMG_MARIADB=mariadb:11
 IMG_REDIS=redis:7
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
-  curl iptables debian-archive-keyring musl-tools gcc chromium)
+  curl iptables debian-archive-keyring musl-tools gcc chromium shellcheck)
 export DEBIAN_FRONTEND=noninteractive
 
 T0=$SECONDS
@@ -190,6 +193,23 @@ EOF
   )
   say "ok venv $VENV ($ORACLES)"
 fi
+
+# ---------------------------------------------------------------- 4b. actionlint
+ACTIONLINT_VERSION=v1.7.12
+actionlint_ok() { [ "$(actionlint -version 2>/dev/null | head -n 1)" = "$ACTIONLINT_VERSION" ]; }
+if ! actionlint_ok; then
+  if [ "$CHECK" -eq 1 ]; then
+    missing "actionlint $ACTIONLINT_VERSION"
+  else
+    GO="${GO:-$(command -v go || true)}"
+    [ -z "$GO" ] && [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go
+    [ -n "$GO" ] || die "actionlint is built with Go (1.22 or newer): install it from https://go.dev/dl into /usr/local/go, then run this again"
+    say "installing actionlint $ACTIONLINT_VERSION into /usr/local/bin (go install)"
+    GOBIN=/usr/local/bin "$GO" install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+    actionlint_ok || die "actionlint $ACTIONLINT_VERSION is not on PATH after go install into /usr/local/bin"
+  fi
+fi
+actionlint_ok && say "ok actionlint $ACTIONLINT_VERSION"
 
 # ---------------------------------------------------------------- 5. base images
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }

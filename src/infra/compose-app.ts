@@ -20,6 +20,7 @@ import {
 import { AppFileSystem } from './file-system.js';
 import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
+import { existingVpcPlacement } from './existing-vpc.js';
 import { PublicNetworkLoadBalancer, type NlbEntry } from './network-load-balancer.js';
 import { imageTagParameterName, repositoryName, ServiceRepository } from './registry.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
@@ -134,6 +135,7 @@ export class ComposeApp extends Construct {
       logRetentionDays: this.app.x.aws.logRetentionDays,
       isolatedSubnets: managed.some((s) => NETWORK_ENGINES.has(s.intent.datastore!.engine!)),
       dynamoDbEndpoint: managed.some((s) => s.intent.datastore!.engine === 'dynamodb'),
+      existing: existingVpcPlacement(this.app, runtime, managed),
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,

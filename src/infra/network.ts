@@ -3,6 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { NatStrategy } from '../model/types.js';
+import type { VpcPlacement } from '../model/vpc.js';
+import { importExistingVpc } from './existing-vpc.js';
 
 /** The VPC's address range. A literal (not the VPC's CidrBlock attribute) so rules stay checkable. */
 export const VPC_CIDR = '10.0.0.0/16';
@@ -28,21 +30,34 @@ export interface NetworkProps {
    * @default false
    */
   readonly dynamoDbEndpoint?: boolean;
+  /**
+   * Deploy into this existing VPC (`x-shipshape.aws.vpc`, placed by the model): import it and
+   * create nothing of the network; `nat`, the flow log and the endpoints are then the VPC's own.
+   * @default a new VPC
+   */
+  readonly existing?: VpcPlacement;
 }
 
 /**
  * A VPC over two availability zones: public subnets (load balancer, NAT), private subnets (tasks),
  * and optionally isolated subnets (databases, no route out). Flow logs record all traffic.
  * With `nat: none` tasks reach AWS through VPC endpoints only (ECR api/dkr, Logs, Secrets Manager,
- * S3 gateway for image layers).
+ * S3 gateway for image layers). With `existing`, the VPC is imported instead (existing-vpc.ts).
  */
 export class Network extends Construct {
-  readonly vpc: ec2.Vpc;
+  readonly vpc: ec2.IVpc;
   readonly nat: NatStrategy;
+  /** Where the app goes in an existing VPC; undefined for a VPC of the app's own. */
+  readonly existing?: VpcPlacement;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
     this.nat = props.nat ?? 'single';
+    if (props.existing) {
+      this.existing = props.existing;
+      this.vpc = importExistingVpc(this, 'Vpc', props.existing.vpc);
+      return;
+    }
     const natGateways = { single: 1, 'per-az': 2, none: 0 }[this.nat];
     const subnetConfiguration: ec2.SubnetConfiguration[] = [
       { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
@@ -76,6 +91,7 @@ export class Network extends Construct {
 
   /** Subnets the tasks run in. */
   get taskSubnets(): ec2.SubnetSelection {
+    if (this.existing) return { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     return {
       subnetType: this.nat === 'none' ? ec2.SubnetType.PRIVATE_ISOLATED : ec2.SubnetType.PRIVATE_WITH_EGRESS,
     };
@@ -83,6 +99,7 @@ export class Network extends Construct {
 
   /** Subnets for databases: isolated (no route to the internet). */
   get dataSubnets(): ec2.SubnetSelection {
+    if (this.existing?.dataTier === 'private') return { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     return { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   }
 

@@ -29,6 +29,8 @@ export interface DeployProfile {
   /** Why this kind: one line, printed by deploy and diff. */
   readonly reason: string;
   readonly nat: NatStrategy;
+  /** The existing VPC the app goes into (`aws.vpc`): its NAT is its own, `nat` does not apply. */
+  readonly existingVpc?: string;
   /** HTTPS on the load balancer; undefined: HTTP only (dev without a certificate). */
   readonly https?: HttpsSource;
   /** Fewest tasks a service with a public entry runs (spread over the AZs by ECS). */
@@ -114,7 +116,13 @@ export function resolveProfile(app: AppModel): DeployProfile {
   const { kind, reason } = profileKind(app);
   checkDomain(app);
   const https = httpsSource(app);
-  const base = { environment: app.x.environment, kind, reason, https };
+  const base = {
+    environment: app.x.environment,
+    kind,
+    reason,
+    https,
+    ...(app.x.aws.vpc ? { existingVpc: app.x.aws.vpc.id } : {}),
+  };
   if (kind === 'dev') {
     return {
       ...base,
@@ -163,7 +171,9 @@ export function describeProfile(p: DeployProfile): string[] {
   const lines = [
     `profile ${p.kind} (${p.reason})`,
     https,
-    `NAT: ${p.nat === 'none' ? 'none, VPC endpoints only' : p.nat}`,
+    p.existingVpc
+      ? `network: the existing VPC ${p.existingVpc} (its own NAT and endpoints)`
+      : `NAT: ${p.nat === 'none' ? 'none, VPC endpoints only' : p.nat}`,
     `at least ${p.minEntryTasks} task(s) per public entry`,
   ];
   if (p.waf) lines.push('AWS WAF with AWS managed rule groups on the load balancer');

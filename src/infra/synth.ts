@@ -363,6 +363,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   progress(`building constructs for ${model.services.length} service(s)`);
   const built = buildSplitAsNeeded(model, outdir, options, progress);
   options.customize?.(built.composeApp);
+  for (const reason of built.composeApp.network.existing?.reasons ?? []) progress(reason);
   progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
   const nagResult = synthesizeWithPolicyGate(built, outdir, nag, options.failOnNag !== false);
 

@@ -29,6 +29,30 @@ const acknowledgement = z
 
 const tagValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
+/** Subnet ids of one tier: none, or at least two (a load balancer and a database need two AZs). */
+const subnetIds = (tier: string) =>
+  z
+    .array(
+      z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, 'a subnet id such as subnet-0123456789abcdef0'),
+    )
+    .refine((ids) => ids.length !== 1, {
+      message: `give at least two ${tier} subnets, in different availability zones (or none)`,
+    });
+
+/** `aws.vpc`: an existing VPC (src/model/vpc.ts checks what the schema cannot). */
+const existingVpcSchema = z
+  .object({
+    id: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, 'a VPC id such as vpc-0123456789abcdef0'),
+    'public-subnets': subnetIds('public').default([]),
+    // Required: the tasks run there.
+    'private-subnets': subnetIds('private').min(1, 'give the private subnets the tasks run in'),
+    'isolated-subnets': subnetIds('isolated').default([]),
+    'availability-zones': z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone name such as eu-west-1a'))
+      .optional(),
+  })
+  .strict();
+
 /** `x-shipshape.aws`, also the shape of `x-shipshape.environments.<name>.aws` (every key optional there). */
 const awsFields = {
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'use an AWS region name such as eu-west-1'),
@@ -62,6 +86,7 @@ const awsFields = {
     )
     .optional(),
   'log-retention-days': z.number().int().positive(),
+  vpc: existingVpcSchema.optional(),
 };
 const awsSchema = z
   .object({

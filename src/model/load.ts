@@ -18,6 +18,7 @@ import type {
   SourceLocation,
   VolumeModel,
 } from './types.js';
+import { existingVpcOf } from './vpc.js';
 import { parseExtension } from './zod-diagnostics.js';
 import type { DocPath } from './yaml-source.js';
 
@@ -263,6 +264,7 @@ function resolveEnvironment(
   const aws = { ...appX.aws, ...env?.aws };
   // The environment's block when written, else x-shipshape (else the first file).
   const location = locate(env ? ['x-shipshape', 'environments', environment] : ['x-shipshape']);
+  const vpc = existingVpcOf(appX, environment, locate);
   return {
     tags: appX.tags,
     environment,
@@ -278,6 +280,7 @@ function resolveEnvironment(
       hostedZone: aws['hosted-zone'],
       cloudMapNamespace: aws['cloud-map-namespace'],
       logRetentionDays: aws['log-retention-days'] ?? 30,
+      ...(vpc ? { vpc } : {}),
     },
     acknowledge: appX.acknowledge,
     ...(appX['catch-all'] !== undefined ? { catchAll: appX['catch-all'] } : {}),

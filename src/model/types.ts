@@ -570,11 +570,32 @@ export interface AppExtension {
     cloudMapNamespace?: string;
     /** CloudWatch log retention. Default 30 days. */
     logRetentionDays: number;
+    /** An existing VPC to deploy into (`aws.vpc`) instead of a new one. Default none. */
+    vpc?: ExistingVpc;
   };
   acknowledge: Acknowledgement[];
   /** The public service the load balancer's catch-all route goes to. Default: decided by a printed rule. */
   catchAll?: string;
   /** Where `x-shipshape` (or, without one, the first compose file) is written, for errors about it. */
+  location: SourceLocation;
+}
+
+/**
+ * `x-shipshape.aws.vpc`: an existing VPC and its subnets, per tier. Checked offline where it can be
+ * (src/model/vpc.ts); what the network must provide is in docs/infrastructure.md.
+ */
+export interface ExistingVpc {
+  id: string;
+  /** Subnets with a route to an internet gateway: the public load balancers. Default none. */
+  publicSubnets: string[];
+  /** Subnets with a route out (NAT) or the VPC endpoints the tasks need: the Fargate tasks. */
+  privateSubnets: string[];
+  /** Subnets without a route out: the managed databases. Default none (they go to the private subnets). */
+  isolatedSubnets: string[];
+  /** The zone of each subnet: the i-th subnet of a tier is in zone i (mod the count). Default unknown. */
+  availabilityZones?: string[];
+  /** Where the `vpc` block is written (the environment's, when it writes one). */
+  path: string;
   location: SourceLocation;
 }
 

@@ -161,6 +161,13 @@ export async function runChecks(): Promise<CheckResult[]> {
       ['--version'],
       `run scripts/dev-env.sh (pip installs cfn-lint into ${ORACLE_VENV})`,
     ),
+    checkTool(
+      'actionlint',
+      'actionlint',
+      ['tests'],
+      ['-version'],
+      'run scripts/dev-env.sh (go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12)',
+    ),
     Promise.resolve(checkAws()),
   ]);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkCommand } from './check.js';
+import { ciCommand } from './ci.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { downCommand } from './down.js';
@@ -55,5 +56,6 @@ export function allCommands(): Command[] {
     destroyCommand(),
     runCommand(),
     rollbackCommand(),
+    ciCommand(),
   ];
 }
