@@ -42,6 +42,10 @@ export interface CloudJob {
   stack: string;
   taskDefinition: string;
   cluster?: string;
+  /** Where it runs, as the template declares it, resolved. */
+  network?: { subnets: string[]; securityGroups: string[] };
+  /** The services that wait for it to complete. */
+  waitedOnBy: string[];
 }
 
 export interface CloudEnvironment {
@@ -183,7 +187,18 @@ function addStack(env: CloudEnvironment, stack: DeployedStack, exports: Record<s
   }
   for (const j of templateJobs(stack.template)) {
     const taskDefinition = physical[j.logicalId];
-    if (taskDefinition) env.jobs.push({ name: j.name, stack: stack.name, taskDefinition });
+    if (!taskDefinition) continue;
+    const subnets = resolveAll(j.subnets, ctx);
+    const securityGroups = resolveAll(j.securityGroups, ctx);
+    const cluster = j.cluster !== undefined ? resolveValue(j.cluster, ctx) : undefined;
+    env.jobs.push({
+      name: j.name,
+      stack: stack.name,
+      taskDefinition,
+      ...(cluster ? { cluster } : {}),
+      ...(subnets?.length && securityGroups?.length ? { network: { subnets, securityGroups } } : {}),
+      waitedOnBy: j.waitedOnBy,
+    });
   }
   for (const r of stack.resources) {
     if (r.type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' && r.physicalId)

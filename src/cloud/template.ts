@@ -9,6 +9,7 @@
 export interface TemplateResource {
   Type: string;
   Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
 }
 
 export interface Template {
@@ -46,6 +47,12 @@ export interface TemplateJob {
   logicalId: string;
   /** The name of its (first) essential container: the compose service it runs. */
   name: string;
+  /** Where synth says it runs (src/infra/service.ts JOB_METADATA), values unresolved. */
+  cluster?: unknown;
+  subnets: unknown[];
+  securityGroups: unknown[];
+  /** The services that wait for it to complete. */
+  waitedOnBy: string[];
 }
 
 const AT_ID_ATTRIBUTES = new Set(['GroupId', 'Name', 'Ref']);
@@ -139,7 +146,20 @@ export function templateJobs(template: Template): TemplateJob[] {
     if (r.Type !== 'AWS::ECS::TaskDefinition' || used.has(logicalId)) continue;
     const containers = arrayOf(r.Properties?.ContainerDefinitions) as Record<string, unknown>[];
     const main = containers.find((c) => c.Essential !== false) ?? containers[0];
-    out.push({ logicalId, name: typeof main?.Name === 'string' ? main.Name : logicalId });
+    const job = (r.Metadata?.['shipshape:job'] ?? {}) as Record<string, unknown>;
+    out.push({
+      logicalId,
+      name:
+        typeof job.service === 'string'
+          ? job.service
+          : typeof main?.Name === 'string'
+            ? main.Name
+            : logicalId,
+      cluster: job.cluster,
+      subnets: arrayOf(job.subnets),
+      securityGroups: arrayOf(job.securityGroups),
+      waitedOnBy: arrayOf(job.waitedOnBy).filter((x): x is string => typeof x === 'string'),
+    });
   }
   return out;
 }

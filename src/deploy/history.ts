@@ -29,7 +29,7 @@ export const HISTORY_LIMIT = 10;
 /** What deploy needs of a synth to deploy it (and what a recorded assembly restores). */
 export type DeployableSynth = Pick<
   SynthResult,
-  'outdir' | 'stacks' | 'profile' | 'imageSlots' | 'registryStack'
+  'outdir' | 'stacks' | 'profile' | 'imageSlots' | 'registryStack' | 'jobGates'
 >;
 
 export interface HistoryEntry {
@@ -121,6 +121,7 @@ export function storeAssembly(dir: string, id: string, synth: DeployableSynth): 
     profile: synth.profile,
     imageSlots: synth.imageSlots,
     registryStack: synth.registryStack,
+    jobGates: synth.jobGates,
   };
   writeFileSync(join(partial, META), `${JSON.stringify(meta, null, 2)}\n`);
   rmSync(target, { recursive: true, force: true });
@@ -146,10 +147,9 @@ export function recordedAssembly(dir: string, entry: HistoryEntry, recordFile: s
       hint: `${recordFile} lists it, but its assembly directory is gone; pick another one with --to (rollback --dry-run lists them)`,
     });
   }
-  return {
-    dir: join(dir, entry.id, 'cdk.out'),
-    synth: JSON.parse(readFileSync(meta, 'utf8')) as RecordedAssembly['synth'],
-  };
+  const synth = JSON.parse(readFileSync(meta, 'utf8')) as RecordedAssembly['synth'];
+  // Recorded before jobs existed: no stack had a job gate.
+  return { dir: join(dir, entry.id, 'cdk.out'), synth: { ...synth, jobGates: synth.jobGates ?? [] } };
 }
 
 /** Copy a recorded assembly to `outdir` (the toolkit writes lock files into the assembly it reads). */

@@ -1,4 +1,4 @@
-import { CfnParameter, Stack, Token } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,7 +9,7 @@ import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
 import { startOrder } from '../model/graph.js';
 import { assertCloudReady, type GateFinding } from '../policy/gate.js';
-import { cloudContainers, managedServices } from '../model/intent/placement.js';
+import { cloudContainers, jobs, managedServices } from '../model/intent/placement.js';
 import { AppCluster } from './cluster.js';
 import {
   NETWORK_ENGINES,
@@ -75,6 +75,24 @@ export interface ComposeAppProps {
   readonly imageRegistry?: string;
 }
 
+/** The parameter of JobGate. */
+export const JOBS_DONE_PARAMETER = 'JobsDone';
+
+/** A stack with services that wait for a job, and its parameter that holds them (see gateJobDependents). */
+export interface JobGate {
+  readonly stackName: string;
+  readonly parameter: string;
+}
+
+/** The services that wait for `job` to complete (`depends_on: {job: {condition: service_completed_successfully}}`). */
+export function waitingFor(app: AppModel, job: string): string[] {
+  return app.services
+    .filter((s) =>
+      s.dependsOn.some((d) => d.service === job && d.condition === 'service_completed_successfully'),
+    )
+    .map((s) => s.name);
+}
+
 /** Where deploy pushes a built service's image, and the parameter that carries its tag. */
 export interface ImageSlot {
   readonly service: string;
@@ -117,6 +135,8 @@ export class ComposeApp extends Construct {
   readonly profile: DeployProfile;
   /** One per built service: where its image goes and which parameter names its tag. */
   readonly imageSlots: ImageSlot[] = [];
+  /** The parameters that hold the services waiting for a job at zero tasks until it ran (deploy sets them). */
+  readonly jobGates: JobGate[] = [];
   private readonly imageProps: Pick<ComposeAppProps, 'repositoryScope' | 'imageRegistry'>;
   private readonly scopeFor: (serviceName: string) => Construct;
 
@@ -173,6 +193,7 @@ export class ComposeApp extends Construct {
     for (const e of this.app.traffic.edges) this.wireEdge(e);
     this.orderCallersAfterCallees();
     applyProfile(this, this.profile);
+    this.gateJobDependents();
     applyTags(this, this.app);
     if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
   }
@@ -301,7 +322,7 @@ export class ComposeApp extends Construct {
     }
     if (mounts.length > 0) {
       // A task whose mount target does not exist yet fails to start (ResourceInitializationError).
-      service.fargateService.node.addDependency(fs.fileSystem.mountTargetsAvailable);
+      service.fargateService?.node.addDependency(fs.fileSystem.mountTargetsAvailable);
       allowTraffic(
         this.scopeFor(s.name),
         'To-volumes-2049',
@@ -339,6 +360,7 @@ export class ComposeApp extends Construct {
       extraSecrets: connection.secrets,
       omitEnvironment: connection.omit,
       composeSecrets,
+      waitedOnBy: waitingFor(this.app, s.name),
     });
     this.services.set(s.name, service);
     this.attachDatastoresAndVolumes(s, service);
@@ -412,6 +434,39 @@ export class ComposeApp extends Construct {
   }
 
   /**
+   * A service that waits for a job (`service_completed_successfully`) runs no task until the job
+   * has completed: on a first deploy, deploy creates the stacks with `JobsDone=no` (the service's
+   * desired count 0), runs the job, then sets `JobsDone=yes` (docs/deploy.md). The default is yes,
+   * so a stack deployed by other means runs as compose declares it.
+   */
+  private gateJobDependents(): void {
+    const gates = new Map<Stack, CfnCondition>();
+    for (const job of jobs(this.app)) {
+      for (const name of waitingFor(this.app, job.name)) {
+        const service = this.services.get(name)?.fargateService;
+        if (!service) continue;
+        const stack = Stack.of(service);
+        let done = gates.get(stack);
+        if (!done) {
+          const parameter = new CfnParameter(stack, JOBS_DONE_PARAMETER, {
+            type: 'String',
+            allowedValues: ['yes', 'no'],
+            default: 'yes',
+            description: 'no: the services that wait for a job run no task yet (set by shipshape deploy)',
+          });
+          done = new CfnCondition(stack, 'JobsDone', {
+            expression: Fn.conditionEquals(parameter.valueAsString, 'yes'),
+          });
+          gates.set(stack, done);
+          this.jobGates.push({ stackName: stack.stackName, parameter: JOBS_DONE_PARAMETER });
+        }
+        const cfn = service.node.defaultChild as ecs.CfnService;
+        cfn.desiredCount = Fn.conditionIf(done.logicalId, cfn.desiredCount ?? 1, 0) as unknown as number;
+      }
+    }
+  }
+
+  /**
    * Each caller's ECS service is created after its callees' (also across split stacks): a task
    * that starts before its callee's Service Connect endpoint exists cannot resolve it until it is
    * redeployed, while its own health check stays green (the ECS Service Connect guide says to add
@@ -444,7 +499,8 @@ export class ComposeApp extends Construct {
   private wireEdge(e: TrafficEdge): void {
     const callee = this.services.get(e.to);
     if (e.from === INTERNET) {
-      if (callee)
+      // A job serves nothing: the model makes no entry of it, and it has no ECS service to route to.
+      if (callee?.fargateService)
         this.routeEntries(
           this.app.services.find((s) => s.name === e.to)!,
           callee,
@@ -490,7 +546,7 @@ export class ComposeApp extends Construct {
       const targetGroup = this.loadBalancer.addService(
         where,
         model.name,
-        service.fargateService.loadBalancerTarget({
+        service.fargateService!.loadBalancerTarget({
           containerName: service.container.containerName,
           containerPort: http.port,
         }),

@@ -80,7 +80,7 @@ export class PublicNetworkLoadBalancer extends Construct {
       healthCheck: { protocol: elbv2.Protocol.TCP, interval: Duration.seconds(10) },
       deregistrationDelay: Duration.seconds(30),
       targets: [
-        service.fargateService.loadBalancerTarget({
+        service.fargateService!.loadBalancerTarget({
           containerName: service.container.containerName,
           containerPort: entry.containerPort,
           protocol: entry.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP,

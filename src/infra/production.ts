@@ -38,6 +38,7 @@ export function applyProfile(app: ComposeApp, profile: DeployProfile): void {
   raiseEntryTasks(app, profile.minEntryTasks);
   if (profile.deploymentAlarms) {
     for (const [name, service] of app.services) {
+      if (!service.fargateService) continue; // a job: deploy waits for its exit code instead
       new DeploymentAlarms(service, 'DeploymentAlarms', {
         service: service.fargateService,
         serviceName: ecsName(name),
@@ -66,7 +67,7 @@ function raiseEntryTasks(app: ComposeApp, min: number): void {
   if (min <= 1) return;
   for (const model of app.app.services) {
     const service = app.services.get(model.name);
-    if (!service || model.intent.entryPorts.length === 0) continue;
+    if (!service?.fargateService || model.intent.entryPorts.length === 0) continue;
     const cfn = service.fargateService.node.defaultChild as ecs.CfnService;
     cfn.desiredCount = Math.max(Number(cfn.desiredCount ?? 1), min);
     for (const c of service.node.findAll()) {

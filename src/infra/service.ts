@@ -12,6 +12,19 @@ import { fargateSize, type FargateSize } from './fargate.js';
 import { renderTaskDefinition, type SecretSource } from './task-definition.js';
 
 export { ecsName, portName } from '../runtime/task.js';
+
+/** The task definition metadata key that marks a job and says where deploy runs it. */
+export const JOB_METADATA = 'shipshape:job';
+
+/** What a job's task definition carries under `JOB_METADATA` (resolved by CloudFormation's template). */
+export interface JobMetadata {
+  readonly service: string;
+  readonly cluster: string;
+  readonly subnets: string[];
+  readonly securityGroups: string[];
+  /** The services that wait for it (`service_completed_successfully`). */
+  readonly waitedOnBy: string[];
+}
 export { ecsHealthCheck } from './task-definition.js';
 
 export interface ComposeServiceProps {
@@ -68,6 +81,11 @@ export interface ComposeServiceProps {
    * @default none
    */
   readonly composeSecrets?: Map<string, SecretSource>;
+  /**
+   * For a job: the services that wait for it to complete.
+   * @default none
+   */
+  readonly waitedOnBy?: readonly string[];
 }
 
 /**
@@ -79,7 +97,8 @@ export interface ComposeServiceProps {
  */
 export class ComposeService extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
-  readonly fargateService: ecs.FargateService;
+  /** The ECS service; none for a job (a one-off task that deploy runs, see `JOB_METADATA`). */
+  readonly fargateService?: ecs.FargateService;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly size: FargateSize;
@@ -118,7 +137,25 @@ export class ComposeService extends Construct {
       });
     }
     this.securityGroup = props.securityGroup;
-    this.fargateService = this.createService(props);
+    if (this.runtime.kind === 'service') this.fargateService = this.createService(props);
+    else this.describeJob(props);
+  }
+
+  /**
+   * A job has no ECS service: deploy runs its task definition once (RunTask) in the network a
+   * service would have. The template says which, on the task definition, so deploy and the
+   * day-2 verbs find it from what CloudFormation applied.
+   */
+  private describeJob(props: ComposeServiceProps): void {
+    const task = this.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+    const job: JobMetadata = {
+      service: props.service.name,
+      cluster: props.cluster.clusterName,
+      subnets: props.cluster.vpc.selectSubnets(props.subnets).subnetIds,
+      securityGroups: [this.securityGroup.securityGroupId],
+      waitedOnBy: [...(props.waitedOnBy ?? [])],
+    };
+    task.addMetadata(JOB_METADATA, job);
   }
 
   /**

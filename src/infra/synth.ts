@@ -8,7 +8,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { cloudContainers } from '../model/intent/placement.js';
-import { ComposeApp, type ImageSlot } from './compose-app.js';
+import { ComposeApp, type ImageSlot, type JobGate } from './compose-app.js';
 import { estimateCost, type CostEstimate } from './cost.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { architectureGraph, renderDiagram } from './diagram.js';
@@ -91,6 +91,8 @@ export interface SynthResult {
   profile: DeployProfile;
   /** Where each built service's image goes and the parameter carrying its tag. */
   imageSlots: ImageSlot[];
+  /** Stacks whose services wait for a job, and the parameter that holds them until it ran. */
+  jobGates: JobGate[];
   /** The stack holding the ECR repositories (deployed before images are pushed); none with `imageRegistry`. */
   registryStack?: string;
   /** Estimated monthly cost of the templates (src/infra/cost.ts). */
@@ -389,6 +391,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
     acknowledgedUnsafe: built.composeApp.acknowledgedUnsafe,
     profile: built.composeApp.profile,
     imageSlots: built.composeApp.imageSlots,
+    jobGates: built.composeApp.jobGates,
     registryStack: built.registryStack?.stackName,
     cost: estimateCost([...templates.values()]),
   };

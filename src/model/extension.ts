@@ -180,6 +180,7 @@ export const serviceExtensionSchema = z
     protocols: z.record(z.string().regex(/^\d{1,5}$/, 'a container port number'), entryProtocol).default({}),
     'ignore-edges': z.array(z.string()).default([]),
     'local-only': z.boolean().default(false),
+    job: z.boolean().optional(),
     managed: z.boolean().default(true),
     tables: z.array(table).default([]),
     buckets: z.array(bucketName).default([]),

@@ -411,6 +411,7 @@ function serviceExtension(ctx: NormalizeContext, raw: Obj, path: DocPath): Norma
     protocols: Object.fromEntries(Object.entries(x.protocols).map(([port, p]) => [Number(port), p])),
     ignoreEdges: x['ignore-edges'],
     localOnly: x['local-only'],
+    ...(x.job !== undefined ? { job: x.job } : {}),
     managed: x.managed,
     tables: x.tables.map((t) => ({
       name: t.name,

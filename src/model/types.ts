@@ -115,6 +115,11 @@ export interface ServiceExtension {
   ignoreEdges: string[];
   /** Keep the service out of the cloud (local tools such as a Docker UI). Default false. */
   localOnly: boolean;
+  /**
+   * Run once to completion (a migration, a setup step): a one-off task in the cloud, not a service.
+   * Default: decided by the model (`intent.placement`).
+   */
+  job?: boolean;
   /** For a recognized datastore: `false` keeps it a container instead of the managed service. Default true. */
   managed: boolean;
   /** For a DynamoDB stand-in (`amazon/dynamodb-local`): the tables to create. Default one table `main` (pk, sk). */

@@ -41,6 +41,7 @@ export {
   balancerFor,
   cloudContainers,
   isDeployed,
+  jobs,
   managedServices,
   runsAsCloudContainer,
 } from './placement.js';
@@ -82,7 +83,7 @@ function imageOf(s: NormalizedService, df: ParsedDockerfile | undefined): { ref?
 export function decideIntent(normalized: readonly NormalizedService[], ctx: IntentContext): IntentResult {
   const warnings: Diagnostic[] = [];
   const decisions: Decision[] = [];
-  const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
+  const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, normalized, ctx)]));
   settleVolumeOwners(normalized, statics, warnings);
   const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
@@ -289,7 +290,11 @@ interface StaticIntent {
 }
 
 /** Decisions that depend on the service alone. */
-function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
+function staticIntent(
+  s: NormalizedService,
+  all: readonly NormalizedService[],
+  ctx: IntentContext,
+): StaticIntent {
   const df = s.build ? readDockerfile(s.build) : undefined;
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
@@ -308,7 +313,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     s.user !== undefined ? ctx.locate(userPath) : undefined,
     runtime?.user,
   );
-  const placement = decidePlacement(s, datastore);
+  const placement = decidePlacement(s, datastore, all);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
   const { refusals, cloudImage } = plan;

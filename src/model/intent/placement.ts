@@ -9,12 +9,18 @@ import type {
 import type { NormalizedService } from '../normalize.js';
 
 /**
- * Where a service runs in the cloud, decided once here; `synth`, `deploy`, `check`, `report` and
- * the diagram read `intent.placement` (and the helpers below), never re-derive it.
+ * Where a service runs in the cloud, decided once here; `synth`, `deploy`, `up`, `check`, `report`
+ * and the diagram read `intent.placement` (and the helpers below), never re-derive it.
+ *
+ * A job is what compose runs once: a service others wait for with
+ * `condition: service_completed_successfully` (migrations, init and setup steps), or one that says
+ * `restart: "no"` and that nothing could be waiting on to serve (no ports, no healthcheck).
+ * As an ECS service it would exit, be started again, and trip the deployment circuit breaker.
  */
 export function decidePlacement(
-  s: Pick<NormalizedService, 'x'>,
+  s: Pick<NormalizedService, 'name' | 'x' | 'restart' | 'ports' | 'expose' | 'healthcheck'>,
   datastore: DatastoreIntent | undefined,
+  services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
 ): { placement: CloudPlacement; placementReason: string } {
   if (s.x.localOnly)
     return { placement: 'local-only', placementReason: 'not deployed (x-shipshape.local-only)' };
@@ -23,7 +29,26 @@ export function decidePlacement(
       placement: 'managed',
       placementReason: `replaced by ${datastore.managedBy ?? 'a managed service'}`,
     };
+  const job = jobReason(s, services);
+  if (job) return { placement: 'job', placementReason: `a one-off task that runs to completion (${job})` };
   return { placement: 'service', placementReason: 'an ECS service on Fargate' };
+}
+
+function jobReason(
+  s: Pick<NormalizedService, 'name' | 'x' | 'restart' | 'ports' | 'expose' | 'healthcheck'>,
+  services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
+): string | undefined {
+  if (s.x.job !== undefined) return s.x.job ? 'x-shipshape.job: true' : undefined;
+  const waiting = services
+    .filter((o) =>
+      o.dependsOn.some((d) => d.service === s.name && d.condition === 'service_completed_successfully'),
+    )
+    .map((o) => o.name);
+  if (waiting.length > 0)
+    return `${waiting.join(', ')} ${waiting.length === 1 ? 'waits' : 'wait'} for it with service_completed_successfully`;
+  const serves = s.ports.length > 0 || s.expose.length > 0 || (s.healthcheck && !s.healthcheck.disabled);
+  if (s.restart === 'no' && !serves) return 'restart: "no", and it serves no port';
+  return undefined;
 }
 
 /** Whether the service runs as a container in the cloud (an ECS service or a job). */
@@ -41,6 +66,11 @@ export function cloudContainers(app: Pick<AppModel, 'services'>): ServiceModel[]
 /** The services a managed AWS service replaces, in file order. */
 export function managedServices(app: Pick<AppModel, 'services'>): ServiceModel[] {
   return app.services.filter((s) => s.intent.placement === 'managed');
+}
+
+/** The jobs: one-off tasks that run to completion, in file order. */
+export function jobs(app: Pick<AppModel, 'services'>): ServiceModel[] {
+  return app.services.filter((s) => s.intent.placement === 'job');
 }
 
 /** The load balancer an entry of this protocol needs: HTTP(S) an application one, TCP/UDP a network one. */

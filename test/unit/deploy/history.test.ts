@@ -66,6 +66,7 @@ function fakeSynth(root: string, body: string): DeployableSynth {
     imageSlots: [
       { service: 'api', stackName: 'shop-dev', parameter: 'ImageTagApi', repositoryName: 'shop-dev/api' },
     ],
+    jobGates: [],
   };
 }
 
