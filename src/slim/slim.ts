@@ -8,7 +8,7 @@ import { LABELS, engine, requireEngine } from '../engine/client.js';
 import { serviceImageTag } from '../engine/build.js';
 import { environmentList, serviceHardening } from '../engine/container-spec.js';
 import { tagImage } from '../engine/images.js';
-import { parseImageRef, untagged } from '../model/image-ref.js';
+import { engineParts } from '../model/image-ref.js';
 import { RunScope } from '../engine/run-scope.js';
 import { ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
@@ -208,7 +208,7 @@ async function inspectSource(run: SlimRun, options: SlimOptions): Promise<Source
   const image = await run.docker.getImage(imageId).inspect();
   const projectDir = app?.projectDir ?? process.cwd();
   return {
-    ref: target.kind === 'image' ? target.ref : (target.service.image ?? target.service.name),
+    ref: target.kind === 'image' ? target.ref : serviceImageTag(target.app, target.service),
     imageId,
     image,
     config: image.Config,
@@ -560,24 +560,13 @@ export function exposedPorts(exposed: Record<string, unknown> | undefined, servi
   return [...new Set(ports)].filter((p) => Number.isInteger(p) && p > 0).sort((a, b) => a - b);
 }
 
+/** The slim image's tag: the service's image name (`serviceImageName`) or the image, `:1.0` → `:1.0-slim`, `:latest` → `:slim`. */
 export function defaultTag(target: SlimTarget): string {
-  if (target.kind === 'service') {
-    return target.service.image && !target.service.build
-      ? imageSlimTag(target.service.image)
-      : serviceImageTag(target.app, target.service).replace(/:latest$/, ':slim');
-  }
-  return imageSlimTag(target.ref);
-}
-
-function imageSlimTag(ref: string): string {
-  const [repo, tag] = splitTag(ref);
+  const { repo, tag } = engineParts(
+    target.kind === 'service' ? serviceImageTag(target.app, target.service) : target.ref,
+    'tag',
+  );
   return tag === 'latest' ? `${repo}:slim` : `${repo}:${tag}-slim`;
-}
-
-/** `registry:5000/app:1.0` → [`registry:5000/app`, `1.0`]; no tag → `latest`. */
-export function splitTag(reference: string): [string, string] {
-  const ref = parseImageRef(reference);
-  return [untagged(ref), ref.tag ?? 'latest'];
 }
 
 function sanitize(s: string): string {

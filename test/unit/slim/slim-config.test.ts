@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppModel, ServiceModel } from '../../../src/model/types.js';
-import { defaultTag, effectiveArgv, exposedPorts, splitTag } from '../../../src/slim/slim.js';
+import { defaultTag, effectiveArgv, exposedPorts } from '../../../src/slim/slim.js';
 import { parseProbe } from '../../../src/slim/probes.js';
 
 const service = (over: Partial<ServiceModel>): ServiceModel =>
@@ -56,9 +56,17 @@ describe('tags', () => {
       'postgres:16-slim',
     );
   });
-  it('splits a reference with a registry port', () => {
-    expect(splitTag('127.0.0.1:5000/app:1.2')).toEqual(['127.0.0.1:5000/app', '1.2']);
-    expect(splitTag('127.0.0.1:5000/app')).toEqual(['127.0.0.1:5000/app', 'latest']);
+  it('tags a service with build: and image: after its image: name (compose tags the build so)', () => {
+    const app = { name: 'shop' } as AppModel;
+    const built = { build: { context: '/x', dockerfile: 'Dockerfile', args: {} } };
+    expect(
+      defaultTag({
+        kind: 'service',
+        app,
+        service: service({ ...built, image: '127.0.0.1:5000/shop/api:1.2' }),
+      }),
+    ).toBe('127.0.0.1:5000/shop/api:1.2-slim');
+    expect(defaultTag({ kind: 'image', ref: `app:1@sha256:${'a'.repeat(64)}` })).toBe('app:1-slim');
   });
 });
 
