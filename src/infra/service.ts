@@ -155,7 +155,8 @@ export class ComposeService extends Construct {
       memoryLimitMiB: this.size.memoryMiB,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        cpuArchitecture:
+          s.intent.platform.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       },
     });
     this.container = this.addAppContainer(props, logGroup);
@@ -208,7 +209,9 @@ export class ComposeService extends Construct {
     const image =
       props.repository !== undefined
         ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
-        : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
+        : ecs.ContainerImage.fromRegistry(
+            props.imageReference ?? s.intent.cloudImage.pinned ?? s.image ?? s.name,
+          );
     const container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,
       containerName: ecsName(s.name),
@@ -220,7 +223,7 @@ export class ComposeService extends Construct {
       readonlyRootFilesystem: s.readOnly !== false,
       environment,
       secrets,
-      healthCheck: ecsHealthCheck(s.healthcheck),
+      healthCheck: ecsHealthCheck(s.intent.healthcheck?.check),
       stopTimeout: Duration.seconds(30),
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
       portMappings: containerPortMappings(s),

@@ -1,6 +1,6 @@
 import { ShipshapeError } from '../errors.js';
 import { exposedPorts, readDockerfile, stageBaseImage, type ParsedDockerfile } from '../dockerfile.js';
-import { parseImageRef } from '../image-ref.js';
+import { parseImageRef, withDigest } from '../image-ref.js';
 import type { NormalizedService } from '../normalize.js';
 import {
   INTERNET,
@@ -29,8 +29,11 @@ import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mo
 import { describeService } from './describe.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
+import { decideHealthcheck, decideImageFacts, decidePlatform } from './image-facts.js';
+import type { ImageLock } from '../image-lock.js';
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
+export { requestedPlatform } from './image-facts.js';
 export { isSensitive } from './environment.js';
 export {
   balancerFor,
@@ -48,6 +51,8 @@ export interface IntentContext {
   locate(path: DocPath): SourceLocation;
   /** Whether an environment value was written literally in a compose file. */
   environmentOrigin(service: string, name: string): EnvironmentOrigin;
+  /** shipshape.lock: the image facts the registry-reading commands pinned. */
+  lock: ImageLock;
 }
 
 export interface IntentResult {
@@ -101,6 +106,9 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       debugPorts: exposure.debugPorts,
       listenPorts: listenPorts.get(s.name)!,
       user: st.user,
+      ...(st.imageFacts ? { imageFacts: st.imageFacts } : {}),
+      platform: st.platform,
+      ...(st.healthcheck ? { healthcheck: st.healthcheck } : {}),
       secrets: reach.secrets,
       environment: reach.environment,
       mounts: st.mounts,
@@ -168,7 +176,8 @@ function settleCalls(
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
   for (const c of candidates)
     listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
-  const settled = settleCallPorts(candidates, listenPorts);
+  const sources = new Map([...statics].map(([name, st]) => [name, st.portSources]));
+  const settled = settleCallPorts(candidates, listenPorts, sources);
   for (const { refusal: r } of settled.unknownPorts) {
     warnings.push({
       severity: 'warning',
@@ -271,7 +280,12 @@ interface StaticIntent {
   local?: LocalCredentials;
   warnings: Diagnostic[];
   declaredPorts: number[];
+  /** Where the declared ports come from, for the reasons of edges that name no port. */
+  portSources: string;
   user: ServiceIntent['user'];
+  imageFacts?: ServiceIntent['imageFacts'];
+  platform: ServiceIntent['platform'];
+  healthcheck?: ServiceIntent['healthcheck'];
   secrets: ServiceIntent['secrets'];
   environment: ServiceIntent['environment'];
   mounts: ServiceIntent['mounts'];
@@ -285,12 +299,9 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
-  const declaredPorts = sortedUnique([
-    ...s.servicePorts,
-    ...(df?.built ? exposedPorts(df.built) : []),
-    ...(datastore ? [datastore.port] : []),
-    ...labelledPorts(s.labels),
-  ]);
+  const imageFacts = decideImageFacts(s, ctx.lock);
+  const facts = imageFacts?.facts;
+  const { declaredPorts, portSources } = declarePorts(s, df, datastore, facts?.ports ?? []);
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
     s,
@@ -298,11 +309,19 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     s.build ? undefined : ref,
     s.user !== undefined ? ctx.locate(userPath) : undefined,
     runtime?.user,
+    facts,
   );
+  const platformWarnings: Diagnostic[] = [];
+  const platform = decidePlatform(s, facts, platformWarnings);
+  const healthcheck = decideHealthcheck(s, facts);
   const placement = decidePlacement(s, datastore);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
-  const { refusals, cloudImage } = plan;
+  const { refusals } = plan;
+  const cloudImage =
+    facts?.digest && plan.cloudImage.kind !== 'build'
+      ? { ...plan.cloudImage, pinned: withDigest(facts.image, facts.digest) }
+      : plan.cloudImage;
   const mounts = withOwners(plan.mounts, user);
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx));
@@ -326,14 +345,39 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
     ...(local ? { local } : {}),
-    warnings: datastoreWarnings(s, datastore, mounts, ctx),
+    warnings: [...datastoreWarnings(s, datastore, mounts, ctx), ...platformWarnings],
     declaredPorts,
+    portSources,
     user,
+    ...(imageFacts ? { imageFacts } : {}),
+    platform,
+    ...(healthcheck ? { healthcheck } : {}),
     secrets,
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),
     mounts,
     cloudImage,
     refusals: placement.placement === 'local-only' || managed ? [] : refusals,
+  };
+}
+
+/** The ports a service listens on as far as anything declares them, and where each list comes from. */
+function declarePorts(
+  s: NormalizedService,
+  df: ParsedDockerfile | undefined,
+  datastore: DatastoreIntent | undefined,
+  imagePorts: number[],
+): { declaredPorts: number[]; portSources: string } {
+  const parts: [string, number[]][] = [
+    ['compose', s.servicePorts],
+    ['Dockerfile EXPOSE', df?.built ? exposedPorts(df.built) : []],
+    [`${datastore?.kind ?? ''} port`, datastore ? [datastore.port] : []],
+    ['labels', labelledPorts(s.labels)],
+    ['image EXPOSE', imagePorts],
+  ];
+  const named = parts.filter(([, ports]) => ports.length > 0);
+  return {
+    declaredPorts: sortedUnique(named.flatMap(([, ports]) => ports)),
+    portSources: named.map(([what, ports]) => `${what} ${sortedUnique(ports).join(', ')}`).join('; '),
   };
 }
 
