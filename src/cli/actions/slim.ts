@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
-import { loadAppForCommand } from '../load-app.js';
+import { loadAppWithImageFacts } from '../image-facts.js';
 import { hasComposeFile } from '../../model/load.js';
 import type { AppModel } from '../../model/types.js';
 import {
@@ -25,9 +25,9 @@ interface SlimFlags {
 }
 
 /** A service of the compose app when there is one with that name, else an image reference. */
-function resolveTarget(cmd: Command, name: string): SlimTarget {
+async function resolveTarget(cmd: Command, name: string): Promise<SlimTarget> {
   if ((globalOptions(cmd).file?.length ?? 0) > 0 || hasComposeFile(process.cwd())) {
-    const app: AppModel = loadAppForCommand(cmd);
+    const app: AppModel = await loadAppWithImageFacts(cmd);
     const service = app.services.find((s) => s.name === name);
     if (service) return { kind: 'service', app, service };
   }
@@ -67,7 +67,7 @@ function printHuman(r: SlimReport): void {
 }
 
 export default async function slim(this: Command, name: string, flags: SlimFlags): Promise<void> {
-  const target = resolveTarget(this, name);
+  const target = await resolveTarget(this, name);
   const timeout = Number(flags.timeout ?? '60');
   const quiet = globalOptions(this).quiet;
   try {

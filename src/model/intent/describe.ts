@@ -9,7 +9,6 @@ import type {
   TrafficEdge,
 } from '../types.js';
 import { runsAsCloudContainer } from './placement.js';
-import { DEFAULT_PLATFORM_REASON } from './image-facts.js';
 
 /**
  * The decisions about one service as people read them, one line each:
@@ -61,7 +60,7 @@ export function describeService(
     const from = m.source ? `${m.type === 'bind' ? shortPath(projectDir, m.source) : m.source}:` : '';
     add('mount', `${s.name}: ${from}${m.target} → ${m.cloud}: ${m.reason}`, m.location);
   }
-  if (container && i.platform.reason !== DEFAULT_PLATFORM_REASON)
+  if (container && (i.platform.architecture !== 'amd64' || s.platform !== undefined))
     add(
       'image',
       `${s.name}: the task runs on ${i.platform.os}/${i.platform.architecture}: ${i.platform.reason}`,

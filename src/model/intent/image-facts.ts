@@ -30,6 +30,11 @@ export function factsOrigin(f: ImageFacts): string {
 
 export const DEFAULT_PLATFORM_REASON = 'the default platform, linux/amd64';
 
+/** `image config sha256:1a2b…, shipshape.lock`: short, for the reasons after the first. */
+export function factsSource(f: ImageFacts): string {
+  return `image config ${shortDigest(f.config)}, ${LOCK_FILE}`;
+}
+
 /** The facts of an image-only service's image, or why they are assumed; undefined for built services. */
 export function decideImageFacts(
   s: Pick<NormalizedService, 'image' | 'build' | 'platform'>,
@@ -85,7 +90,7 @@ export function decidePlatform(
     return {
       os: 'linux',
       architecture: arch,
-      reason: `the image is built for ${facts.os}/${facts.architecture} (${factsOrigin(facts)})`,
+      reason: `the image is built for ${facts.os}/${facts.architecture} (${factsSource(facts)})`,
     };
   }
   return { os: 'linux', architecture: 'amd64', reason: DEFAULT_PLATFORM_REASON };
@@ -107,7 +112,7 @@ export function decideHealthcheck(
     return {
       check: facts.healthcheck,
       source: 'image',
-      reason: `the image's own HEALTHCHECK (${factsOrigin(facts)}); ECS runs only what the task definition states`,
+      reason: `the image's own HEALTHCHECK (${factsSource(facts)}); ECS runs only what the task definition states, so it is stated there`,
     };
   }
   return undefined;

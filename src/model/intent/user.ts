@@ -2,7 +2,7 @@ import { stageBaseImage, stageUser, type ParsedDockerfile } from '../dockerfile.
 import { parseImageRef } from '../image-ref.js';
 import type { ImageFacts, ImageRef, ServiceModel, SourceLocation, UserDecision } from '../types.js';
 import { knownImageUser } from './catalog.js';
-import { factsOrigin } from './image-facts.js';
+import { factsSource } from './image-facts.js';
 
 /**
  * The one rule for "runs as root": user `root` or uid 0, with or without a group (`0`, `root`,
@@ -55,7 +55,7 @@ export function decideUser(
       user: facts.user,
       root: false,
       source: 'image',
-      reason: `the image's own USER ${facts.user} (its config: ${factsOrigin(facts)})`,
+      reason: `the image's own USER ${facts.user} (${factsSource(facts)})`,
     };
   }
   if (image && dataUser) {
@@ -72,7 +72,7 @@ export function decideUser(
     return {
       root: true,
       source: 'image',
-      reason: `the image's config sets ${facts.user ? `USER ${facts.user}` : 'no USER'}, so it runs as root (${factsOrigin(facts)})`,
+      reason: `the image's config sets ${facts.user ? `USER ${facts.user}` : 'no USER'}, so it runs as root (${factsSource(facts)})`,
     };
   }
   return fromImage(image);
