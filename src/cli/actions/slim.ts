@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppWithImageFacts } from '../image-facts.js';
 import { hasComposeFile } from '../../model/load.js';
+import { ShipshapeError } from '../../model/errors.js';
 import type { AppModel } from '../../model/types.js';
 import {
   slim as slimImage,
@@ -14,6 +15,7 @@ import { colors, errColors, formatBytes, printJson, table } from '../../support/
 
 interface SlimFlags {
   probe?: string[];
+  port?: string[];
   test?: string;
   include?: string[];
   exclude?: string[];
@@ -66,6 +68,13 @@ function printHuman(r: SlimReport): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ShipshapeError(`--port ${text} is not a port number`, { hint: 'write e.g. --port 8080' });
+  return port;
+}
+
 export default async function slim(this: Command, name: string, flags: SlimFlags): Promise<void> {
   const target = await resolveTarget(this, name);
   const timeout = Number(flags.timeout ?? '60');
@@ -74,6 +83,7 @@ export default async function slim(this: Command, name: string, flags: SlimFlags
     const report = await slimImage({
       target,
       probes: flags.probe,
+      ports: flags.port?.map((p) => portNumber(p)),
       test: flags.test,
       include: flags.include,
       exclude: flags.exclude,
