@@ -59,7 +59,8 @@ export function factsFromConfig(
     exposed
       .filter((k) => (k.split('/')[1] ?? 'tcp') === proto)
       .map((k) => Number.parseInt(k, 10))
-      .filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+      .filter((p) => Number.isInteger(p) && p > 0 && p < 65536)
+      .sort((a, b) => a - b);
   const healthcheck = imageHealthcheck(c.Healthcheck);
   const entrypoint = list(c.Entrypoint);
   const cmd = list(c.Cmd);
