@@ -74,9 +74,15 @@ export async function pinImages(app: AppModel, options: PinOptions = {}): Promis
       clients: new Map<string, RegistryClient>(),
     },
   };
-  const targets = pinTargets(app).filter((t) => options.update || !lockedFacts(lock, t.image, t.platform));
+  const all = pinTargets(app);
+  const targets = all.filter((t) => options.update || !lockedFacts(lock, t.image, t.platform));
   const result: PinResult = { file: lock.file, written: false, added: [], changed: [], notes: [] };
-  let entries = [...lock.images];
+  // Refreshing drops the entries no service uses any more (an `image:` changed in compose).
+  const used = (e: ImageFacts) => all.some((t) => t.image === e.image && t.platform === e.platform);
+  let entries = options.update ? lock.images.filter(used) : [...lock.images];
+  if (options.update)
+    for (const e of lock.images.filter((x) => !used(x)))
+      result.changed.push(`${e.image} (${e.platform}): removed, no service uses it`);
   const outcomes = await mapLimited(targets, 4, async (t) => {
     options.onProgress?.(`reading the image config of ${t.image} (${t.platform})`);
     return { target: t, ...(await readFacts(t, context, !!options.update)) };
