@@ -6,7 +6,7 @@
  * from a mirror; a dead registry gives a note, not a crash. The facts decide the user, the edges
  * and the cloud's pinned image.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -21,12 +21,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shipshape } from '../support/cli.js';
+import { shipshape, spawnShipshape, type CliOptions } from '../support/cli.js';
+
+/** The CLI without blocking this process (a token service the test runs must answer meanwhile). */
+function shipshapeAsync(
+  args: string[],
+  options: CliOptions,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnShipshape(args, options);
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.resume();
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
 import {
   LOCAL_REGISTRY,
   freePort,
   pushIndex,
   startPrivateRegistry,
+  startTokenRegistry,
   type PrivateRegistry,
 } from '../support/registry.js';
 
@@ -327,6 +340,46 @@ printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server
     expect(anonymous.stderr).toMatch(
       /the registry wants credentials \(HTTP 401\): no credentials for 127\.0\.0\.1:\d+ in /,
     );
+  });
+
+  it("gets a Bearer token from the realm a token-auth registry names (Docker Hub's flow)", async () => {
+    const tokenRegistry = await startTokenRegistry(join(tmp, 'token'), USER, PASSWORD);
+    try {
+      const tokenImage = `${tokenRegistry.host}/team/facts:1`;
+      buildFactsImage(tokenImage);
+      const login = join(tmp, 'token-login');
+      // The token service answers in this process: the docker CLI must not block it (no execFileSync).
+      const dockerAsync = (args: string[], input?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const child = execFile(
+            'docker',
+            args,
+            { env: { ...process.env, DOCKER_CONFIG: login } },
+            (e, out) => (e ? reject(e) : resolve(out)),
+          );
+          child.stdin?.end(input ?? '');
+        });
+      await dockerAsync(['login', '-u', USER, '--password-stdin', tokenRegistry.host], PASSWORD);
+      const pushed = await dockerAsync(['push', tokenImage]);
+      docker(['rmi', tokenImage]);
+      const digest = /digest: (sha256:[0-9a-f]{64})/.exec(pushed)![1]!;
+      const dir = project('token', `services:\n  app:\n    image: ${tokenImage}\n`);
+      const r = await shipshapeAsync(['config', '--update-lock'], {
+        cwd: dir,
+        env: env({ DOCKER_CONFIG: login }),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(lockOf(dir).images[0]).toMatchObject({ digest, user: '1001:1001', ports: [8123, 9000] });
+      const anonymous = await shipshapeAsync(['config', '--update-lock'], {
+        cwd: project('token-anon', `services:\n  app:\n    image: ${tokenImage}\n`),
+        env: env(),
+      });
+      expect(anonymous.stderr).toMatch(
+        /its token service http:\/\/127\.0\.0\.1:\d+ refused an anonymous token \(HTTP 401\); its facts are assumed/,
+      );
+    } finally {
+      await tokenRegistry.stop();
+    }
   });
 
   it('gives a note, not a crash, when the registry is unreachable', async () => {

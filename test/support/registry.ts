@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { X509Certificate, createHash, createSign, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -191,5 +192,115 @@ export async function pushIndex(
   return {
     index: await putManifest(registry, repo, tag, 'application/vnd.oci.image.index.v1+json', index),
     manifests,
+  };
+}
+
+/**
+ * `docker-registry` with token auth, as Docker Hub does it: a 401 with a Bearer challenge naming
+ * a token service (here a small one in this process, on another loopback port) that hands out
+ * JWTs signed with a key whose self-signed certificate (made by openssl) the registry trusts, to
+ * anyone presenting `user:password` as Basic credentials. Anonymous token requests are refused.
+ */
+export async function startTokenRegistry(
+  dir: string,
+  user: string,
+  password: string,
+): Promise<PrivateRegistry> {
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=shipshape-test-token',
+    ],
+    { stdio: 'ignore' },
+  );
+  if (made.status !== 0) throw new Error('openssl could not make the token certificate');
+  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  const certDer = new X509Certificate(readFileSync(join(dir, 'cert.pem'))).raw.toString('base64');
+  const service = 'shipshape-test';
+  const issuer = 'shipshape-test-issuer';
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const tokens = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401).end('{"details":"incorrect username or password"}');
+      return;
+    }
+    const scope = (url.searchParams.get('scope') ?? '').split(':');
+    const now = Math.floor(Date.now() / 1000);
+    const body = `${b64({ typ: 'JWT', alg: 'RS256', x5c: [certDer] })}.${b64({
+      iss: issuer,
+      sub: user,
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access: scope.length === 3 ? [{ type: scope[0], name: scope[1], actions: scope[2]!.split(',') }] : [],
+    })}`;
+    const signature = createSign('RSA-SHA256').update(body).sign(key).toString('base64url');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${body}.${signature}` }));
+  });
+  const tokenPort = await new Promise<number>((resolve) =>
+    tokens.listen(0, '127.0.0.1', () => resolve((tokens.address() as { port: number }).port)),
+  );
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`,
+      'http:',
+      `  addr: ${host}`,
+      'auth:',
+      '  token:',
+      `    realm: http://127.0.0.1:${tokenPort}/token`,
+      `    service: ${service}`,
+      `    issuer: ${issuer}`,
+      `    rootcertbundle: ${join(dir, 'cert.pem')}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 60; i++) {
+    if (
+      await fetch(`http://${host}/v2/`).then(
+        (r) => r.status === 401,
+        () => false,
+      )
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    host,
+    stop: async () => {
+      tokens.close();
+      if (child.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
   };
 }
