@@ -6,13 +6,14 @@ import type { Ignore } from '@balena/dockerignore';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { serviceImageName } from '../model/image-ref.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { LABELS, engine } from './client.js';
 
 export interface BuildServiceImageOptions {
   /** Called with each line of build output (steps, RUN output, status). Default: ignored. */
   onProgress?: (line: string) => void;
-  /** Image tag. Default `<app.name>-<service.name>:latest` (see `serviceImageTag`). */
+  /** Image tag. Default the service's `image:`, else `<app.name>-<service.name>:latest` (see `serviceImageTag`). */
   tag?: string;
   /** Engine to build on. Default the shared client (`engine()`). */
   docker?: Docker;
@@ -26,14 +27,12 @@ export interface BuiltImage {
   tag: string;
 }
 
-/** `<app>-<service>:latest`, lower-cased into a valid reference (compose uses the same shape). */
+/**
+ * The tag a service's build gets: its `image:` when it has one (compose's rule), else
+ * `<app>-<service>:latest` (`serviceImageName`, the one place that decides it).
+ */
 export function serviceImageTag(app: AppModel, service: ServiceModel): string {
-  const clean = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(/^[^a-z0-9]+/, '');
-  return `${clean(app.name)}-${clean(service.name)}:latest`;
+  return serviceImageName(app.name, service);
 }
 
 /**

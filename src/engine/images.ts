@@ -1,20 +1,11 @@
 import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { parseImageRef, untagged } from '../model/image-ref.js';
+import { engineParts } from '../model/image-ref.js';
 import { isStatus } from './client.js';
-
-/**
- * `reference` as the engine API's repository and tag (or digest), split by the one image-reference
- * parser (src/model/image-ref.ts). dockerode's own split takes `name:1@sha256:…` apart wrongly.
- */
-export function repositoryAndTag(reference: string): { repo: string; tag: string } {
-  const ref = parseImageRef(reference);
-  return { repo: untagged(ref), tag: ref.digest ?? ref.tag ?? 'latest' };
-}
 
 /** Tag image `id` as `reference` (`registry:5000/app:1.0`; no tag means `latest`). */
 export async function tagImage(docker: Docker, id: string, reference: string): Promise<void> {
-  const { repo, tag } = repositoryAndTag(reference);
+  const { repo, tag } = engineParts(reference, 'tag');
   await docker.getImage(id).tag({ repo, tag });
 }
 
@@ -31,7 +22,7 @@ export async function ensureImage(
   }
   onProgress(`pulling ${ref}`);
   try {
-    const { repo, tag } = repositoryAndTag(ref);
+    const { repo, tag } = engineParts(ref, 'pull');
     const stream = (await docker.createImage({ fromImage: repo, tag })) as NodeJS.ReadableStream;
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve())),

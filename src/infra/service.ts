@@ -125,6 +125,8 @@ export class ComposeService extends Construct {
       secrets,
       secretSources: props.composeSecrets ?? new Map(),
       logging: (streamPrefix) => ecs.LogDrivers.awsLogs({ logGroup, streamPrefix }),
+      cpuArchitecture:
+        s.intent.platform.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
     });
     this.taskDefinition = rendered.taskDefinition;
     this.container = rendered.container;
@@ -187,11 +189,12 @@ export class ComposeService extends Construct {
     return { environment, secrets };
   }
 
-  /** The service's own image: its ECR repository, another registry, or its compose `image:`. */
+  /** The service's own image: its ECR repository, another registry, or its compose `image:` (pinned by the lock). */
   private appImage(props: ComposeServiceProps): ecs.ContainerImage {
+    const s = props.service;
     if (props.repository === undefined)
       return ecs.ContainerImage.fromRegistry(
-        props.imageReference ?? props.service.image ?? props.service.name,
+        props.imageReference ?? s.intent.cloudImage.pinned ?? s.image ?? s.name,
       );
     return ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest');
   }

@@ -62,3 +62,36 @@ export function untagged(ref: ImageRef): string {
   const path = ref.registry === undefined ? ref.repository.replace(/^library\//, '') : ref.repository;
   return ref.registry === undefined ? path : `${ref.registry}/${path}`;
 }
+
+/**
+ * A reference as the engine API's repository and tag, for one purpose. `pull`: the digest when
+ * there is one (the engine pulls `repo@sha256:…` given the digest as its tag), else the tag, else
+ * `latest`. `tag`: the tag (a digest cannot name a local tag), else `latest`. dockerode's own split
+ * takes `name:1@sha256:…` apart wrongly.
+ */
+export function engineParts(reference: string, purpose: 'pull' | 'tag'): { repo: string; tag: string } {
+  const ref = parseImageRef(reference);
+  const tag = purpose === 'pull' ? (ref.digest ?? ref.tag) : ref.tag;
+  return { repo: untagged(ref), tag: tag ?? 'latest' };
+}
+
+/** `redis:7` → `redis:7@sha256:…`: the reference pinned to `digest` (one already there is replaced). */
+export function withDigest(reference: string, digest: string): string {
+  const at = reference.indexOf('@');
+  return `${at >= 0 ? reference.slice(0, at) : reference}@${digest}`;
+}
+
+/**
+ * The image a service is on the local engine, decided once (compose's rule): its `image:` — for a
+ * service with `build:` too, the name the build is tagged with — else `<project>-<service>:latest`,
+ * lower-cased into a valid reference. `up`, `slim`, `check`, `sbom` and `deploy` all ask here.
+ */
+export function serviceImageName(appName: string, service: { name: string; image?: string }): string {
+  if (service.image) return service.image;
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '');
+  return `${clean(appName)}-${clean(service.name)}:latest`;
+}

@@ -6,6 +6,7 @@ import { loadModel, readEnvFiles } from './files.js';
 import { isObj, type Obj } from './merge.js';
 import { findDependencyCycle } from './graph.js';
 import { decideIntent } from './intent/index.js';
+import { readLock } from './image-lock.js';
 import { fail, normalizeService, type NormalizeContext, type NormalizedService } from './normalize.js';
 import { rememberLocator } from './locate.js';
 import { locateMerged, writtenAt } from './origin.js';
@@ -109,6 +110,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const appX = parseExtension(appExtensionSchema, merged['x-shipshape'] ?? {}, ['x-shipshape'], ctx);
   const decided = decideIntent(services, {
     projectDir,
+    lock: readLock(projectDir),
     secrets,
     catchAll: appX['catch-all'],
     locate,

@@ -479,6 +479,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     tmpfs: stringList(raw.tmpfs).map(parseTmpfs),
     pid: raw.pid === undefined || raw.pid === null ? undefined : String(raw.pid),
     ipc: raw.ipc === undefined || raw.ipc === null ? undefined : String(raw.ipc),
+    platform: raw.platform === undefined || raw.platform === null ? undefined : String(raw.platform),
     devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
       isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
     ),

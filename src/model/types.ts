@@ -195,6 +195,8 @@ export interface ServiceModel {
   pid?: string;
   /** Compose `ipc` (e.g. `host`). */
   ipc?: string;
+  /** Compose `platform` (`linux/arm64`): the platform the image is read and run for. Default linux/amd64. */
+  platform?: string;
   /** Compose `devices` as written. */
   devices: string[];
   /** Derived: reachable from the internet in the cloud (`intent.exposure`). */
@@ -233,6 +235,15 @@ export interface ServiceIntent {
   listenPorts: number[];
   /** Who the container runs as, and whether that is root. */
   user: UserDecision;
+  /**
+   * For an image-only service: what its image's config says, from shipshape.lock (src/model/image-lock.ts),
+   * or why it is assumed. Undefined for built services (their Dockerfile says it).
+   */
+  imageFacts?: ImageFactsDecision;
+  /** The OS and CPU architecture the cloud task runs on (its runtimePlatform). */
+  platform: TaskPlatform;
+  /** The health check the cloud task runs: compose's, else the image's own HEALTHCHECK. */
+  healthcheck?: HealthCheckDecision;
   /** How each compose secret reaches the container. */
   secrets: SecretDelivery[];
   /** How each environment variable reaches the container in the cloud. */
@@ -253,6 +264,58 @@ export interface ServiceIntent {
  * ElastiCache...: no container); `local-only` not deployed (`x-shipshape.local-only`).
  */
 export type CloudPlacement = 'service' | 'job' | 'managed' | 'local-only';
+
+/**
+ * What an image's config says (the OCI image config, read from its registry without pulling it,
+ * or from the engine's copy), pinned by digest in shipshape.lock.
+ */
+export interface ImageFacts {
+  /** The reference as compose writes it (interpolated). */
+  image: string;
+  /** The platform it was read for (`linux/amd64`). */
+  platform: string;
+  /**
+   * What the reference resolved to: the manifest (or, for a multi-platform image, the index)
+   * digest the cloud pulls, as `image@digest`. Undefined for an image only on this engine.
+   */
+  digest?: string;
+  /** Digest of the image config blob (its id). */
+  config: string;
+  /** Where it was read: its registry, or the engine's copy when the engine has it. */
+  from: 'registry' | 'engine';
+  /** `USER`, '' when none (root). */
+  user: string;
+  /** TCP ports it EXPOSEs. */
+  ports: number[];
+  /** UDP ports it EXPOSEs. */
+  udpPorts: number[];
+  healthcheck?: HealthCheck;
+  entrypoint?: string[];
+  cmd?: string[];
+  workingDir?: string;
+  env: string[];
+  /** CPU architecture of the image (`amd64`, `arm64`). */
+  architecture: string;
+  os: string;
+}
+
+export interface ImageFactsDecision {
+  /** The facts from shipshape.lock; undefined when they are assumed (see `reason`). */
+  facts?: ImageFacts;
+  reason: string;
+}
+
+export interface TaskPlatform {
+  os: 'linux';
+  architecture: 'amd64' | 'arm64';
+  reason: string;
+}
+
+export interface HealthCheckDecision {
+  check: HealthCheck;
+  source: 'compose' | 'image';
+  reason: string;
+}
 
 /** A parsed image reference: `[registry/][path/]name[:tag][@digest]`. */
 export interface ImageRef {
@@ -462,6 +525,8 @@ export interface MountDecision {
 /** What the cloud image of a service is built from (`deploy` builds it; `synth` gives it a repository). */
 export interface CloudImage {
   kind: 'build' | 'registry' | 'derived';
+  /** For `registry` and `derived`: the image pinned to the digest shipshape.lock holds (`redis:7@sha256:…`). */
+  pinned?: string;
   /** For `derived`: files copied on top of `image`, source (absolute host path) → target. */
   files: { source: string; target: string }[];
 }
@@ -612,6 +677,8 @@ export interface TrafficEdge {
   ports: number[];
   protocol: Protocol;
   reason: 'published' | 'public' | 'depends_on' | 'allow-from' | 'reference';
+  /** Why the edge covers these ports when no evidence names one (the callee's listen ports, a scheme's default). */
+  portsReason?: string;
   /** Where an edge was found: the depends_on entry, or each env/command value naming the callee. */
   evidence: EdgeEvidence[];
 }

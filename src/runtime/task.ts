@@ -168,7 +168,10 @@ export function taskRuntime(s: ServiceModel): TaskRuntime {
     capabilities: appCapabilities(s),
     mounts: appMounts,
     ports: containerPorts(s),
-    ...(s.healthcheck && !s.healthcheck.disabled ? { healthCheck: s.healthcheck } : {}),
+    // Compose's, else the image's own HEALTHCHECK (which Docker runs by itself, and ECS only when stated).
+    ...(s.intent.healthcheck?.check && !s.intent.healthcheck.check.disabled
+      ? { healthCheck: s.intent.healthcheck.check }
+      : {}),
     dependsOn: init ? [{ container: init.name, condition: 'SUCCESS' }] : [],
     secretFiles: [],
   };

@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { ShipshapeError } from '../model/errors.js';
 import { hardenedHostConfig, type Hardening } from '../engine/container-spec.js';
 import type { RunScope } from '../engine/run-scope.js';
-import { probeUntil, runTestCommand, type ProbeResult } from './probes.js';
+import { probeUntil, runTestCommand, tcpAccepts, type ProbeResult } from './probes.js';
 import { TRACE_MOUNT, TRACER_MOUNT, traceCommand, type TracerBundle } from './tracer.js';
 
 /**
@@ -28,6 +28,11 @@ export interface ExerciseSpec {
   user: string;
   /** Container ports to publish on 127.0.0.1 (ephemeral host ports) and probe. */
   ports: number[];
+  /**
+   * `ports` are only candidates (an image's EXPOSE, which may name ports nothing listens on):
+   * probe those that accept connections once the first one does. Default false: all must answer.
+   */
+  discoverPorts?: boolean;
   /** HTTP paths probed on every port. */
   paths: string[];
   /** Test command run on the host after the HTTP probes pass. Default none. */
@@ -51,6 +56,8 @@ export interface ExerciseSpec {
 export interface ExerciseResult {
   ok: boolean;
   probes: ProbeResult[];
+  /** The ports probed (with `discoverPorts`, those found listening). */
+  ports: number[];
   /** Container stdout+stderr (last 256 KiB). */
   logs: string;
 }
@@ -63,9 +70,10 @@ export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {
   }
   const container = await createExerciseContainer(spec);
   let probes: ProbeResult[] = [];
+  let ports = spec.ports;
   try {
     await container.start();
-    probes = await runProbes(spec, container);
+    ({ probes, ports } = await runProbes(spec, container));
   } finally {
     await container.stop({ t: 5 }).catch(() => undefined);
   }
@@ -74,6 +82,7 @@ export async function exercise(spec: ExerciseSpec): Promise<ExerciseResult> {
   return {
     ok: probes.length > 0 && probes.every((p) => p.ok),
     probes,
+    ports,
     logs: demuxLogs(raw).slice(-256 * 1024),
   };
 }
@@ -117,21 +126,29 @@ async function createExerciseContainer(spec: ExerciseSpec): Promise<Docker.Conta
 }
 
 /** HTTP probes on every port (or the exit code, without ports), then the user's test. */
-async function runProbes(spec: ExerciseSpec, container: Docker.Container): Promise<ProbeResult[]> {
+async function runProbes(
+  spec: ExerciseSpec,
+  container: Docker.Container,
+): Promise<{ probes: ProbeResult[]; ports: number[] }> {
   const probes: ProbeResult[] = [];
   const info = await container.inspect();
   const alive = async () => (await container.inspect()).State.Running;
   const deadline = Date.now() + spec.startupTimeoutMs;
-  const hostPorts = spec.ports.map((port) =>
-    Number(info.NetworkSettings.Ports[`${port}/tcp`]?.[0]?.HostPort),
+  const hostPortOf = new Map(
+    spec.ports.map((port) => [port, Number(info.NetworkSettings.Ports[`${port}/tcp`]?.[0]?.HostPort)]),
   );
-  for (const [i, port] of spec.ports.entries()) {
+  const ports =
+    spec.discoverPorts && spec.ports.length > 1
+      ? await listeningPorts(spec, hostPortOf, deadline, alive)
+      : spec.ports;
+  const hostPorts = ports.map((p) => hostPortOf.get(p)!);
+  for (const [i, port] of ports.entries()) {
     for (const path of spec.paths) {
       spec.onProgress(`probe GET ${path} on port ${port}`);
       probes.push(await probeUntil(hostPorts[i]!, port, path, deadline, alive));
     }
   }
-  if (spec.ports.length === 0) probes.push(await exitCodeProbe(spec, container));
+  if (ports.length === 0) probes.push(await exitCodeProbe(spec, container));
   if (spec.test && probes.every((p) => p.ok)) {
     spec.onProgress(`test: ${spec.test}`);
     probes.push(
@@ -142,7 +159,38 @@ async function runProbes(spec: ExerciseSpec, container: Docker.Container): Promi
       ),
     );
   }
-  return probes;
+  return { probes, ports };
+}
+
+const LISTEN_GRACE_MS = 3000;
+
+/**
+ * Of an image's EXPOSEd ports, those something listens on: once the first accepts a connection,
+ * the others get a short grace; one still refusing then is left out (and said so). When none
+ * answers before the deadline, all stay, so the probes say what failed.
+ */
+async function listeningPorts(
+  spec: ExerciseSpec,
+  hostPortOf: ReadonlyMap<number, number>,
+  deadline: number,
+  alive: () => Promise<boolean>,
+): Promise<number[]> {
+  const open = new Set<number>();
+  let graceEnds: number | undefined;
+  while (open.size < spec.ports.length) {
+    for (const port of spec.ports.filter((p) => !open.has(p)))
+      if (await tcpAccepts(hostPortOf.get(port)!)) open.add(port);
+    if (open.size > 0) graceEnds ??= Date.now() + LISTEN_GRACE_MS;
+    const now = Date.now();
+    if ((graceEnds !== undefined && now > graceEnds) || now > deadline || !(await alive())) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (open.size === 0) return spec.ports;
+  for (const port of spec.ports.filter((p) => !open.has(p)))
+    spec.onProgress(
+      `port ${port} is EXPOSEd but nothing listens on it; not probed (choose ports with --port)`,
+    );
+  return spec.ports.filter((p) => open.has(p));
 }
 
 /** No port to probe: a batch program. It passes when it exits 0 within the timeout. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 
@@ -25,6 +26,25 @@ export function parseProbe(spec: string): string {
     });
   }
   return path;
+}
+
+/** Whether 127.0.0.1:`port` accepts a TCP connection (and the container behind it keeps it open). */
+export function tcpAccepts(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    // Docker's userland proxy accepts every connection to a published port and closes it when
+    // nothing listens in the container: only a connection still open a moment later is a listener.
+    socket.once('connect', () => {
+      socket.once('close', () => done(false));
+      setTimeout(() => done(true), 200);
+    });
+  });
 }
 
 /** One GET; resolves with the status and up to 2 KiB of body, never rejects. */

@@ -8,7 +8,7 @@ import { LABELS, engine, requireEngine } from '../engine/client.js';
 import { serviceImageTag } from '../engine/build.js';
 import { environmentList, serviceHardening } from '../engine/container-spec.js';
 import { tagImage } from '../engine/images.js';
-import { parseImageRef, untagged } from '../model/image-ref.js';
+import { engineParts } from '../model/image-ref.js';
 import { RunScope } from '../engine/run-scope.js';
 import { ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
@@ -18,6 +18,7 @@ import { serviceImage, startDependencies } from './deps.js';
 import { exercise, type ExerciseResult, type ExerciseSpec } from './exercise.js';
 import { SlimVerificationError, describeFailures, writeFailureFolder } from './failure.js';
 import { indexExport, type ImageIndex } from './image-fs.js';
+import { missedPaths } from './missed.js';
 import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid, type KeepSet } from './keep.js';
 import { parseProbe, type ProbeResult } from './probes.js';
 import { parseTrace } from './trace.js';
@@ -51,6 +52,11 @@ export interface SlimOptions {
   include?: string[];
   /** Globs to drop. Default `x-shipshape.slim.exclude`. */
   exclude?: string[];
+  /**
+   * Container ports to probe. Default: the ports compose publishes or declares (`ports:`,
+   * `expose:`), else those of the image's EXPOSEd ports something listens on.
+   */
+  ports?: number[];
   /** `UID:GID` to run as. Default: the image's non-root user, or 65532:65532 for root. */
   user?: string;
   /** Tag for the slim image. Default `<image-repo>:<tag>-slim` (`<app>-<service>:slim` for services). */
@@ -117,9 +123,11 @@ export async function slim(options: SlimOptions): Promise<SlimReport> {
     run.progress(`runtime user ${user.spec} (${user.origin})`);
     const base = exerciseBase(run, source, user, network, options);
     const original = await traceOriginal(run, source, base);
-    const kept = decideKeepSet(run, source, index, original.trace, base, options);
+    // The slim image must answer on exactly the ports the original answered on.
+    const checked = { ...base, ports: original.ports, discoverPorts: false };
+    const kept = decideKeepSet(run, source, index, original.trace, checked, options);
     const slimmed = await assemble(run, source, index, kept, user);
-    const verified = await verify(run, source, index, base, original, kept, slimmed);
+    const verified = await verify(run, source, index, checked, original, kept, slimmed);
     await tagImage(docker, slimmed.id, source.tag);
     run.uncommittedImage = undefined;
     return await report(run, source, index, user, kept, { ...slimmed, probes: verified.probes }, started);
@@ -208,7 +216,7 @@ async function inspectSource(run: SlimRun, options: SlimOptions): Promise<Source
   const image = await run.docker.getImage(imageId).inspect();
   const projectDir = app?.projectDir ?? process.cwd();
   return {
-    ref: target.kind === 'image' ? target.ref : (target.service.image ?? target.service.name),
+    ref: target.kind === 'image' ? target.ref : serviceImageTag(target.app, target.service),
     imageId,
     image,
     config: image.Config,
@@ -283,7 +291,7 @@ function exerciseBase(
     scope: run.scope,
     env: environmentList(service),
     user: user.spec,
-    ports: exposedPorts(source.config.ExposedPorts, service),
+    ...probePorts(source.config.ExposedPorts, service, options.ports),
     paths: probes.map(parseProbe),
     test: options.test ?? x?.test,
     testCwd: source.projectDir,
@@ -311,6 +319,8 @@ function readTrace(dir: string): string {
 }
 
 interface OriginalRun {
+  /** The ports probed (an image's EXPOSEd ports that something listened on). */
+  ports: number[];
   bundle: TracerBundle;
   traceText: string;
   trace: ReturnType<typeof parseTrace>;
@@ -345,7 +355,12 @@ async function traceOriginal(run: SlimRun, source: Source, base: ExerciseBase): 
       traced.probes,
     );
   }
-  return { bundle, traceText, trace: parseTrace(traceText, source.config.WorkingDir || '/') };
+  return {
+    ports: traced.ports,
+    bundle,
+    traceText,
+    trace: parseTrace(traceText, source.config.WorkingDir || '/'),
+  };
 }
 
 interface KeptFiles {
@@ -443,9 +458,12 @@ async function verify(
     name: `${run.prefix}-diag`,
     tracer: { bundle: original.bundle, traceDir: diagDir },
   }).catch(() => undefined);
-  const missed = [...parseTrace(readTrace(diagDir), source.config.WorkingDir || '/').missing]
-    .filter((p) => index.resolve(p).real !== undefined)
-    .sort();
+  const missed = missedPaths(
+    parseTrace(readTrace(diagDir), source.config.WorkingDir || '/'),
+    index,
+    new Set(kept.keep.paths.keys()),
+    `${verified.logs}\n${diag?.logs ?? ''}`,
+  );
   throw verificationFailed(source, verified, original, kept, missed, diag);
 }
 
@@ -551,33 +569,42 @@ export function effectiveArgv(
   return [...entrypoint, ...cmd];
 }
 
-/** TCP ports to probe: the service's ports (model), else the image's EXPOSE. */
-export function exposedPorts(exposed: Record<string, unknown> | undefined, service?: ServiceModel): number[] {
-  const fromImage = Object.keys(exposed ?? {})
-    .filter((k) => !k.endsWith('/udp'))
-    .map((k) => Number.parseInt(k, 10));
-  const ports = service && service.intent.listenPorts.length > 0 ? service.intent.listenPorts : fromImage;
-  return [...new Set(ports)].filter((p) => Number.isInteger(p) && p > 0).sort((a, b) => a - b);
+/** TCP ports an image EXPOSEs. */
+export function exposedPorts(exposed: Record<string, unknown> | undefined): number[] {
+  return clean(
+    Object.keys(exposed ?? {})
+      .filter((k) => !k.endsWith('/udp'))
+      .map((k) => Number.parseInt(k, 10)),
+  );
 }
 
+/**
+ * The ports slim probes: `--port`, else the ports the service really listens on — what compose
+ * publishes or declares (`ports:` targets, `expose:`) — else the image's EXPOSEd ports, of which
+ * only those something listens on are probed (an EXPOSE nothing serves must not fail the original).
+ */
+export function probePorts(
+  exposed: Record<string, unknown> | undefined,
+  service?: ServiceModel,
+  chosen?: number[],
+): { ports: number[]; discoverPorts: boolean } {
+  if (chosen && chosen.length > 0) return { ports: clean(chosen), discoverPorts: false };
+  if (service && service.servicePorts.length > 0)
+    return { ports: clean(service.servicePorts), discoverPorts: false };
+  return { ports: exposedPorts(exposed), discoverPorts: true };
+}
+
+function clean(ports: number[]): number[] {
+  return [...new Set(ports)].filter((p) => Number.isInteger(p) && p > 0 && p < 65536).sort((a, b) => a - b);
+}
+
+/** The slim image's tag: the service's image name (`serviceImageName`) or the image, `:1.0` → `:1.0-slim`, `:latest` → `:slim`. */
 export function defaultTag(target: SlimTarget): string {
-  if (target.kind === 'service') {
-    return target.service.image && !target.service.build
-      ? imageSlimTag(target.service.image)
-      : serviceImageTag(target.app, target.service).replace(/:latest$/, ':slim');
-  }
-  return imageSlimTag(target.ref);
-}
-
-function imageSlimTag(ref: string): string {
-  const [repo, tag] = splitTag(ref);
+  const { repo, tag } = engineParts(
+    target.kind === 'service' ? serviceImageTag(target.app, target.service) : target.ref,
+    'tag',
+  );
   return tag === 'latest' ? `${repo}:slim` : `${repo}:${tag}-slim`;
-}
-
-/** `registry:5000/app:1.0` → [`registry:5000/app`, `1.0`]; no tag → `latest`. */
-export function splitTag(reference: string): [string, string] {
-  const ref = parseImageRef(reference);
-  return [untagged(ref), ref.tag ?? 'latest'];
 }
 
 function sanitize(s: string): string {

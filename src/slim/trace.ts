@@ -27,6 +27,12 @@ export interface TraceSummary {
   forks: Array<{ parent: number; child: number; seq: number }>;
   /** Paths that were looked up and not found (ENOENT/ENOTDIR), for the failure report. */
   missing: Set<string>;
+  /**
+   * Directories opened for listing (O_DIRECTORY): a program that finds files by listing them
+   * (Python's importer, plugin loaders) never opens a file that is not listed, so a file missing
+   * from such a directory leaves no failed open behind.
+   */
+  listed: Set<string>;
 }
 
 /**
@@ -122,7 +128,7 @@ const LINE = /^(\d+)\s+(.*)$/;
 const CALL = /^([a-z0-9_]+)\((.*)\)\s+=\s+(.*)$/s;
 
 export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
-  const summary: TraceSummary = { accesses: [], execs: [], forks: [], missing: new Set() };
+  const summary: TraceSummary = { accesses: [], execs: [], forks: [], missing: new Set(), listed: new Set() };
   let seq = 0;
   const pending = new Map<number, string>();
   const cwd = new Map<number, string>();
@@ -183,6 +189,7 @@ export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
       const writes = WRITING.test(syscall) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(flags);
       summary.accesses.push({ path, syscall, pid, ok, seq, writes });
       if (!ok && /ENOENT|ENOTDIR/.test(result)) summary.missing.add(path);
+      if (ok && /^open/.test(syscall) && /O_DIRECTORY/.test(flags)) summary.listed.add(path);
       if (syscall === 'chdir' && ok) cwd.set(pid, path);
       if ((syscall === 'execve' || syscall === 'execveat') && ok) {
         summary.execs.push({

@@ -92,6 +92,7 @@ export function analyzeEntrypoint(
       execs: trace.execs.filter((e) => !inPhase(e.pid, e.seq)),
       forks: trace.forks.filter((f) => !inPhase(f.parent, f.seq)),
       missing: trace.missing,
+      listed: trace.listed,
     },
   };
 }

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   copyFileSync,
@@ -383,10 +383,7 @@ describe('failures and interruption leave nothing behind', () => {
     expect(await leftovers()).toEqual({ containers: 0, networks: 0, tempDirs: tempDirsBefore });
     await expect(docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
 
-    const again = spawn(process.execPath, [...args, '--json'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const again = spawnShipshape([...args, '--json']);
     let stdout = '';
     again.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const code = await new Promise<number | null>((r) => again.on('close', (c) => r(c)));

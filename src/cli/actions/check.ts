@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
-import { loadAppForCommand } from '../load-app.js';
+import { loadAppWithImageFacts } from '../image-facts.js';
 import { ExitCode } from '../../model/errors.js';
 import type { CheckResult } from '../../policy/check.js';
 import { failingFindings, type CheckSeverity, type Finding, type RuleFamily } from '../../policy/findings.js';
@@ -60,7 +60,7 @@ export default async function check(
     cdkOut: string;
   },
 ): Promise<void> {
-  const app = loadAppForCommand(this);
+  const app = await loadAppWithImageFacts(this);
   const quiet = globalOptions(this).quiet;
   const { runCheck } = await import('../../policy/check.js');
   const result = await runCheck(app, {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadAppForCommand } from '../load-app.js';
+import { loadAppWithImageFacts } from '../image-facts.js';
 import type { AppModel } from '../../model/types.js';
 import { printJson } from '../../support/output.js';
 
@@ -40,11 +41,12 @@ function withoutLocations(value: unknown): unknown {
   return value;
 }
 
-export default function config(
+export default async function config(
   this: Command,
-  opts: { format: string; json?: boolean; services?: boolean },
-): void {
-  const app = loadAppForCommand(this);
+  opts: { format: string; json?: boolean; services?: boolean; updateLock?: boolean },
+): Promise<void> {
+  // Only --update-lock reads registries; a plain `config` stays offline and instant.
+  const app = opts.updateLock ? await loadAppWithImageFacts(this, { update: true }) : loadAppForCommand(this);
   if (opts.services) {
     for (const s of app.services) process.stdout.write(`${s.name}\n`);
     return;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
-import { loadAppForCommand } from '../load-app.js';
+import { loadAppWithImageFacts } from '../image-facts.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import { askYesNo } from '../../support/prompt.js';
 import type { DeployReport } from '../../deploy/deploy.js';
@@ -60,7 +60,7 @@ export default async function deployAction(
     json?: boolean;
   },
 ): Promise<void> {
-  const app = loadAppForCommand(this, { environment: opts.env });
+  const app = await loadAppWithImageFacts(this, { environment: opts.env });
   const quiet = globalOptions(this).quiet;
   const { deployApp } = await import('../../deploy/deploy.js');
   const timeout = Number(opts.timeout);

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
-import { loadAppForCommand } from '../load-app.js';
+import { loadAppWithImageFacts } from '../image-facts.js';
 import { hasComposeFile } from '../../model/load.js';
+import { ShipshapeError } from '../../model/errors.js';
 import type { AppModel } from '../../model/types.js';
 import {
   slim as slimImage,
@@ -14,6 +15,7 @@ import { colors, errColors, formatBytes, printJson, table } from '../../support/
 
 interface SlimFlags {
   probe?: string[];
+  port?: string[];
   test?: string;
   include?: string[];
   exclude?: string[];
@@ -25,9 +27,9 @@ interface SlimFlags {
 }
 
 /** A service of the compose app when there is one with that name, else an image reference. */
-function resolveTarget(cmd: Command, name: string): SlimTarget {
+async function resolveTarget(cmd: Command, name: string): Promise<SlimTarget> {
   if ((globalOptions(cmd).file?.length ?? 0) > 0 || hasComposeFile(process.cwd())) {
-    const app: AppModel = loadAppForCommand(cmd);
+    const app: AppModel = await loadAppWithImageFacts(cmd);
     const service = app.services.find((s) => s.name === name);
     if (service) return { kind: 'service', app, service };
   }
@@ -66,14 +68,22 @@ function printHuman(r: SlimReport): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new ShipshapeError(`--port ${text} is not a port number`, { hint: 'write e.g. --port 8080' });
+  return port;
+}
+
 export default async function slim(this: Command, name: string, flags: SlimFlags): Promise<void> {
-  const target = resolveTarget(this, name);
+  const target = await resolveTarget(this, name);
   const timeout = Number(flags.timeout ?? '60');
   const quiet = globalOptions(this).quiet;
   try {
     const report = await slimImage({
       target,
       probes: flags.probe,
+      ports: flags.port?.map((p) => portNumber(p)),
       test: flags.test,
       include: flags.include,
       exclude: flags.exclude,

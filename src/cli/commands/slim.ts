@@ -17,6 +17,11 @@ export function slimCommand(): Command {
       '--test <cmd>',
       'test command run on this host against the app (gets SHIPSHAPE_TARGET_URL/_HOST/_PORT)',
     )
+    .option(
+      '--port <port>',
+      'container port to probe (repeatable); default the ports compose publishes or declares, else the EXPOSEd ports something listens on',
+      collect,
+    )
     .option('--include <glob>', 'keep these paths too (repeatable), e.g. /app/templates/**', collect)
     .option('--exclude <glob>', 'never keep these paths (repeatable)', collect)
     .option(

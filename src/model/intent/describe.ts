@@ -25,6 +25,8 @@ export function describeService(
   const i = s.intent;
   add('placement', `${s.name}: ${i.placementReason}`);
   if (i.datastore) add('image', `${s.name}: ${i.datastore.reason}`);
+  if (i.imageFacts && i.placement !== 'managed' && i.placement !== 'local-only')
+    add('image', `${s.name}: ${i.imageFacts.reason}`);
   if (i.placement === 'managed' && i.datastore) add('datastore', `${s.name}: ${managedDetails(i.datastore)}`);
   add('exposure', `${s.name}: ${i.exposureReason}`);
   for (const p of i.entryPorts) {
@@ -38,7 +40,7 @@ export function describeService(
     const found = e.evidence.map((ev) => ev.text).join(', ');
     add(
       'edge',
-      `${e.from} → ${e.to} on ${e.ports.length > 0 ? e.ports.join(', ') : 'no known port'} (${found})`,
+      `${e.from} → ${e.to} on ${e.ports.length > 0 ? e.ports.join(', ') : 'no known port'} (${found}${e.portsReason ? `; ${e.portsReason}` : ''})`,
       e.evidence[0]?.location,
     );
   }
@@ -58,6 +60,15 @@ export function describeService(
     const from = m.source ? `${m.type === 'bind' ? shortPath(projectDir, m.source) : m.source}:` : '';
     add('mount', `${s.name}: ${from}${m.target} → ${m.cloud}: ${m.reason}`, m.location);
   }
+  if (container && (i.platform.architecture !== 'amd64' || s.platform !== undefined))
+    add(
+      'image',
+      `${s.name}: the task runs on ${i.platform.os}/${i.platform.architecture}: ${i.platform.reason}`,
+    );
+  if (container && i.healthcheck?.source === 'image')
+    add('image', `${s.name}: health check ${i.healthcheck.check.test.join(' ')}: ${i.healthcheck.reason}`);
+  if (container && i.cloudImage.pinned)
+    add('image', `${s.name}: the cloud runs ${i.cloudImage.pinned} (pinned in shipshape.lock)`);
   if (i.cloudImage.kind === 'derived') {
     add(
       'image',

@@ -128,19 +128,30 @@ export function callCandidates(
 }
 
 /**
- * Settle the ports of each call: the ports the evidence names, else the callee's listening ports,
- * else the URL scheme's default port. A call with no port at all stays in the graph without ports;
+ * Settle the ports of each call: the ports the evidence names, else every port the callee listens
+ * on (`listenSources` says where they come from: compose, its Dockerfile, its image's EXPOSE),
+ * else the URL scheme's default port; the edge's `portsReason` says which. A call with no port at all stays in the graph without ports;
  * the caller gets a refusal (the cloud cannot allow it) and `config` a warning, both located.
  */
 export function settleCallPorts(
   calls: CallCandidate[],
   listenPorts: ReadonlyMap<string, number[]>,
+  listenSources: ReadonlyMap<string, string> = new Map(),
 ): { edges: TrafficEdge[]; unknownPorts: { caller: string; refusal: Refusal }[] } {
   const unknownPorts: { caller: string; refusal: Refusal }[] = [];
   const edges = calls.map((c): TrafficEdge => {
     let ports = c.ports;
-    if (ports.length === 0) ports = listenPorts.get(c.to) ?? [];
-    if (ports.length === 0 && c.defaultPort !== undefined) ports = [c.defaultPort];
+    let portsReason: string | undefined;
+    if (ports.length === 0) {
+      ports = listenPorts.get(c.to) ?? [];
+      const source = listenSources.get(c.to);
+      if (ports.length > 0)
+        portsReason = `no port named: the ports ${c.to} listens on${source ? ` (${source})` : ''}`;
+    }
+    if (ports.length === 0 && c.defaultPort !== undefined) {
+      ports = [c.defaultPort];
+      portsReason = "no port named: the URL scheme's default port";
+    }
     if (ports.length === 0) {
       const ev = c.evidence[0]!;
       unknownPorts.push({
@@ -160,6 +171,7 @@ export function settleCallPorts(
       ports: [...new Set(ports)].sort((a, b) => a - b),
       protocol: 'tcp',
       reason: c.reason,
+      ...(portsReason ? { portsReason } : {}),
       evidence: c.evidence,
     };
   });

@@ -1,6 +1,6 @@
 import { ShipshapeError } from '../errors.js';
 import { exposedPorts, readDockerfile, stageBaseImage, type ParsedDockerfile } from '../dockerfile.js';
-import { parseImageRef } from '../image-ref.js';
+import { parseImageRef, withDigest } from '../image-ref.js';
 import type { NormalizedService } from '../normalize.js';
 import {
   INTERNET,
@@ -30,12 +30,15 @@ import { describeService } from './describe.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
 import { lowPortRefusals } from './low-ports.js';
+import { decideHealthcheck, decideImageFacts, decidePlatform } from './image-facts.js';
+import type { ImageLock } from '../image-lock.js';
 
 /** Whether the service runs as a container in the cloud (where Fargate's rules apply to it). */
 const runsInCloud = (st: StaticIntent) =>
   st.placement.placement === 'service' || st.placement.placement === 'job';
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
+export { requestedPlatform } from './image-facts.js';
 export { isSensitive } from './environment.js';
 export {
   balancerFor,
@@ -54,6 +57,8 @@ export interface IntentContext {
   locate(path: DocPath): SourceLocation;
   /** Whether an environment value was written literally in a compose file. */
   environmentOrigin(service: string, name: string): EnvironmentOrigin;
+  /** shipshape.lock: the image facts the registry-reading commands pinned. */
+  lock: ImageLock;
 }
 
 export interface IntentResult {
@@ -107,6 +112,9 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       debugPorts: exposure.debugPorts,
       listenPorts: listenPorts.get(s.name)!,
       user: st.user,
+      ...(st.imageFacts ? { imageFacts: st.imageFacts } : {}),
+      platform: st.platform,
+      ...(st.healthcheck ? { healthcheck: st.healthcheck } : {}),
       secrets: reach.secrets,
       environment: reach.environment,
       mounts: st.mounts,
@@ -178,7 +186,8 @@ function settleCalls(
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
   for (const c of candidates)
     listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
-  const settled = settleCallPorts(candidates, listenPorts);
+  const sources = new Map([...statics].map(([name, st]) => [name, st.portSources]));
+  const settled = settleCallPorts(candidates, listenPorts, sources);
   for (const { refusal: r } of settled.unknownPorts) {
     warnings.push({
       severity: 'warning',
@@ -281,7 +290,12 @@ interface StaticIntent {
   local?: LocalCredentials;
   warnings: Diagnostic[];
   declaredPorts: number[];
+  /** Where the declared ports come from, for the reasons of edges that name no port. */
+  portSources: string;
   user: ServiceIntent['user'];
+  imageFacts?: ServiceIntent['imageFacts'];
+  platform: ServiceIntent['platform'];
+  healthcheck?: ServiceIntent['healthcheck'];
   secrets: ServiceIntent['secrets'];
   environment: ServiceIntent['environment'];
   mounts: ServiceIntent['mounts'];
@@ -299,12 +313,9 @@ function staticIntent(
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
-  const declaredPorts = sortedUnique([
-    ...s.servicePorts,
-    ...(df?.built ? exposedPorts(df.built) : []),
-    ...(datastore ? [datastore.port] : []),
-    ...labelledPorts(s.labels),
-  ]);
+  const imageFacts = decideImageFacts(s, ctx.lock);
+  const facts = imageFacts?.facts;
+  const { declaredPorts, portSources } = declarePorts(s, df, datastore, facts?.ports ?? []);
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
     s,
@@ -312,11 +323,19 @@ function staticIntent(
     s.build ? undefined : ref,
     s.user !== undefined ? ctx.locate(userPath) : undefined,
     runtime?.user,
+    facts,
   );
+  const platformWarnings: Diagnostic[] = [];
+  const platform = decidePlatform(s, facts, platformWarnings);
+  const healthcheck = decideHealthcheck(s, facts);
   const placement = decidePlacement(s, datastore, all);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
-  const { refusals, cloudImage } = plan;
+  const { refusals } = plan;
+  const cloudImage =
+    facts?.digest && plan.cloudImage.kind !== 'build'
+      ? { ...plan.cloudImage, pinned: withDigest(facts.image, facts.digest) }
+      : plan.cloudImage;
   const mounts = withOwners(plan.mounts, user);
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx));
@@ -340,14 +359,39 @@ function staticIntent(
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
     ...(local ? { local } : {}),
-    warnings: datastoreWarnings(s, datastore, mounts, ctx),
+    warnings: [...datastoreWarnings(s, datastore, mounts, ctx), ...platformWarnings],
     declaredPorts,
+    portSources,
     user,
+    ...(imageFacts ? { imageFacts } : {}),
+    platform,
+    ...(healthcheck ? { healthcheck } : {}),
     secrets,
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),
     mounts,
     cloudImage,
     refusals: placement.placement === 'local-only' || managed ? [] : refusals,
+  };
+}
+
+/** The ports a service listens on as far as anything declares them, and where each list comes from. */
+function declarePorts(
+  s: NormalizedService,
+  df: ParsedDockerfile | undefined,
+  datastore: DatastoreIntent | undefined,
+  imagePorts: number[],
+): { declaredPorts: number[]; portSources: string } {
+  const parts: [string, number[]][] = [
+    ['compose', s.servicePorts],
+    ['Dockerfile EXPOSE', df?.built ? exposedPorts(df.built) : []],
+    [`${datastore?.kind ?? ''} port`, datastore ? [datastore.port] : []],
+    ['labels', labelledPorts(s.labels)],
+    ['image EXPOSE', imagePorts],
+  ];
+  const named = parts.filter(([, ports]) => ports.length > 0);
+  return {
+    declaredPorts: sortedUnique(named.flatMap(([, ports]) => ports)),
+    portSources: named.map(([what, ports]) => `${what} ${sortedUnique(ports).join(', ')}`).join('; '),
   };
 }
 

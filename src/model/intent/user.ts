@@ -1,7 +1,8 @@
 import { stageBaseImage, stageUser, type ParsedDockerfile } from '../dockerfile.js';
 import { parseImageRef } from '../image-ref.js';
-import type { ImageRef, ServiceModel, SourceLocation, UserDecision } from '../types.js';
+import type { ImageFacts, ImageRef, ServiceModel, SourceLocation, UserDecision } from '../types.js';
 import { knownImageUser } from './catalog.js';
+import { factsSource } from './image-facts.js';
 
 /**
  * The one rule for "runs as root": user `root` or uid 0, with or without a group (`0`, `root`,
@@ -25,9 +26,10 @@ export function runsAsRoot(decision: UserDecision, imageUser?: string): boolean 
 /**
  * Who a service runs as: compose `user:`, else the effective USER of the Dockerfile stage that is
  * really built (`build.target` honoured, build args and ARG defaults resolved, USER inherited from
- * the stages it builds on), else the image's own user (known for a few well-known images), else —
- * for an official datastore image, which starts as root only to switch to its data user — that
- * data user, set by shipshape so the container needs no capabilities.
+ * the stages it builds on), else the image's own non-root USER as its config says (`facts`, from
+ * shipshape.lock), else — for an official datastore image, which starts as root only to switch to
+ * its data user — that data user, set by shipshape so the container needs no capabilities, else
+ * the image's config saying root, else the user of a few well-known images.
  */
 export function decideUser(
   s: Pick<ServiceModel, 'name' | 'user' | 'build' | 'location'>,
@@ -35,6 +37,7 @@ export function decideUser(
   image: ImageRef | undefined,
   userLocation: SourceLocation | undefined,
   dataUser?: string,
+  facts?: ImageFacts,
 ): UserDecision {
   if (s.user !== undefined) {
     const root = isRootUser(s.user);
@@ -47,6 +50,14 @@ export function decideUser(
     };
   }
   if (s.build) return fromDockerfile(s.build.target, dockerfile);
+  if (facts && !isRootUser(facts.user)) {
+    return {
+      user: facts.user,
+      root: false,
+      source: 'image',
+      reason: `the image's own USER ${facts.user} (${factsSource(facts)})`,
+    };
+  }
   if (image && dataUser) {
     const name = image.repository.replace(/^library\//, '');
     return {
@@ -55,6 +66,13 @@ export function decideUser(
       source: 'image',
       setByShipshape: true,
       reason: `the ${name} image starts as root only to switch to its data user ${dataUser}; shipshape starts it as ${dataUser}, which needs no capabilities`,
+    };
+  }
+  if (facts) {
+    return {
+      root: true,
+      source: 'image',
+      reason: `the image's config sets ${facts.user ? `USER ${facts.user}` : 'no USER'}, so it runs as root (${factsSource(facts)})`,
     };
   }
   return fromImage(image);
@@ -131,6 +149,6 @@ function fromImage(image: ImageRef | undefined): UserDecision {
     root: 'unknown',
     source: 'image',
     reason:
-      "the image's own USER: read from the image when it runs locally; treated as root in the cloud until compose sets `user:`",
+      "the image's own USER is not known (the image is not in shipshape.lock: `shipshape config --update-lock` reads it from its registry); read from the image when it runs locally; treated as root in the cloud until then or until compose sets `user:`",
   };
 }

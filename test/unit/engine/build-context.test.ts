@@ -77,4 +77,8 @@ describe('serviceImageTag', () => {
     const tag = serviceImageTag({ name: 'Hello_LB' } as AppModel, { name: 'Web' } as ServiceModel);
     expect(tag).toBe('hello_lb-web:latest');
   });
+  it('is the image: name for a service that also builds (compose tags the build so)', () => {
+    const s = { name: 'web', image: 'registry.example.com/shop/web:2' } as ServiceModel;
+    expect(serviceImageTag({ name: 'shop' } as AppModel, s)).toBe('registry.example.com/shop/web:2');
+  });
 });

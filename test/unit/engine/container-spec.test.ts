@@ -11,7 +11,7 @@ import {
   serviceContainerSpec,
   serviceHardening,
 } from '../../../src/engine/container-spec.js';
-import { repositoryAndTag } from '../../../src/engine/images.js';
+import { engineParts } from '../../../src/model/image-ref.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -164,7 +164,8 @@ describe('the one container spec', () => {
   });
 });
 
-describe('repositoryAndTag (through the one image-reference parser)', () => {
+describe('engineParts (through the one image-reference parser)', () => {
+  const repositoryAndTag = (r: string) => engineParts(r, 'pull');
   it('splits registry ports, tags and digests the way the engine API wants them', () => {
     expect(repositoryAndTag('nginx')).toEqual({ repo: 'nginx', tag: 'latest' });
     expect(repositoryAndTag('127.0.0.1:5000/team/app:1.2')).toEqual({
@@ -177,5 +178,10 @@ describe('repositoryAndTag (through the one image-reference parser)', () => {
       repo: 'app',
       tag: `sha256:${'a'.repeat(64)}`,
     });
+  });
+  it('tags with the tag, never the digest (a digest cannot name a local tag)', () => {
+    expect(engineParts(`app:1@sha256:${'a'.repeat(64)}`, 'tag')).toEqual({ repo: 'app', tag: '1' });
+    expect(engineParts(`app@sha256:${'a'.repeat(64)}`, 'tag')).toEqual({ repo: 'app', tag: 'latest' });
+    expect(engineParts('127.0.0.1:5000/app:1.2', 'tag')).toEqual({ repo: '127.0.0.1:5000/app', tag: '1.2' });
   });
 });

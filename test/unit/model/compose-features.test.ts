@@ -310,6 +310,7 @@ describe('compose features', () => {
         ports: [5000],
         protocol: 'tcp',
         reason: 'depends_on',
+        portsReason: 'no port named: the ports api listens on (compose 5000)',
         found: ['services.web.depends_on.api'],
       },
       {
@@ -318,6 +319,7 @@ describe('compose features', () => {
         ports: [5000],
         protocol: 'tcp',
         reason: 'allow-from',
+        portsReason: 'no port named: the ports api listens on (compose 5000)',
         found: ['services.api.x-shipshape.allow-from[0]'],
       },
     ]);

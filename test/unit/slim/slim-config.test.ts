@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppModel, ServiceModel } from '../../../src/model/types.js';
-import { defaultTag, effectiveArgv, exposedPorts, splitTag } from '../../../src/slim/slim.js';
+import { defaultTag, effectiveArgv, exposedPorts, probePorts } from '../../../src/slim/slim.js';
 import { parseProbe } from '../../../src/slim/probes.js';
 
 const service = (over: Partial<ServiceModel>): ServiceModel =>
@@ -25,18 +25,24 @@ describe('effectiveArgv (compose override rules)', () => {
   });
 });
 
-describe('exposedPorts', () => {
-  it('prefers the service’s ports, else the image’s TCP EXPOSE', () => {
+describe('probePorts', () => {
+  it('probes the ports compose declares, else the image’s TCP EXPOSE as candidates, unless --port chooses', () => {
     expect(exposedPorts({ '8080/tcp': {}, '53/udp': {} })).toEqual([8080]);
-    const listening = service({ intent: { listenPorts: [5000, 80] } as ServiceModel['intent'] });
-    expect(exposedPorts({ '8080/tcp': {} }, listening)).toEqual([80, 5000]);
-    expect(
-      exposedPorts(
-        { '8080/tcp': {} },
-        service({ intent: { listenPorts: [] } as unknown as ServiceModel['intent'] }),
-      ),
-    ).toEqual([8080]);
-    expect(exposedPorts(undefined)).toEqual([]);
+    // An image EXPOSE (and the model's listen ports built from it) is not proof anything listens.
+    const declared = service({
+      servicePorts: [5000, 80],
+      intent: { listenPorts: [80, 5000, 9999] } as ServiceModel['intent'],
+    });
+    expect(probePorts({ '9999/tcp': {} }, declared)).toEqual({ ports: [80, 5000], discoverPorts: false });
+    expect(probePorts({ '8080/tcp': {}, '9999/tcp': {} }, service({}))).toEqual({
+      ports: [8080, 9999],
+      discoverPorts: true,
+    });
+    expect(probePorts({ '8080/tcp': {} }, declared, [7000, 7000])).toEqual({
+      ports: [7000],
+      discoverPorts: false,
+    });
+    expect(probePorts(undefined)).toEqual({ ports: [], discoverPorts: true });
   });
 });
 
@@ -56,9 +62,17 @@ describe('tags', () => {
       'postgres:16-slim',
     );
   });
-  it('splits a reference with a registry port', () => {
-    expect(splitTag('127.0.0.1:5000/app:1.2')).toEqual(['127.0.0.1:5000/app', '1.2']);
-    expect(splitTag('127.0.0.1:5000/app')).toEqual(['127.0.0.1:5000/app', 'latest']);
+  it('tags a service with build: and image: after its image: name (compose tags the build so)', () => {
+    const app = { name: 'shop' } as AppModel;
+    const built = { build: { context: '/x', dockerfile: 'Dockerfile', args: {} } };
+    expect(
+      defaultTag({
+        kind: 'service',
+        app,
+        service: service({ ...built, image: '127.0.0.1:5000/shop/api:1.2' }),
+      }),
+    ).toBe('127.0.0.1:5000/shop/api:1.2-slim');
+    expect(defaultTag({ kind: 'image', ref: `app:1@sha256:${'a'.repeat(64)}` })).toBe('app:1-slim');
   });
 });
 
