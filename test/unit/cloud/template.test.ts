@@ -102,9 +102,11 @@ describe('the deployed template of examples/web-api, read as ps, logs and run re
     const job = structuredClone(apiTask![1]);
     const containers = job.Properties!.ContainerDefinitions as Record<string, unknown>[];
     containers[0]!.Name = 'migrate';
-    containers.unshift({ Name: 'secrets-init', Essential: false });
+    containers.unshift({ Name: 'shipshape-init', Essential: false });
     const withJob: Template = { Resources: { ...t.Resources, AppmigrateJobTask: job } };
-    expect(templateJobs(withJob)).toEqual([{ logicalId: 'AppmigrateJobTask', name: 'migrate' }]);
+    expect(templateJobs(withJob)).toEqual([
+      { logicalId: 'AppmigrateJobTask', name: 'migrate', subnets: [], securityGroups: [], waitedOnBy: [] },
+    ]);
   });
 
   it('what it cannot resolve is undefined, never a guess', () => {
