@@ -58,6 +58,8 @@ IMG_NGINX=nginx:stable-bookworm
 STANDINS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/standins"
 IMG_MARIADB=mariadb:11
 IMG_REDIS=redis:7
+# The task init container's image (src/runtime/task.ts INIT_IMAGE), for `up --fargate`.
+IMG_BUSYBOX=public.ecr.aws/docker/library/busybox:1.36.1
 APT_PACKAGES=(docker.io debootstrap docker-registry docker-compose strace wrk python3-venv
   curl iptables debian-archive-keyring musl-tools gcc chromium shellcheck)
 export DEBIAN_FRONTEND=noninteractive
@@ -549,9 +551,21 @@ build_redis() {
   say "built $IMG_REDIS stand-in (${ver%% sha=*}) in $((SECONDS - t))s ($(image_size "$IMG_REDIS"))"
 }
 
+# The init container only needs a POSIX sh, printf, mkdir, dirname, chmod and chown: the Debian
+# stand-in has them (dash and coreutils), so it stands in for BusyBox under BusyBox's name.
+build_busybox() {
+  local t=$SECONDS
+  printf 'FROM %s\nLABEL %s=true\nCMD ["sh"]\n' "$IMG_DEBIAN" "$STANDIN_LABEL" |
+    docker build -q -t "$IMG_BUSYBOX" - >/dev/null || die "docker build of the $IMG_BUSYBOX stand-in failed"
+  docker run --rm --network none --user 0 --cap-drop ALL --cap-add CHOWN "$IMG_BUSYBOX" \
+    sh -c 'set -eu; umask 022; mkdir -p /tmp/a/b; printf x > /tmp/a/b/f; chmod 0400 /tmp/a/b/f; chown 1000:1000 /tmp/a/b/f' ||
+    die "$IMG_BUSYBOX stand-in smoke test failed"
+  say "built $IMG_BUSYBOX stand-in in $((SECONDS - t))s ($(image_size "$IMG_BUSYBOX"))"
+}
+
 IMAGES_OK=()
 if [ "$DOCKER_OK" -eq 1 ]; then
-  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON" "$IMG_NGINX" "$IMG_MARIADB" "$IMG_REDIS"; do
+  for img in "$IMG_DEBIAN" "$IMG_NODE" "$IMG_PYTHON" "$IMG_NGINX" "$IMG_MARIADB" "$IMG_REDIS" "$IMG_BUSYBOX"; do
     if image_present "$img"; then
       say "ok image $img ($(image_kind "$img"))"
       IMAGES_OK+=("$img")
@@ -568,6 +582,7 @@ if [ "$DOCKER_OK" -eq 1 ]; then
       "$IMG_NGINX") build_nginx ;;
       "$IMG_MARIADB") build_mariadb ;;
       "$IMG_REDIS") build_redis ;;
+      "$IMG_BUSYBOX") build_busybox ;;
     esac
     IMAGES_OK+=("$img")
   done

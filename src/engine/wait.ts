@@ -122,6 +122,16 @@ export const Wait = {
     };
   },
 
+  /** ECS `COMPLETE`: exited, with any code. */
+  forExit(): WaitStrategy {
+    return {
+      description: 'completed',
+      async check(_docker, info) {
+        return info.State.Running || info.State.Status !== 'exited' ? WAITING : READY;
+      },
+    };
+  },
+
   /** The strategy for a compose `depends_on` condition. */
   forCondition(condition: DependencyCondition): WaitStrategy {
     if (condition === 'service_started') return Wait.forStarted();

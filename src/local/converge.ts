@@ -6,7 +6,7 @@ import type { RunScope } from '../engine/run-scope.js';
 import { NotReadyError, Wait, notReadyError, waitUntilReady, type WaitStrategy } from '../engine/wait.js';
 import { gatewayBalancing } from './gateway.js';
 import { NGINX_READY_LOG } from './nginx.js';
-import type { AppPlan, PlannedContainer, PlannedNetwork } from './plan.js';
+import type { AppPlan, PlannedContainer, PlannedHelper, PlannedNetwork } from './plan.js';
 import { listLocalContainers } from './ps.js';
 
 /**
@@ -152,6 +152,8 @@ async function ensureVolumes(docker: Docker, plan: AppPlan, scope: RunScope): Pr
         await scope.create(() =>
           docker.createVolume({ Name: v.name, Labels: { ...v.labels, ...scope.labels } }),
         );
+        // A task volume starts as Fargate's does: the engine creates it empty, root-owned, 0755;
+        // its mounts say `NoCopy`, so the image's content at the path is not copied in.
       }
     }),
   );
@@ -197,11 +199,9 @@ async function createNetwork(docker: Docker, n: PlannedNetwork, scope: RunScope)
   return net.id;
 }
 
-/** A service some other service waits on with `service_completed_successfully`: a job, not a server. */
+/** A job (the model's placement): it runs to completion, and is ready once it has. */
 function isOneShot(app: AppModel, service: string): boolean {
-  return app.services.some((s) =>
-    s.dependsOn.some((d) => d.service === service && d.condition === 'service_completed_successfully'),
-  );
+  return app.services.find((s) => s.name === service)?.intent.placement === 'job';
 }
 
 /** Start one service once its dependencies allow, then wait until it is ready (or completed). */
@@ -328,12 +328,45 @@ async function startContainer(run: Run, c: PlannedContainer): Promise<void> {
       await run.docker.getContainer(kept.id).start();
     return;
   }
+  for (const helper of c.before ?? []) await runHelper(run, c, helper);
   await run.docker
     .getContainer(run.ids.get(c.name)!)
     .start()
     .catch((e: Error) => {
       throw startFailed(run, c, e);
     });
+}
+
+/**
+ * A container of the task that must complete before `c` starts (ECS `dependsOn` SUCCESS or
+ * COMPLETE): run it to its end; a failure stops the start with its exit code and log lines.
+ */
+async function runHelper(run: Run, c: PlannedContainer, helper: PlannedHelper): Promise<void> {
+  await run.docker
+    .getContainer(helper.name)
+    .remove({ force: true })
+    .catch((e: unknown) => {
+      if (!isStatus(e, 404)) throw e;
+    });
+  const container = await run.scope.create(() =>
+    run.docker.createContainer({ ...helper.spec, Labels: { ...helper.spec.Labels, ...run.scope.labels } }),
+  );
+  await container.start();
+  const strategy = helper.condition === 'SUCCESS' ? Wait.forSuccessfulExit() : Wait.forExit();
+  try {
+    await waitUntilReady(run.docker, container.id, strategy, {
+      timeoutMs: run.timeoutMs,
+      signal: run.failure.signal,
+    });
+  } catch (e) {
+    if (!(e instanceof NotReadyError)) throw e;
+    throw await notReadyError(run.docker, container.id, e.reason, {
+      subject: `service "${c.service}" (replica ${c.replica}): its task's ${helper.name.slice(c.name.length + 1)} container`,
+      container: helper.name,
+      location: run.app.services.find((s) => s.name === c.service)?.location,
+      hint: `the app container starts only after it ${helper.condition === 'SUCCESS' ? 'succeeds' : 'completes'} (the task definition's dependsOn)`,
+    });
+  }
 }
 
 /**

@@ -13,10 +13,12 @@ export async function down(
   options: { volumes?: boolean; docker?: Docker } = {},
 ): Promise<RemovedCounts> {
   const name = typeof app === 'string' ? app : app.name;
-  const byRole = (role: string) =>
-    removeByLabel({ [LABELS.managed]: undefined, [LABELS.app]: name, [LABELS.role]: role }, options);
+  const byRole = (role: string, opts = options) =>
+    removeByLabel({ [LABELS.managed]: undefined, [LABELS.app]: name, [LABELS.role]: role }, opts);
   const counts = [
     ...(await Promise.all([byRole(LOCAL_ROLES.replica), byRole(LOCAL_ROLES.gateway)])),
+    // A task's init containers and task volumes (`up --fargate`) live only as long as the task.
+    await byRole(LOCAL_ROLES.task, { ...options, volumes: true }),
     await byRole(LOCAL_ROLES.shared),
   ];
   return {

@@ -81,11 +81,29 @@ export interface PlannedContainer {
   hash: string;
   /** A gateway's listeners and upstreams (also in its spec, as the proxy reads them). */
   gatewayConfig?: GatewayConfig;
+  /**
+   * Containers of the same task that run to completion before this one starts (the task's init
+   * container under `up --fargate`), in order. They have no network.
+   */
+  before?: PlannedHelper[];
+}
+
+export interface PlannedHelper {
+  name: string;
+  /** Create options; `HostConfig.NetworkMode` is `none`. */
+  spec: Docker.ContainerCreateOptions;
+  /** ECS `SUCCESS` (exit 0) or `COMPLETE` (any exit). */
+  condition: 'SUCCESS' | 'COMPLETE';
 }
 
 export interface PlannedVolume {
   name: string;
   labels: Record<string, string>;
+  /**
+   * A task volume (`up --fargate`): empty, owned by root, mode 0755, as Fargate gives one; the
+   * image's content at the mount path is not copied in. Default false (a compose named volume).
+   */
+  task?: boolean;
 }
 
 export interface AppPlan {
@@ -135,7 +153,13 @@ const publishesLocally = (s: ServiceModel) => localPublishedPorts(s).length > 0;
 const INTERNAL_OPTIONS = { 'com.docker.network.bridge.inhibit_ipv4': 'true' };
 
 /** `io.shipshape.role` values of what `up` creates; other commands' objects (slim, tests) differ. */
-export const LOCAL_ROLES = { replica: 'service', gateway: 'lb', shared: 'local' } as const;
+export const LOCAL_ROLES = {
+  replica: 'service',
+  gateway: 'lb',
+  shared: 'local',
+  /** `up --fargate`: a task's init container and its task volumes, removed with the app. */
+  task: 'task',
+} as const;
 
 /** True for containers `up` made (replicas and gateways), judged by their labels. */
 export function isLocalContainer(labels: Record<string, string>): boolean {
@@ -162,7 +186,7 @@ export function restartPolicy(restart: string | undefined): { Name: string; Maxi
   return retries ? { Name: name!, MaximumRetryCount: Number(retries) } : { Name: name! };
 }
 
-function hashOf(value: unknown): string {
+export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 

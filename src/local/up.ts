@@ -9,6 +9,8 @@ import { RunScope } from '../engine/run-scope.js';
 import { onCleanup } from '../support/cleanup.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { dependencyOrder, planApp, type AppPlan } from './plan.js';
+import { fargatePlan } from './fargate/plan.js';
+import { synthesizedTasks } from './fargate/assembly.js';
 
 /** Label marking what one `up` run created, so Ctrl-C removes exactly that. */
 export const RUN_LABEL = 'io.shipshape.run';
@@ -35,6 +37,11 @@ export interface UpOptions {
   lbMode?: 'http' | 'tcp' | 'nginx';
   /** nginx image for `lbMode: 'nginx'`. Default `SHIPSHAPE_NGINX_IMAGE`, else `nginx:stable-bookworm`. */
   nginxImage?: string;
+  /**
+   * Run the synthesized task definitions instead of the model's containers, under Fargate's rules
+   * (src/local/fargate/plan.ts). Default false.
+   */
+  fargate?: boolean;
 }
 
 export interface UpResult extends ConvergeResult {
@@ -54,7 +61,7 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
   const progress = options.onProgress ?? (() => undefined);
   // Resolve images first: a failed build leaves nothing running behind.
   const { images, imageIds, warnings } = await resolveImages(docker, app, options, progress);
-  const plan = planApp(app, {
+  const modelPlan = planApp(app, {
     services: options.services,
     host: options.host,
     images,
@@ -63,6 +70,7 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
     lbMode: options.lbMode,
     nginxImage: options.nginxImage,
   });
+  const plan = options.fargate ? await asFargateRuns(docker, app, modelPlan, images, progress) : modelPlan;
   await ensureGatewayImages(docker, plan, options.lbMode, progress);
 
   // Undo for Ctrl-C / crash: remove exactly what this run created.
@@ -82,6 +90,22 @@ export async function up(app: AppModel, options: UpOptions = {}): Promise<UpResu
     // A failed `up` leaves the app's containers for inspection (`logs`, `ps`); `down` removes them.
     unregister();
   }
+}
+
+/** The plan with each deployed service's replicas run from its synthesized task definition. */
+async function asFargateRuns(
+  docker: Docker,
+  app: AppModel,
+  plan: AppPlan,
+  images: Record<string, string>,
+  progress: (m: string) => void,
+): Promise<AppPlan> {
+  progress('synthesizing the task definitions');
+  const { tasks, values } = await synthesizedTasks(app);
+  const fargate = fargatePlan(app, plan, { tasks, values, images });
+  const helperImages = new Set(fargate.containers.flatMap((c) => (c.before ?? []).map((h) => h.spec.Image!)));
+  for (const image of helperImages) await ensureImage(docker, image, progress);
+  return fargate;
 }
 
 interface ResolvedImages {

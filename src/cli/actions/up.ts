@@ -13,6 +13,7 @@ interface UpFlags {
   timeout: string;
   json?: boolean;
   lb: 'http' | 'tcp' | 'nginx';
+  fargate?: boolean;
 }
 
 export default async function up(this: Command, services: string[], opts: UpFlags): Promise<void> {
@@ -24,6 +25,7 @@ export default async function up(this: Command, services: string[], opts: UpFlag
     services,
     host: opts.host,
     lbMode: opts.lb,
+    fargate: opts.fargate ?? false,
     timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 180_000,
     onProgress: (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
     onBuildOutput: (service, line) => process.stderr.write(errColors.dim(`  ${service} | ${line}\n`)),

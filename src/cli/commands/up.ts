@@ -15,6 +15,10 @@ export function upCommand(): Command {
         .choices(['http', 'tcp', 'nginx'])
         .default('http'),
     )
+    .option(
+      '--fargate',
+      'run the synthesized task definitions as Fargate runs them (users, capabilities, task volumes, init containers, jobs)',
+    )
     .option('--timeout <seconds>', 'give up waiting for a service to become healthy after this long', '180')
     .option('--json', 'print what was created as JSON (implies --detach)')
     .addHelpText(
@@ -25,6 +29,7 @@ Examples:
   shipshape up web                     # web and what it depends on; follow logs, Ctrl-C stops
   shipshape up -d --host 0.0.0.0       # publish on every interface (explicit opt-in)
   shipshape up -d --lb nginx           # nginx balances the public HTTP ports
+  shipshape up -d --fargate            # the cloud's task definitions, under Fargate's rules
 
 Docs: docs/up.md`,
     );
