@@ -193,6 +193,38 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The rule of Fargate's (which `up` follows too) that a container's last log lines show it broke,
+ * with the fix: a failure that says "permission denied" helps nobody who does not know the rule.
+ */
+export function fargateRuleBroken(logs: string): { rule: string; fix: string } | undefined {
+  if (
+    /(EACCES|permission denied)[\s\S]{0,200}\b(bind|listen)\b|\b(bind|listen)\b[\s\S]{0,200}(EACCES|permission denied)/i.test(
+      logs,
+    )
+  )
+    return {
+      rule: 'Fargate rule: a process without CAP_NET_BIND_SERVICE (any non-root user) cannot listen on a port below 1024.',
+      fix: 'listen on a port ≥ 1024 and publish it as "80:8080", or run as root and acknowledge root-user',
+    };
+  if (/read-only file system|EROFS/i.test(logs))
+    return {
+      rule: 'Fargate rule: the root filesystem is read-only; only /tmp, tmpfs and volume paths are writable.',
+      fix: 'write under /tmp or a declared volume, or add the path as `tmpfs:` (a task volume in the cloud)',
+    };
+  if (/operation not permitted|EPERM/i.test(logs))
+    return {
+      rule: 'Fargate rule: the container keeps no Linux capability beyond what its task definition keeps (cap_add can add only SYS_PTRACE).',
+      fix: 'do not change owners, users or kernel settings at run time; set them in the image (Dockerfile USER, chown at build)',
+    };
+  if (/permission denied|EACCES/i.test(logs))
+    return {
+      rule: "Fargate rule: task volumes start empty, owned by root, mode 0755; only what the init container hands over is the app's.",
+      fix: 'run as a numeric `user: "uid:gid"` so shipshape can hand its volumes to it, or create the directory in the image',
+    };
+  return undefined;
+}
+
 export interface NotReadyReport {
   /** Who did not become ready, e.g. `service "api" (replica 1)`. */
   subject: string;
@@ -210,13 +242,15 @@ export async function notReadyError(
   report: NotReadyReport,
 ): Promise<ShipshapeError> {
   const logs = await lastLogLines(docker, id);
+  const rule = fargateRuleBroken(logs);
   return new ShipshapeError(
     `${report.subject} ${reason}` +
-      (logs ? `\n--- last log lines${report.container ? ` of ${report.container}` : ''} ---\n${logs}` : ''),
+      (logs ? `\n--- last log lines${report.container ? ` of ${report.container}` : ''} ---\n${logs}` : '') +
+      (rule ? `\n${rule.rule}` : ''),
     {
       exitCode: ExitCode.failure,
       location: report.location,
-      hint: report.hint,
+      hint: rule ? `${rule.fix}${report.hint ? `; ${report.hint}` : ''}` : report.hint,
     },
   );
 }

@@ -454,7 +454,7 @@ export class ComposeApp extends Construct {
             default: 'yes',
             description: 'no: the services that wait for a job run no task yet (set by shipshape deploy)',
           });
-          done = new CfnCondition(stack, 'JobsDone', {
+          done = new CfnCondition(stack, 'JobsDoneCondition', {
             expression: Fn.conditionEquals(parameter.valueAsString, 'yes'),
           });
           gates.set(stack, done);

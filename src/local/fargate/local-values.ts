@@ -48,8 +48,10 @@ export function localValues(
     if (Array.isArray(o['Fn::GetAtt'])) {
       const [id, attribute] = o['Fn::GetAtt'] as [string, string];
       const store = serviceOf(id);
-      if (store?.intent.placement === 'managed' && /Endpoint\.Address$|Endpoint$/.test(attribute))
+      if (store?.intent.placement === 'managed' && /end-?point(\.address)?$/i.test(attribute))
         return store.name;
+      if (store?.intent.placement === 'managed' && /end-?point\.port$/i.test(attribute))
+        return String(store.intent.datastore?.port ?? '');
       throw fail(where, `${attribute} of ${paths.get(id) ?? id}`);
     }
     throw fail(where, JSON.stringify(v).slice(0, 120));
