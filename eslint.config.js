@@ -8,6 +8,8 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'examples/**',
+      // Programs that run inside containers (CommonJS for the image's node), like the examples.
+      'test/fixtures/**/*.js',
       'coverage/**',
       '.shipshape/**',
       'cdk.out/**',
