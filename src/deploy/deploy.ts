@@ -7,6 +7,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { clientConfig, followHint } from './aws.js';
 import { classifyDiff, weakening, type DiffReport } from './diff.js';
 import { ecrRegistry } from './ecr.js';
+import { assertImageArchitectures } from './architecture.js';
 import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
 import { ensureBootstrap, openSession, selectStacks, type CloudSession } from './session.js';
 import { assertDeployable, stackResources, stackStatus } from './stacks.js';
@@ -219,6 +220,7 @@ async function buildAndPush(
   if (slots.length === 0) return [];
   const docker = await requireEngine(engine());
   const local = await makeImages(s.app, slots, { docker, slim: options.slim, onProgress: progress });
+  await assertImageArchitectures(docker, s.app, local);
   if (s.synth.registryStack) {
     progress(`creating the image repositories (${s.synth.registryStack})`);
     await deployStacks(s, [s.synth.registryStack], {}, options.method ?? 'change-set', progress);

@@ -337,4 +337,26 @@ describe('shipshape deploy: bad input and missing prerequisites', () => {
     const tags = (await new Docker().listImages()).flatMap((i) => i.RepoTags ?? []);
     expect(tags.filter((t) => t.startsWith('127.0.0.1:9/'))).toEqual([]);
   });
+
+  it('an image built for another CPU than its task runs on: exit 2 before anything is pushed or deployed', async () => {
+    // This engine builds amd64; the task says arm64 (as an image built on Apple silicon would be
+    // the other way round): the task would fail at every start with "exec format error".
+    writeFileSync(join(dir, 'compose.arm.yaml'), 'services:\n  api:\n    platform: linux/arm64\n');
+    const r = shipshape([
+      ...files(),
+      '-f',
+      join(dir, 'compose.arm.yaml'),
+      'deploy',
+      '--registry',
+      REGISTRY,
+      '--yes',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /api: the image is built for amd64, its task runs on arm64 \(compose sets platform: linux\/arm64\)/,
+    );
+    expect(r.stderr).toMatch(/hint: set `platform: linux\/amd64` on api/);
+    const cfn = new CloudFormationClient(aws);
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: STACK }))).rejects.toThrow(/does not exist/);
+  });
 });
