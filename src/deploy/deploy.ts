@@ -10,7 +10,9 @@ import { ecrRegistry } from './ecr.js';
 import { assertImageArchitectures } from './architecture.js';
 import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
 import { ensureBootstrap, openSession, selectStacks, type CloudSession } from './session.js';
-import { assertDeployable, stackResources, stackStatus } from './stacks.js';
+import { assertDeployable, deployedParameters, stackResources, stackStatus } from './stacks.js';
+import { deployWithJobs } from './jobs.js';
+import { jobDependents } from '../model/intent/placement.js';
 import { diagnose, ecsServices, waitSteady, type ServiceState, type StoppedTask } from './steady.js';
 import type { DeployIoHost } from './io-host.js';
 import type { HistoryEntry, RecordedAssembly } from './history.js';
@@ -82,7 +84,19 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
         s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
       );
     try {
-      await deployStacks(s, s.appStacks, parameters, options.method ?? 'change-set', progress);
+      await deployWithJobs({
+        app,
+        region,
+        stacks: s.appStacks,
+        gates: s.synth.jobGates,
+        dependentImages: dependentImages(s),
+        parameters,
+        deploy: (p) => deployStacks(s, s.appStacks, p, options.method ?? 'change-set', progress),
+        deployedParameters: (stack) => deployedParameters(region, stack),
+        stackStatus: (stack) => stackStatus(region, stack),
+        timeoutMs: options.timeoutMs ?? 15 * 60_000,
+        progress,
+      });
       const services =
         options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
       const report: DeployReport = {
@@ -227,6 +241,16 @@ async function buildAndPush(
   }
   const target = options.registry ? plainRegistry(options.registry) : await ecrRegistry(s.target.region);
   return pushImages(docker, local, slots, target, progress);
+}
+
+/** The image parameters of the services that wait for a job (held back until it has run). */
+function dependentImages(s: CloudSession): Set<string> {
+  const waiting = new Set(jobDependents(s.app));
+  return new Set(
+    s.synth.imageSlots
+      .filter((slot) => waiting.has(slot.service))
+      .map((slot) => `${slot.stackName}:${slot.parameter}`),
+  );
 }
 
 /** Each built service's tag parameter, `<stack>:<parameter>` → tag. */

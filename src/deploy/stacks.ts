@@ -95,3 +95,17 @@ export function assertDeployable(stackName: string, status: string | undefined, 
 export function bootstrapStatus(region: string): Promise<string | undefined> {
   return stackStatus(region, 'CDKToolkit');
 }
+
+/** The parameter values a stack was deployed with (none when it does not exist). */
+export async function deployedParameters(region: string, stackName: string): Promise<Record<string, string>> {
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  try {
+    const res = await (await cfn(region)).send(new DescribeStacksCommand({ StackName: stackName }));
+    return Object.fromEntries(
+      (res.Stacks?.[0]?.Parameters ?? []).map((p) => [p.ParameterKey!, p.ParameterValue ?? '']),
+    );
+  } catch (e) {
+    if (/does not exist/i.test((e as Error).message)) return {};
+    throw credentialsError(e, region) ?? e;
+  }
+}

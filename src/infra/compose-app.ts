@@ -9,7 +9,7 @@ import { loadApp, type LoadOptions } from '../model/load.js';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
 import { startOrder } from '../model/graph.js';
 import { assertCloudReady, type GateFinding } from '../policy/gate.js';
-import { cloudContainers, jobs, managedServices } from '../model/intent/placement.js';
+import { cloudContainers, jobs, managedServices, waitingFor } from '../model/intent/placement.js';
 import { AppCluster } from './cluster.js';
 import {
   NETWORK_ENGINES,
@@ -82,15 +82,6 @@ export const JOBS_DONE_PARAMETER = 'JobsDone';
 export interface JobGate {
   readonly stackName: string;
   readonly parameter: string;
-}
-
-/** The services that wait for `job` to complete (`depends_on: {job: {condition: service_completed_successfully}}`). */
-export function waitingFor(app: AppModel, job: string): string[] {
-  return app.services
-    .filter((s) =>
-      s.dependsOn.some((d) => d.service === job && d.condition === 'service_completed_successfully'),
-    )
-    .map((s) => s.name);
 }
 
 /** Where deploy pushes a built service's image, and the parameter that carries its tag. */

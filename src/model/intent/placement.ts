@@ -73,6 +73,21 @@ export function jobs(app: Pick<AppModel, 'services'>): ServiceModel[] {
   return app.services.filter((s) => s.intent.placement === 'job');
 }
 
+/** The services that wait for `job` to complete (`depends_on: {job: {condition: service_completed_successfully}}`). */
+export function waitingFor(app: Pick<AppModel, 'services'>, job: string): string[] {
+  return app.services
+    .filter((s) =>
+      s.dependsOn.some((d) => d.service === job && d.condition === 'service_completed_successfully'),
+    )
+    .map((s) => s.name);
+}
+
+/** The services that wait for one of the app's jobs. */
+export function jobDependents(app: Pick<AppModel, 'services'>): string[] {
+  const waiting = new Set(jobs(app).flatMap((j) => waitingFor(app, j.name)));
+  return app.services.filter((s) => waiting.has(s.name)).map((s) => s.name);
+}
+
 /** The load balancer an entry of this protocol needs: HTTP(S) an application one, TCP/UDP a network one. */
 export function balancerFor(protocol: EntryProtocol): Balancer {
   return protocol === 'http' || protocol === 'https' ? 'application' : 'network';
