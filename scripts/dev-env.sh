@@ -10,9 +10,9 @@
 #      the workflows' scripts) for the workflows `shipshape ci github` writes
 #   5. offline stand-ins for the public base images used by the examples
 #      (debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm,
-#      nginx:stable-bookworm for `shipshape up --lb nginx`, and the datastores mariadb:11 and
-#      redis:7 for the backing-service tests, and the task init image (busybox) for `up --fargate`), built only when the tag is absent, labelled
-#      io.shipshape.standin=true.
+#      nginx:stable-bookworm for `shipshape up --lb nginx`, the datastores mariadb:11 and
+#      redis:7 for the backing-service tests, and the task init image (busybox) for
+#      `up --fargate`), built only when the tag is absent, labelled io.shipshape.standin=true.
 # Idempotent; a run on a prepared machine takes a few seconds.
 #
 # Environment overrides:
