@@ -76,7 +76,8 @@ function scenario(options: {
       events.push(`deploy ${JSON.stringify(p)}`);
       revision = options.deployed?.revisionAfter ?? 1;
     },
-    deployedParameters: async () => (options.deployed ? { ImageTagWeb: options.deployed.webTag } : {}),
+    deployedParameters: async (): Promise<Record<string, string>> =>
+      options.deployed ? { ImageTagWeb: options.deployed.webTag } : {},
     stackStatus: async () => (options.exists ? 'UPDATE_COMPLETE' : undefined),
     timeoutMs: 60_000,
     progress: () => undefined,
