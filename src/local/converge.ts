@@ -6,6 +6,7 @@ import type { RunScope } from '../engine/run-scope.js';
 import { NotReadyError, Wait, notReadyError, waitUntilReady, type WaitStrategy } from '../engine/wait.js';
 import { gatewayBalancing } from './gateway.js';
 import { NGINX_READY_LOG } from './nginx.js';
+import { inDependencyOrder } from '../model/graph.js';
 import type { AppPlan, PlannedContainer, PlannedHelper, PlannedNetwork } from './plan.js';
 import { listLocalContainers } from './ps.js';
 
@@ -52,8 +53,6 @@ interface Run extends ConvergeOptions {
   ids: Map<string, string>;
   created: string[];
   unchanged: string[];
-  started: Map<string, Promise<void>>;
-  readiness: Map<string, Promise<void>>;
 }
 
 export async function converge(
@@ -83,14 +82,19 @@ export async function converge(
     ids: new Map(),
     created: [],
     unchanged: [],
-    started: new Map(),
-    readiness: new Map(),
   };
   await createContainers(run);
-  await settleAll(
-    run,
-    plan.order.map((service) => startAndAwaitReady(run, service)),
-  );
+  // A job is ready once it completed; every other service once it is healthy.
+  const own = (service: string): DependencyCondition =>
+    isOneShot(app, service) ? 'service_completed_successfully' : 'service_healthy';
+  await inDependencyOrder(app.services, plan.order, own, {
+    start: (service) => startService(run, service),
+    ready: (service, condition) => awaitCondition(run, service, condition),
+    waiting: (service, dep, condition) => run.progress(`${service}: waiting for ${dep} (${condition})`),
+    done: (service, condition) =>
+      run.progress(`${service}: ${condition === 'service_healthy' ? 'ready' : 'completed'}`),
+    failed: (e) => run.failure.abort(e),
+  });
   const inPlanOrder = (names: string[]) =>
     plan.containers.map((c) => c.name).filter((n) => names.includes(n));
   return { created: inPlanOrder(run.created), unchanged: inPlanOrder(run.unchanged), removed };
@@ -204,48 +208,8 @@ function isOneShot(app: AppModel, service: string): boolean {
   return app.services.find((s) => s.name === service)?.intent.placement === 'job';
 }
 
-/** Start one service once its dependencies allow, then wait until it is ready (or completed). */
-async function startAndAwaitReady(run: Run, service: string): Promise<void> {
-  const started = startWhenDependenciesAllow(run, service);
-  run.started.set(service, started);
-  started.catch(() => undefined); // awaited below and by dependents; never an unhandled rejection
-  await started;
-  const condition: DependencyCondition = isOneShot(run.app, service)
-    ? 'service_completed_successfully'
-    : 'service_healthy';
-  await readiness(run, service, condition);
-  run.progress(`${service}: ${condition === 'service_healthy' ? 'ready' : 'completed'}`);
-}
-
-async function startWhenDependenciesAllow(run: Run, service: string): Promise<void> {
-  const model = run.app.services.find((s) => s.name === service)!;
-  const selected = new Set(run.plan.order);
-  await Promise.all(
-    model.dependsOn
-      .filter((dep) => selected.has(dep.service))
-      .map((dep) => {
-        run.progress(`${service}: waiting for ${dep.service} (${dep.condition})`);
-        return readiness(run, dep.service, dep.condition);
-      }),
-  );
-  await startService(run, service);
-}
-
-/** The moment every container of `service` meets `condition`; one wait per service and condition. */
-function readiness(run: Run, service: string, condition: DependencyCondition): Promise<void> {
-  const key = `${service}\n${condition}`;
-  let ready = run.readiness.get(key);
-  if (!ready) {
-    ready = awaitCondition(run, service, condition);
-    ready.catch(() => undefined); // awaited by whoever asked; never an unhandled rejection
-    run.readiness.set(key, ready);
-  }
-  return ready;
-}
-
+/** The moment every container of `service` meets `condition`. */
 async function awaitCondition(run: Run, service: string, condition: DependencyCondition): Promise<void> {
-  // Dependencies are started before their dependents ask, so this is always set.
-  await run.started.get(service);
   // Replicas first: a gateway balances once it has seen them ready.
   const containers = run.plan.containers.filter((c) => c.service === service);
   for (const role of ['service', 'gateway'] as const) {

@@ -44,3 +44,82 @@ export function startOrder(services: readonly DependencyNode[], requested?: read
     if (!requested || requested.length === 0 || requested.includes(s.name)) visit(s.name);
   return order;
 }
+
+/** A service with the condition each of its dependencies must meet before it starts. */
+export interface ConditionalNode<C extends string> {
+  readonly name: string;
+  readonly dependsOn: readonly { readonly service: string; readonly condition: C }[];
+}
+
+/** What a dependency walk does with each service (see `inDependencyOrder`). */
+export interface DependencyVisitor<C extends string> {
+  /** Start the service (once its dependencies allow). */
+  start(service: string): Promise<void>;
+  /** Resolve once the started service meets `condition` (asked at most once per service and condition). */
+  ready(service: string, condition: C): Promise<void>;
+  /** Called before waiting for a dependency. */
+  waiting?(service: string, dependency: string, condition: C): void;
+  /** Called once a service met its own condition. */
+  done?(service: string, condition: C): void;
+  /** Called at the first failure, at once (to stop what is still starting or waiting). */
+  failed?(error: unknown): void;
+}
+
+/**
+ * The one dependency walker (compose's `InDependencyOrder`, with compose's per-dependant wait):
+ * every service starts as soon as each of its dependencies meets the condition *that dependant*
+ * names for it, services that do not depend on each other start side by side, and each service
+ * is then awaited with `own(service)` (healthy, or completed for a one-off job). `up`,
+ * `up --fargate` and `slim`'s dependency runs all walk with it, so a condition means the same in
+ * each. The first failure rejects; the caller stops what is still starting (an abort signal).
+ */
+export async function inDependencyOrder<C extends string>(
+  services: readonly ConditionalNode<C>[],
+  selected: readonly string[],
+  own: (service: string) => C,
+  visitor: DependencyVisitor<C>,
+): Promise<void> {
+  const wanted = new Set(selected);
+  const started = new Map<string, Promise<void>>();
+  const readiness = new Map<string, Promise<void>>();
+  const ready = (service: string, condition: C): Promise<void> => {
+    const key = `${service}\n${condition}`;
+    let p = readiness.get(key);
+    if (!p) {
+      // Dependencies are started before their dependants ask: `started` has them.
+      p = started.get(service)!.then(() => visitor.ready(service, condition));
+      p.catch(() => undefined); // awaited by whoever asked; never an unhandled rejection
+      readiness.set(key, p);
+    }
+    return p;
+  };
+  const startWhenAllowed = async (name: string): Promise<void> => {
+    const node = services.find((s) => s.name === name)!;
+    await Promise.all(
+      node.dependsOn
+        .filter((d) => wanted.has(d.service))
+        .map((d) => {
+          visitor.waiting?.(name, d.service, d.condition);
+          return ready(d.service, d.condition);
+        }),
+    );
+    await visitor.start(name);
+  };
+  for (const name of selected) {
+    const p = startWhenAllowed(name);
+    p.catch(() => undefined);
+    started.set(name, p);
+  }
+  const own$ = selected.map((name) => ready(name, own(name)).then(() => visitor.done?.(name, own(name))));
+  let first: { error: unknown } | undefined;
+  await Promise.all(
+    own$.map((t) =>
+      t.catch((error: unknown) => {
+        if (first) return;
+        first = { error };
+        visitor.failed?.(error);
+      }),
+    ),
+  );
+  if (first) throw first.error;
+}

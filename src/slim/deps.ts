@@ -6,7 +6,7 @@ import { serviceContainerSpec } from '../engine/container-spec.js';
 import { ensureImage } from '../engine/images.js';
 import type { RunScope } from '../engine/run-scope.js';
 import { NotReadyError, Wait, notReadyError, waitUntilReady } from '../engine/wait.js';
-import { startOrder } from '../model/graph.js';
+import { inDependencyOrder, startOrder } from '../model/graph.js';
 
 /**
  * The compose dependencies of the slimmed service, started beside it on the run's private
@@ -48,7 +48,11 @@ export async function serviceImage(
   return ensureImage(docker, service.image, onProgress);
 }
 
-/** Start `target`'s dependencies in order on `network`, each ready by its `depends_on` condition. */
+/**
+ * Start `target`'s dependencies on `network` with `up`'s walker (src/model/graph.ts): each starts
+ * once its own dependencies meet the conditions it names, side by side otherwise, and the run goes
+ * on once each of the target's direct dependencies meets the condition the target names.
+ */
 export async function startDependencies(
   docker: Docker,
   app: AppModel,
@@ -56,14 +60,23 @@ export async function startDependencies(
   run: DependencyRun,
 ): Promise<void> {
   const deps = dependencyOrder(app, target);
-  const conditions = new Map<string, DependencyCondition>();
-  for (const s of [target, ...deps]) for (const d of s.dependsOn) conditions.set(d.service, d.condition);
-  for (const dep of deps) {
-    const image = await serviceImage(docker, app, dep, run.onProgress);
-    run.onProgress(`starting dependency ${dep.name}`);
-    const id = await startDependency(docker, app, dep, image, run);
-    await waitForDependency(docker, dep, id, conditions.get(dep.name) ?? 'service_started');
-  }
+  const ids = new Map<string, string>();
+  const byName = new Map(deps.map((d) => [d.name, d]));
+  const targetWants = new Map(target.dependsOn.map((d) => [d.service, d.condition]));
+  await inDependencyOrder<DependencyCondition>(
+    app.services,
+    deps.map((d) => d.name),
+    (name) => targetWants.get(name) ?? 'service_started',
+    {
+      start: async (name) => {
+        const dep = byName.get(name)!;
+        const image = await serviceImage(docker, app, dep, run.onProgress);
+        run.onProgress(`starting dependency ${dep.name}`);
+        ids.set(name, await startDependency(docker, app, dep, image, run));
+      },
+      ready: (name, condition) => waitForDependency(docker, byName.get(name)!, ids.get(name)!, condition),
+    },
+  );
 }
 
 export interface DependencyRun {
