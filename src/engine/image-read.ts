@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { indexExport, type ImageIndex, type IndexOptions } from '../slim/image-fs.js';
+import { indexExport, type ImageIndex, type IndexOptions } from '../images/image-fs.js';
 import { onCleanup } from '../support/cleanup.js';
 import { LABELS, isStatus } from './client.js';
 

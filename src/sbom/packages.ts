@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { PackageURL } from 'packageurl-js';
-import type { ImageIndex, IndexOptions } from '../slim/image-fs.js';
+import type { ImageIndex, IndexOptions } from '../images/image-fs.js';
 import { readGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
 
 /**

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { pack, extract, type Header } from 'tar-stream';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { entryPath } from './image-fs.js';
+import { entryPath } from '../images/image-fs.js';
 import type { RuntimeUser } from './user.js';
 
 /**

@@ -1,5 +1,7 @@
 import { posix } from 'node:path';
-import type { ElfInfo } from './elf.js';
+import type { FsView } from '../images/image-fs.js';
+
+export type { FsView } from '../images/image-fs.js';
 
 /**
  * The dynamic-linking closure of a set of binaries, computed the way the loader would find the
@@ -7,14 +9,6 @@ import type { ElfInfo } from './elf.js';
  * filesystem view rather than by running `ldd`. Used for the image's keep-set and for the tracer
  * bundle built from the host's strace.
  */
-
-/** A read-only view of a filesystem: the image's export index, or the host. */
-export interface FsView {
-  /** The real path of `path` after following every symlink, or undefined when it does not exist. */
-  realPath(path: string): string | undefined;
-  /** ELF facts of the regular file at `realPath`, or undefined when it is not ELF. */
-  elf(realPath: string): ElfInfo | undefined;
-}
 
 export interface ClosureOptions {
   /** LD_LIBRARY_PATH entries from the runtime environment. Default none. */

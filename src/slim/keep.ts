@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import { elfClosure, parseLdSoConf } from './closure.js';
-import type { ImageIndex } from './image-fs.js';
+import type { ImageIndex } from '../images/image-fs.js';
 import type { TraceSummary } from './trace.js';
 
 /**

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { ImageIndex } from './image-fs.js';
+import type { ImageIndex } from '../images/image-fs.js';
 import type { TraceSummary } from './trace.js';
 
 /**

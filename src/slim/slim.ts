@@ -17,7 +17,7 @@ import { filterExport, importSlimImage, type FilterStats, type SlimConfig } from
 import { serviceImage, startDependencies } from './deps.js';
 import { exercise, type ExerciseResult, type ExerciseSpec } from './exercise.js';
 import { SlimVerificationError, describeFailures, writeFailureFolder } from './failure.js';
-import { indexExport, type ImageIndex } from './image-fs.js';
+import { indexExport, type ImageIndex } from '../images/image-fs.js';
 import { missedPaths } from './missed.js';
 import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid, type KeepSet } from './keep.js';
 import { parseProbe, type ProbeResult } from './probes.js';

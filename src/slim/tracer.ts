@@ -10,7 +10,7 @@ import {
 import { delimiter, join, posix } from 'node:path';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { elfClosure, type FsView } from './closure.js';
-import { parseElf, type ElfInfo } from './elf.js';
+import { parseElf, type ElfInfo } from '../images/elf.js';
 
 /**
  * The tracer bundle: the host's strace with its own ELF interpreter and libraries, copied into

@@ -1,4 +1,4 @@
-import type { ImageIndex } from './image-fs.js';
+import type { ImageIndex } from '../images/image-fs.js';
 import type { TraceSummary } from './trace.js';
 
 /**

@@ -3,7 +3,7 @@ import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import type { DiffReport } from '../../deploy/diff.js';
-import { DIFF_CHANGES_EXIT } from '../commands/diff.js';
+import { DIFF_CHANGES_EXIT } from '../exit-codes.js';
 
 const MARK: Record<string, string> = {
   opened: '+',

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../model/errors.js';
-import { runChecks, type CheckResult } from '../../support/doctor.js';
+import { runChecks, type CheckResult } from '../../doctor/doctor.js';
 import { colors, printJson, table } from '../../support/output.js';
 
 export default async function doctor(only: string | undefined, opts: { json?: boolean }): Promise<void> {

@@ -1,9 +1,7 @@
 import { Command } from 'commander';
 import { envOption } from '../app-options.js';
+import { DIFF_CHANGES_EXIT } from '../exit-codes.js';
 import { lazyCommand } from '../lazy-command.js';
-
-/** Exit code of `diff` when the deploy would change something (0: nothing would change). */
-export const DIFF_CHANGES_EXIT = 5;
 
 export function diffCommand(): Command {
   const definition = new Command('diff')

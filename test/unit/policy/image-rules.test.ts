@@ -4,7 +4,7 @@ import { loadApp } from '../../../src/model/load.js';
 import type { ServiceModel } from '../../../src/model/types.js';
 import { RULES } from '../../../src/policy/rules/catalog.js';
 import { imageFindings, imageIndexOptions, type ImageFacts } from '../../../src/policy/rules/image.js';
-import { ImageIndex, type FsEntry } from '../../../src/slim/image-fs.js';
+import { ImageIndex, type FsEntry } from '../../../src/images/image-fs.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const location = { file: '/p/compose.yaml', line: 3, column: 5 };

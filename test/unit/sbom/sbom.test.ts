@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBom } from '../../../src/sbom/bom.js';
 import { readGoBuildInfo } from '../../../src/sbom/go-buildinfo.js';
 import { keptPackages, listPackages, packageIndexOptions } from '../../../src/sbom/packages.js';
-import { ImageIndex, type FsEntry } from '../../../src/slim/image-fs.js';
+import { ImageIndex, type FsEntry } from '../../../src/images/image-fs.js';
 
 const file = (path: string, size = 10): FsEntry => ({
   path,

@@ -1,5 +1,5 @@
-import { ImageIndex, type FsEntry } from '../../../src/slim/image-fs.js';
-import type { ElfInfo } from '../../../src/slim/elf.js';
+import { ImageIndex, type FsEntry } from '../../../src/images/image-fs.js';
+import type { ElfInfo } from '../../../src/images/elf.js';
 
 /** A hand-built image index: Debian-like merged /usr with a dynamic binary and a script. */
 export function fakeIndex(extra: Array<Partial<FsEntry> & { path: string }> = []): ImageIndex {

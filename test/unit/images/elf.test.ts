@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isElf, parseElf, shebangInterpreter } from '../../../src/slim/elf.js';
+import { isElf, parseElf, shebangInterpreter } from '../../../src/images/elf.js';
 
 // The node binary running this test is a real dynamically linked ELF on every CI machine.
 const nodeBinary = readFileSync(realpathSync(process.execPath));

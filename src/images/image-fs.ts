@@ -1,8 +1,15 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
-import type { FsView } from './closure.js';
 import { isElf, parseElf, shebangInterpreter, type ElfInfo } from './elf.js';
+
+/** A read-only view of a filesystem: the image's export index, or the host. */
+export interface FsView {
+  /** The real path of `path` after following every symlink, or undefined when it does not exist. */
+  realPath(path: string): string | undefined;
+  /** ELF facts of the regular file at `realPath`, or undefined when it is not ELF. */
+  elf(realPath: string): ElfInfo | undefined;
+}
 
 /**
  * An index of an image's filesystem, read from one streamed pass over a container export:
