@@ -9,7 +9,7 @@ import { ruleFinding } from './catalog.js';
 
 /**
  * Image rules, on an image read through the engine (never run): its configuration and an index
- * of its files (src/slim/image-fs.ts), plus what the same pass sniffed — private keys by their
+ * of its files (src/images/image-fs.ts), plus what the same pass sniffed — private keys by their
  * PEM/OpenSSH header and the content of small files whose names say credential.
  */
 export interface ImageFacts {
