@@ -41,7 +41,8 @@ const parse = (v: string): Version => {
 };
 const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
-export type VersionChoice = { version: string; note?: string } | { refusal: string };
+/** `version` is absent for services that have no versions to pick (DynamoDB, S3). */
+export type VersionChoice = { version?: string; note?: string } | { refusal: string };
 
 /**
  * The managed version for an image tag. Untagged (or `latest`, `alpine`): the newest offered.
@@ -52,6 +53,9 @@ export type VersionChoice = { version: string; note?: string } | { refusal: stri
  */
 export function pickVersion(mapping: ManagedMapping, ref: ImageRef): VersionChoice {
   const offered = mapping.versions;
+  // A versionless service (DynamoDB, S3): the stand-in's tag (`dynamodb-local:2.5.2`,
+  // `minio:RELEASE.2024-…`) versions the stand-in, not the service, so there is nothing to pick.
+  if (offered.length === 0) return {};
   const newest = offered[offered.length - 1]!;
   const tag = tagVersion(ref);
   if (!tag) return { version: newest, note: `${ref.tag ?? 'no tag'}: the newest ${mapping.service} offers` };
@@ -174,7 +178,7 @@ export function decideDatastore(
     };
   }
   const { credentials, local } = credentialsOf(chosen.engine, s);
-  const version = chosen.versions.length > 0 ? choice.version : undefined;
+  const version = choice.version;
   const note = version ? (why ?? choice.note) : undefined;
   const detail = [version ? `${chosen.service} ${version}` : chosen.service, note].filter(Boolean);
   return {
