@@ -10,6 +10,7 @@ import type {
   TableSpec,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
+import { masterUser } from './master-user.js';
 import {
   datastoreOf,
   datastoreRuntime,
@@ -237,7 +238,6 @@ const ACCOUNT: Partial<
   },
 };
 
-const RESERVED_USERS: Partial<Record<ManagedEngine, string[]>> = { documentdb: ['admin', 'root'] };
 
 /** The password given on the command line: `redis-server --requirepass secret`. */
 function commandPassword(command: readonly string[] | undefined): string | undefined {
@@ -262,9 +262,12 @@ function credentialsOf(
   if (!account) return { local: { passwords: [], users: [], accessKeys: [] } };
   const first = (names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const configured = first(account.users);
-  const reserved = RESERVED_USERS[engine] ?? [];
-  const username =
-    configured && !reserved.includes(configured) ? configured : account.defaultUser || undefined;
+  const variable = account.users.find((n) => env[n] === configured);
+  // The master user the managed service accepts (a reserved name maps to the engine's default).
+  const master = account.defaultUser
+    ? masterUser(engine, configured && sanitize(configured), account.defaultUser, variable)
+    : undefined;
+  const username = master?.username;
   const database = first(account.databases);
   const passwords = account.passwords.map((n) => env[n]).filter((v): v is string => !!v);
   const fromCommand = commandPassword(s.command);
@@ -277,7 +280,8 @@ function credentialsOf(
   if (engine === 'rds-mysql' || engine === 'rds-mariadb') users.push('root');
   return {
     credentials: {
-      ...(username ? { username: sanitize(username) } : {}),
+      ...(username ? { username } : {}),
+      ...(master?.reason ? { usernameReason: master.reason } : {}),
       ...(database ? { database: sanitize(database) } : {}),
       ...(passwordSecret ? { passwordSecret } : {}),
     },
