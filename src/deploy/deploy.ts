@@ -232,7 +232,11 @@ async function deployStacks(
   try {
     await s.toolkit.deploy(s.cx, {
       stacks: await selectStacks(s, stacks),
-      deploymentMethod: method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+      // A kept resource with a static name (a retained bucket or table, the image repositories, the
+      // WAF log group) left by a destroyed environment is adopted, with its data, instead of
+      // failing with "already exists" (CloudFormation's import of existing named resources).
+      deploymentMethod:
+        method === 'direct' ? { method: 'direct' } : { method: 'change-set', importExistingResources: true },
       parameters: StackParameters.exactly(parameters),
     });
   } catch (e) {

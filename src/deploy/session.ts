@@ -43,6 +43,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   options.onProgress(
     `${target.account} / ${target.region}${target.endpoint ? ` (endpoint ${target.endpoint})` : ''} as ${target.caller}`,
   );
+  const model = inAccount(app, target.account);
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-deploy-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const unregister = onCleanup(`remove ${dir}`, remove);
@@ -53,7 +54,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   try {
     // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
     const { synthesize } = await import('../infra/synth.js');
-    const synth = await synthesize(app, {
+    const synth = await synthesize(model, {
       outdir: join(dir, 'cdk.out'),
       imageRegistry: options.imageRegistry,
       onProgress: (m) => options.onProgress(`synth: ${m}`),
@@ -78,6 +79,25 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
     close();
     throw e;
   }
+}
+
+/**
+ * The app as deployed to `account`: templates name the account where a static name needs it (a kept
+ * bucket is adopted by the next deploy only when its name is static, see object-store.ts). An
+ * account written in x-shipshape must be the credentials' account: deploying elsewhere is refused.
+ */
+export function inAccount(app: AppModel, account: string): AppModel {
+  const written = app.x.aws.account;
+  if (written && written !== account) {
+    throw new ShipshapeError(
+      `x-shipshape.aws.account is ${written}, but the AWS credentials are for account ${account}`,
+      {
+        exitCode: ExitCode.usage,
+        hint: `use credentials (AWS_PROFILE) for account ${written}, or change x-shipshape.aws.account`,
+      },
+    );
+  }
+  return written ? app : { ...app, x: { ...app.x, aws: { ...app.x.aws, account } } };
 }
 
 /** Select exactly these stacks (by stack name; the toolkit matches construct paths). */

@@ -136,7 +136,8 @@ export class ComposeApp extends Construct {
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,
-      namespaceName: `${this.app.name}.internal`,
+      // One namespace per environment: HTTP namespace names are unique in an account and region.
+      namespaceName: `${this.app.x.environment}.${this.app.name}.internal`,
       namespaceArn: this.app.x.aws.cloudMapNamespace,
     });
     const entries = runtime.flatMap((s) => s.intent.entryPorts);

@@ -1,9 +1,9 @@
-import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { NetworkDatastore, type NetworkDatastoreProps } from './base.js';
+import { KEPT_DATABASES, NetworkDatastore, type NetworkDatastoreProps } from './base.js';
 
 /**
  * The newest patch CDK knows of a `major[.minor]` version the model chose (`10.11` → 10.11.x,
@@ -55,8 +55,8 @@ export interface RdsEngineSettings {
  * A compose database as an RDS instance: encrypted storage, isolated subnets, a security group
  * with no ingress until callers are wired in, credentials generated into Secrets Manager, TLS
  * required (engine parameter), 7-day backups, logs to CloudWatch; production adds Multi-AZ and
- * deletion protection and is retained on stack deletion, otherwise a final snapshot is kept.
- * Variants say which engine and which parameter requires TLS.
+ * deletion protection. On stack deletion a final snapshot is taken, then the instance is deleted
+ * (`KEPT_DATABASES` says why not retained). Variants say which engine and which parameter requires TLS.
  */
 export abstract class RdsDatabase extends NetworkDatastore {
   readonly instance: rds.DatabaseInstance;
@@ -100,7 +100,7 @@ export abstract class RdsDatabase extends NetworkDatastore {
       cloudwatchLogsExports: settings.logExports,
       publiclyAccessible: false,
       autoMinorVersionUpgrade: true,
-      removalPolicy: this.removalPolicy(RemovalPolicy.SNAPSHOT),
+      removalPolicy: KEPT_DATABASES,
     });
     this.endpoint = this.instance.dbInstanceEndpointAddress;
     this.secret = this.instance.secret!;

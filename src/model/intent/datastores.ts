@@ -238,7 +238,6 @@ const ACCOUNT: Partial<
   },
 };
 
-
 /** The password given on the command line: `redis-server --requirepass secret`. */
 function commandPassword(command: readonly string[] | undefined): string | undefined {
   const args = command ?? [];

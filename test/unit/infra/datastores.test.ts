@@ -249,10 +249,9 @@ describe('backing fixture (dev)', () => {
         ]),
       }),
     });
-    // The bucket's name (and so its ARN) is derived, the same in every stack that names it.
-    const name = {
-      'Fn::Join': ['', ['backing-dev-uploads-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
-    };
+    // The bucket's name (and so its ARN) is derived, the same in every stack that names it; the
+    // stack's region (and, when deploying, its account) is written as is (lifecycle.test.ts).
+    const name = { 'Fn::Join': ['', ['backing-dev-uploads-', { Ref: 'AWS::AccountId' }, '-us-east-1']] };
     expect(data.Properties.BucketName).toEqual(name);
     const arn = (suffix: string) => ({
       'Fn::Join': [
@@ -262,9 +261,7 @@ describe('backing fixture (dev)', () => {
           { Ref: 'AWS::Partition' },
           ':s3:::backing-dev-uploads-',
           { Ref: 'AWS::AccountId' },
-          '-',
-          { Ref: 'AWS::Region' },
-          ...(suffix ? [suffix] : []),
+          `-us-east-1${suffix}`,
         ],
       ],
     });
@@ -379,14 +376,15 @@ describe('backing fixture (prod)', () => {
     }).template;
   });
 
-  it('production: Multi-AZ, deletion protection, replicas, point-in-time recovery, versioning, EFS backups, retained', () => {
+  it('production: Multi-AZ, deletion protection, replicas, point-in-time recovery, versioning, EFS backups; databases leave a final snapshot, the rest is retained', () => {
     const db = only(template, 'AWS::RDS::DBInstance');
     expect(db.Properties).toMatchObject({
       MultiAZ: true,
       DeletionProtection: true,
       BackupRetentionPeriod: 14,
     });
-    expect(db.DeletionPolicy).toBe('Retain');
+    // A running database kept after deletion would hold the VPC's subnets and its group (see KEPT_DATABASES).
+    expect(db.DeletionPolicy).toBe('Snapshot');
     const cache = only(template, 'AWS::ElastiCache::ReplicationGroup');
     expect(cache.Properties).toMatchObject({
       NumCacheClusters: 2,
@@ -397,7 +395,7 @@ describe('backing fixture (prod)', () => {
     expect(cache.DeletionPolicy).toBe('Snapshot');
     const docs = only(template, 'AWS::DocDB::DBCluster');
     expect(docs.Properties.DeletionProtection).toBe(true);
-    expect(docs.DeletionPolicy).toBe('Retain');
+    expect(docs.DeletionPolicy).toBe('Snapshot');
     expect(Object.keys(template.findResources('AWS::DocDB::DBInstance'))).toHaveLength(2);
     const table = only(template, 'AWS::DynamoDB::Table');
     expect(table.Properties).toMatchObject({
