@@ -53,7 +53,7 @@ export interface TemplateLike {
 const INTERNET_CIDRS = new Set(['0.0.0.0/0', '::/0']);
 
 /** Friendly names for logical ids: construct paths without the stack and `/Resource`. */
-function namer(...templates: Array<TemplateLike | undefined>): (id: string) => string {
+export function namer(...templates: Array<TemplateLike | undefined>): (id: string) => string {
   const paths = new Map<string, string>();
   for (const t of templates) {
     for (const [id, r] of Object.entries(t?.Resources ?? {})) {

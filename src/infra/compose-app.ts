@@ -457,6 +457,7 @@ export class ComposeApp extends Construct {
     const where = this.scopeFor(model.name);
     const http = model.intent.entryPorts.find((p) => p.balancer === 'application');
     if (http && this.loadBalancer) {
+      if (Stack.of(where) !== Stack.of(this)) keepListenerExport(this.loadBalancer);
       const targetGroup = this.loadBalancer.addService(
         where,
         model.name,
@@ -483,3 +484,16 @@ export class ComposeApp extends Construct {
     }
   }
 }
+
+/**
+ * With stacks split per service, the service stacks' listener rules import the listener they
+ * attach to from the shared stack. The port-80 listener's export is kept even when no rule imports
+ * it (a certificate moves the rules to the HTTPS listener): the shared stack is updated before the
+ * service stacks, and CloudFormation refuses to remove an export another stack still imports.
+ */
+function keepListenerExport(lb: PublicLoadBalancer): void {
+  if (exported.has(lb)) return;
+  exported.add(lb);
+  Stack.of(lb).exportValue(lb.httpListener.listenerArn);
+}
+const exported = new WeakSet<PublicLoadBalancer>();
