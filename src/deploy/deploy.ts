@@ -5,6 +5,7 @@ import { ExitCode, ShipshapeError, type ExitCodeValue } from '../model/errors.js
 import type { AppModel, Diagnostic } from '../model/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { clientConfig, followHint } from './aws.js';
+import { confirmChanges, reviewChanges } from './change-review.js';
 import { classifyDiff, weakening, type DiffReport } from './diff.js';
 import { ecrRegistry } from './ecr.js';
 import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
@@ -67,6 +68,7 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
       assertDeployable(name, await stackStatus(region, name), region);
     const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
     const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
+    await confirmChanges(security, options.yes ?? false, confirm, progress);
     const images = await buildAndPush(s, options, progress);
     const stackStates = () =>
       Promise.all(
@@ -161,7 +163,7 @@ export async function diffStacks(s: CloudSession): Promise<DiffReport> {
     method: DiffMethod.TemplateOnly(),
   })) as Record<string, TemplateDiff>;
   const templates = Object.fromEntries(s.synth.stacks.map((x) => [x.name, s.template(x.name)]));
-  return classifyDiff(diffs, templates);
+  return { ...classifyDiff(diffs, templates), ...(await reviewChanges(s)) };
 }
 
 /** Before changing anything: what would widen access. With it, ask (or go on with --yes). */

@@ -1,4 +1,5 @@
 import type { ResourceDifference, TemplateDiff } from '@aws-cdk/cloudformation-diff';
+import type { ChangeHazard, Replacement } from './hazards.js';
 
 /**
  * What a deploy would change, security first: security-group rules opened or closed, what becomes
@@ -38,6 +39,10 @@ export interface ResourceChange {
 export interface DiffReport {
   security: SecurityChange[];
   resources: ResourceChange[];
+  /** Resources the change replaces, and why (the change-hazard check, hazards.ts). */
+  replacements: Replacement[];
+  /** What CloudFormation cannot do in place (`refuse`), or does at the cost of data (`warn`). */
+  hazards: ChangeHazard[];
   /** Stack parameters whose values differ (image tags, when known). */
   stacksChanged: string[];
   hasChanges: boolean;
@@ -246,7 +251,14 @@ export function classifyDiff(
   diffs: Record<string, TemplateDiff>,
   templates: Record<string, TemplateLike | undefined> = {},
 ): DiffReport {
-  const report: DiffReport = { security: [], resources: [], stacksChanged: [], hasChanges: false };
+  const report: DiffReport = {
+    security: [],
+    resources: [],
+    replacements: [],
+    hazards: [],
+    stacksChanged: [],
+    hasChanges: false,
+  };
   for (const [key, diff] of Object.entries(diffs)) {
     // The toolkit names diffs `<construct path> (<stack name>)` when the two differ.
     const stack = /\(([^()]+)\)$/.exec(key)?.[1] ?? key;

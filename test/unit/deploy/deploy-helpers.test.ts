@@ -139,9 +139,64 @@ describe('destroy plan', () => {
       'Bucket kept',
       'Cluster deleted',
     ]);
-    expect(plan.items.find((i) => i.logicalId === 'Bucket')?.why).toMatch(/access logs are kept/);
+    expect(plan.items.find((i) => i.logicalId === 'Bucket')?.why).toMatch(/kept with its objects/);
     expect(plan.keptStacks).toEqual([
       { stack: 'app-dev-ecr', why: expect.stringMatching(/ECR repositories/) },
     ]);
+  });
+});
+
+describe('destroy of a production environment', () => {
+  it('lists the protected resources the deletion removes (load balancer, database), not those it keeps', () => {
+    const template = {
+      Resources: {
+        Lb: {
+          Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          Properties: {
+            LoadBalancerAttributes: [
+              { Key: 'deletion_protection.enabled', Value: 'true' },
+              { Key: 'access_logs.s3.enabled', Value: 'true' },
+            ],
+          },
+        },
+        Db: {
+          Type: 'AWS::RDS::DBInstance',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: true },
+        },
+        Docs: {
+          Type: 'AWS::DocDB::DBCluster',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: true },
+        },
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          DeletionPolicy: 'Retain',
+          Properties: { DeletionProtectionEnabled: true },
+        },
+        DevDb: {
+          Type: 'AWS::RDS::DBInstance',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: false },
+        },
+      },
+    };
+    const resources = Object.entries(template.Resources).map(([logicalId, r]) => ({
+      logicalId,
+      type: r.Type,
+      physicalId: `phys-${logicalId}`,
+    }));
+    const plan = planDestroy([{ name: 'shop-prod', template, resources }]);
+    expect(plan.protection.map((p) => `${p.logicalId} ${p.physicalId}`)).toEqual([
+      'Lb phys-Lb',
+      'Db phys-Db',
+      'Docs phys-Docs',
+    ]);
+    expect(plan.items.find((i) => i.logicalId === 'Db')?.why).toMatch(
+      /final snapshot is taken, then the instance is deleted/,
+    );
+    expect(plan.items.find((i) => i.logicalId === 'Table')?.why).toMatch(
+      /next deploy of this environment adopts it/,
+    );
   });
 });

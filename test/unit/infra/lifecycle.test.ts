@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { protectedToDelete } from '../../../src/deploy/deletion-protection.js';
 import { inAccount } from '../../../src/deploy/session.js';
 import { keptNameProblems, sharedNames, type LifecycleTemplate } from '../../../src/infra/lifecycle-check.js';
 import { loadResourceFacts, type ResourceFactTable } from '../../../src/infra/resource-facts.js';
@@ -64,6 +65,39 @@ describe('what destroy keeps never blocks the next deploy', () => {
     const waf = resources('prod', 'AWS::Logs::LogGroup').find(([id]) => id.includes('Firewall'))![1];
     expect(waf.Properties!.LogGroupName).toBe('aws-waf-logs-shop-prod');
     expect(waf.DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('destroy of prod', () => {
+  it('turns deletion protection off on the load balancer and the database (which leaves a snapshot), not on what it keeps', () => {
+    const protectedIds = templates.prod!.flatMap((t) =>
+      protectedToDelete(
+        'shop-prod',
+        t,
+        Object.entries(t.Resources).map(([logicalId, r]) => ({
+          logicalId,
+          type: r.Type,
+          physicalId: logicalId,
+        })),
+      ).map((p) => p.type),
+    );
+    expect(protectedIds.sort()).toEqual([
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::RDS::DBInstance',
+    ]);
+    // Dev protects nothing.
+    for (const t of templates.dev!)
+      expect(
+        protectedToDelete(
+          'shop-dev',
+          t,
+          Object.entries(t.Resources).map(([logicalId, r]) => ({
+            logicalId,
+            type: r.Type,
+            physicalId: logicalId,
+          })),
+        ),
+      ).toEqual([]);
   });
 });
 
