@@ -8,7 +8,7 @@ import { clientConfig, followHint } from './aws.js';
 import { confirmChanges, reviewChanges } from './change-review.js';
 import { classifyDiff, weakening, type DiffReport } from './diff.js';
 import { ecrRegistry } from './ecr.js';
-import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
+import { digestParameters, makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
 import { ensureBootstrap, openSession, selectStacks, type CloudSession } from './session.js';
 import { assertDeployable, stackResources, stackStatus } from './stacks.js';
 import { diagnose, ecsServices, waitSteady, type ServiceState, type StoppedTask } from './steady.js';
@@ -44,7 +44,7 @@ export interface DeployReport {
   region: string;
   bootstrap: 'present' | 'created';
   stacks: { name: string; status?: string }[];
-  images: Omit<PushedImage, 'slot'>[];
+  images: PushedImage[];
   urls: string[];
   services: ServiceState[];
   security: DiffReport['security'];
@@ -86,7 +86,7 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
         region,
         bootstrap,
         stacks: await stackStates(),
-        images: images.map(({ slot: _slot, ...rest }) => rest),
+        images,
         urls: await appUrls(s),
         services,
         security: security.security,
@@ -208,10 +208,10 @@ async function buildAndPush(
     await deployStacks(s, [s.synth.registryStack], [], options.method ?? 'change-set', progress);
   }
   const target = options.registry ? plainRegistry(options.registry) : await ecrRegistry(s.target.region);
-  return pushImages(docker, local, slots, target, progress);
+  return pushImages(docker, local, target, progress);
 }
 
-/** Deploy `stacks` with each built service's tag parameter; Ctrl-C leaves CloudFormation going. */
+/** Deploy `stacks` with each image's digest parameter; Ctrl-C leaves CloudFormation going. */
 async function deployStacks(
   s: CloudSession,
   stacks: string[],
@@ -220,8 +220,7 @@ async function deployStacks(
   progress: (line: string) => void,
 ): Promise<void> {
   const { StackParameters } = await import('@aws-cdk/toolkit-lib');
-  const parameters: Record<string, string> = {};
-  for (const i of images) parameters[`${i.slot.stackName}:${i.slot.parameter}`] = i.tag;
+  const parameters = digestParameters(s.synth.imageSlots, images);
   const region = s.target.region;
   const unregister = onCleanup('report CloudFormation in flight', () => {
     process.stderr.write(

@@ -43,7 +43,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   options.onProgress(
     `${target.account} / ${target.region}${target.endpoint ? ` (endpoint ${target.endpoint})` : ''} as ${target.caller}`,
   );
-  const model = inAccount(app, target.account);
+  assertAccount(app, target.account);
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-deploy-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const unregister = onCleanup(`remove ${dir}`, remove);
@@ -54,7 +54,8 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   try {
     // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
     const { synthesize } = await import('../infra/synth.js');
-    const synth = await synthesize(model, {
+    const synth = await synthesize(app, {
+      account: target.account,
       outdir: join(dir, 'cdk.out'),
       imageRegistry: options.imageRegistry,
       onProgress: (m) => options.onProgress(`synth: ${m}`),
@@ -82,11 +83,10 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
 }
 
 /**
- * The app as deployed to `account`: templates name the account where a static name needs it (a kept
- * bucket is adopted by the next deploy only when its name is static, see object-store.ts). An
- * account written in x-shipshape must be the credentials' account: deploying elsewhere is refused.
+ * An account written in x-shipshape must be the credentials' account: deploying elsewhere is
+ * refused. (Templates name the deploying account where a static name needs it, see object-store.ts.)
  */
-export function inAccount(app: AppModel, account: string): AppModel {
+export function assertAccount(app: AppModel, account: string): void {
   const written = app.x.aws.account;
   if (written && written !== account) {
     throw new ShipshapeError(
@@ -97,7 +97,6 @@ export function inAccount(app: AppModel, account: string): AppModel {
       },
     );
   }
-  return written ? app : { ...app, x: { ...app.x, aws: { ...app.x.aws, account } } };
 }
 
 /** Select exactly these stacks (by stack name; the toolkit matches construct paths). */

@@ -6,8 +6,8 @@ import type { ServiceModel } from '../model/types.js';
 
 /**
  * The image that writes compose secrets to files: BusyBox from the Amazon ECR Public mirror of
- * the Docker official images (no Docker Hub rate limits from Fargate, pulled through the NAT or
- * without credentials). It only needs `sh`, `printf`, `mkdir`, `chown` and `chmod`; BusyBox is the
+ * the Docker official images. ComposeApp has deploy copy it into the app's own repositories and
+ * tasks pull it from there by digest (src/infra/images.ts), so tasks pull nothing from outside. It only needs `sh`, `printf`, `mkdir`, `chown` and `chmod`; BusyBox is the
  * smallest image that has them (about 2 MB) and is maintained as an official image.
  */
 export const SECRETS_INIT_IMAGE = 'public.ecr.aws/docker/library/busybox:1.36.1';
@@ -32,8 +32,8 @@ export interface SecretFilesProps {
   /** Where each compose top-level secret's value is, by name. */
   readonly secrets: ReadonlyMap<string, SecretSource>;
   readonly logging: ecs.LogDriver;
-  /** @default SECRETS_INIT_IMAGE */
-  readonly image?: string;
+  /** @default SECRETS_INIT_IMAGE from its public registry */
+  readonly image?: string | ecs.ContainerImage;
 }
 
 /**
@@ -68,7 +68,10 @@ export function addSecretFiles(
   });
   const init = task.addContainer('secrets-init', {
     containerName: 'secrets-init',
-    image: ecs.ContainerImage.fromRegistry(props.image ?? SECRETS_INIT_IMAGE),
+    image:
+      typeof props.image === 'object'
+        ? props.image
+        : ecs.ContainerImage.fromRegistry(props.image ?? SECRETS_INIT_IMAGE),
     essential: false,
     user: '0',
     readonlyRootFilesystem: true,

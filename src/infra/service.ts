@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,20 +20,16 @@ export interface ComposeServiceProps {
   /** Subnets the tasks run in (private). */
   readonly subnets: ec2.SubnetSelection;
   /**
-   * Repository of a built service; the image is `<repository>:<imageTag>`.
-   * @default `service.image`
+   * The app container's image, as the caller resolved it (ComposeApp: the app's own registry,
+   * pinned by digest, see images.ts).
+   * @default `service.image` from its registry
    */
-  readonly repository?: ecr.IRepository;
+  readonly containerImage?: ecs.ContainerImage;
   /**
-   * Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag).
-   * @default 'latest'
+   * The image of the helper that writes compose secrets to files.
+   * @default SECRETS_INIT_IMAGE from its public registry
    */
-  readonly imageTag?: string;
-  /**
-   * Full reference of a built image in a registry other than ECR (deploy --registry).
-   * @default none
-   */
-  readonly imageReference?: string;
+  readonly secretsInitImage?: ecs.ContainerImage;
   /**
    * Log retention in days.
    * @default 30
@@ -165,6 +160,7 @@ export class ComposeService extends Construct {
         user: taskUser(s),
         secrets: props.composeSecrets ?? new Map(),
         logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: `${s.name}-secrets` }),
+        image: props.secretsInitImage,
       });
     }
     this.addScratchVolumes(s);
@@ -205,10 +201,7 @@ export class ComposeService extends Construct {
   private addAppContainer(props: ComposeServiceProps, logGroup: logs.ILogGroup): ecs.ContainerDefinition {
     const s = props.service;
     const { environment, secrets } = this.containerEnvironment(props);
-    const image =
-      props.repository !== undefined
-        ? ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest')
-        : ecs.ContainerImage.fromRegistry(props.imageReference ?? s.image ?? s.name);
+    const image = props.containerImage ?? ecs.ContainerImage.fromRegistry(s.image ?? s.name);
     const container = this.taskDefinition.addContainer(ecsName(s.name), {
       image,
       containerName: ecsName(s.name),
@@ -225,14 +218,6 @@ export class ComposeService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: s.name }),
       portMappings: containerPortMappings(s),
     });
-    if (props.repository) {
-      // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.
-      Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken only accepts Resource "*"; image pulls themselves are scoped to this service\'s repository.',
-      });
-    }
     if (Object.keys(environment).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',

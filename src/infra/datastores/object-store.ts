@@ -25,18 +25,18 @@ export function bucketPrefix(app: string, environment: string, bucket: string): 
 }
 
 /**
- * A bucket's name: `<prefix>-<account>-<region>`, literal when the stack knows its account (deploy
- * and diff synthesize with the caller's account): a kept bucket (buckets are retained) then has a
+ * A bucket's name: `<prefix>-<account>-<region>`, literal when the account is known (deploy and
+ * diff synthesize for the caller's account): a kept bucket (buckets are retained) then has a
  * static name, which the next deploy of a destroyed environment adopts with its data (CloudFormation
  * imports existing named resources only when the name is static). Without an account (an offline
  * `synth`), the pseudo parameters stand in.
  */
-function bucketNames(scope: Construct): {
-  name: (prefix: string) => string;
-  nagName: (prefix: string) => string;
-} {
+function bucketNames(
+  scope: Construct,
+  deployedTo: string | undefined,
+): { name: (prefix: string) => string; nagName: (prefix: string) => string } {
   const stack = Stack.of(scope);
-  const account = Token.isUnresolved(stack.account) ? undefined : stack.account;
+  const account = deployedTo ?? (Token.isUnresolved(stack.account) ? undefined : stack.account);
   const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
   return {
     name: (prefix) => `${prefix}-${account ?? Aws.ACCOUNT_ID}-${region ?? Aws.REGION}`,
@@ -50,6 +50,8 @@ export interface ObjectStoreProps extends ManagedDatastoreProps {
   readonly app: string;
   /** The environment name, for bucket names. */
   readonly environment: string;
+  /** The account deployed to, for static bucket names. @default the stack's account, else AWS::AccountId */
+  readonly account?: string;
 }
 
 /**
@@ -70,7 +72,7 @@ export class ObjectStore extends ManagedDatastore {
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id, props);
-    this.names = bucketNames(this);
+    this.names = bucketNames(this, props.account);
     // Log delivery through a bucket policy (not the legacy LogDeliveryWrite ACL), so the log
     // bucket can refuse ACLs too; set for this construct only, whatever the app's flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);

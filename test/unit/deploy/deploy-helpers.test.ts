@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { credentialsError } from '../../../src/deploy/aws.js';
 import { planDestroy } from '../../../src/deploy/destroy.js';
 import { decodeAuthorization } from '../../../src/deploy/ecr.js';
-import { contentTag, derivedDockerfile, isInsecureRegistry } from '../../../src/deploy/images.js';
+import {
+  contentTag,
+  derivedDockerfile,
+  digestParameters,
+  isInsecureRegistry,
+} from '../../../src/deploy/images.js';
 import { assertDeployable } from '../../../src/deploy/stacks.js';
 import { ecsServices, verdict, type ServiceState } from '../../../src/deploy/steady.js';
-import { imageTagParameterName, repositoryName } from '../../../src/infra/registry.js';
+import { helperRepositoryName, imageParameterName, repositoryName } from '../../../src/infra/registry.js';
 import type { AppModel } from '../../../src/model/types.js';
 
 describe('images', () => {
@@ -42,12 +47,48 @@ describe('images', () => {
     });
   });
 
-  it('repository names and tag parameters are deterministic and valid', () => {
+  it('repository names and digest parameters are deterministic and valid; helpers never meet a service', () => {
     const app = { name: 'Web_API', x: { environment: 'Prod' } } as unknown as AppModel;
     expect(repositoryName(app, 'My.Service')).toBe('web_api-prod/my.service');
-    expect(imageTagParameterName('web')).toBe('ImageTagWeb');
-    expect(imageTagParameterName('my-api_v2')).toBe('ImageTagMyApiV2');
-    expect(imageTagParameterName('my_api', new Set(['ImageTagMyApi']))).toBe('ImageTagMyApi2');
+    expect(helperRepositoryName(app, 'secrets-init')).toBe('web_api-prod/shipshape/secrets-init');
+    expect(repositoryName(app, 'shipshape/secrets-init')).not.toBe(helperRepositoryName(app, 'secrets-init'));
+    expect(imageParameterName('web')).toBe('ImageDigestWeb');
+    expect(imageParameterName('my-api_v2')).toBe('ImageDigestMyApiV2');
+    expect(imageParameterName('my_api', new Set(['ImageDigestMyApi']))).toBe('ImageDigestMyApi2');
+  });
+
+  it('every slot of a repository gets the digest pushed there, in its own stack', () => {
+    const slot = (service: string, stackName: string, parameter: string, repositoryName: string) => ({
+      service,
+      stackName,
+      parameter,
+      repositoryName,
+      source: { kind: 'copy' as const, image: 'busybox:1' },
+    });
+    const image = (repositoryName: string, digest: string) => ({
+      service: 'x',
+      repositoryName,
+      imageId: 'sha256:0',
+      source: 'copy' as const,
+      reference: `r/${repositoryName}@${digest}`,
+      tag: 'sha-0',
+      digest,
+      pushed: true,
+    });
+    expect(
+      digestParameters(
+        [
+          slot('web', 'app-web', 'ImageDigestWeb', 'app/web'),
+          slot('secrets-init', 'app-web', 'ImageDigestShipshapeSecretsInit', 'app/shipshape/secrets-init'),
+          slot('secrets-init', 'app-api', 'ImageDigestShipshapeSecretsInit', 'app/shipshape/secrets-init'),
+        ],
+        [image('app/web', 'sha256:aa'), image('app/shipshape/secrets-init', 'sha256:bb')],
+      ),
+    ).toEqual({
+      'app-web:ImageDigestWeb': 'sha256:aa',
+      'app-web:ImageDigestShipshapeSecretsInit': 'sha256:bb',
+      'app-api:ImageDigestShipshapeSecretsInit': 'sha256:bb',
+    });
   });
 });
 

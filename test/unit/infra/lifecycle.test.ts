@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protectedToDelete } from '../../../src/deploy/deletion-protection.js';
-import { inAccount } from '../../../src/deploy/session.js';
 import { keptNameProblems, sharedNames, type LifecycleTemplate } from '../../../src/infra/lifecycle-check.js';
 import { loadResourceFacts, type ResourceFactTable } from '../../../src/infra/resource-facts.js';
 import { synthesize } from '../../../src/infra/synth.js';
@@ -33,8 +32,9 @@ let facts: ResourceFactTable;
 beforeAll(async () => {
   facts = await loadResourceFacts();
   for (const environment of ENVIRONMENTS) {
-    const app = inAccount(loadApp([fixture('lifecycle')], { environment }), ACCOUNT);
-    const result = await synthesize(app, { outdir: join(tmp, environment) });
+    // As deploy synthesizes: for the caller's account.
+    const app = loadApp([fixture('lifecycle')], { environment });
+    const result = await synthesize(app, { outdir: join(tmp, environment), account: ACCOUNT });
     templates[environment] = result.stacks.map(
       (s) => JSON.parse(readFileSync(s.templateFile, 'utf8')) as Template,
     );
@@ -144,4 +144,61 @@ describe('master users the engines accept', () => {
     expect(app.Environment).toContainEqual({ Name: 'DB_USER', Value: 'postgres' });
     expect(db.Properties!.EngineVersion).toBe('16');
   });
+});
+
+/** `{ Fn::Join: ['', ['a', { Ref: 'X' }]] }` → `a${X}`. */
+function flat(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+  if (v.Ref) return `\${${v.Ref}}`;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(flat).join(v['Fn::Join'][0]);
+  return JSON.stringify(value);
+}
+
+describe("with nat: none, every image comes from the account's ECR, pinned by digest", () => {
+  it.each(ENVIRONMENTS)(
+    '%s: every container of every task definition (app, image-only, secrets helper)',
+    (env) => {
+      const seen: string[] = [];
+      for (const t of templates[env]!) {
+        const params = (t as { Parameters?: Record<string, { AllowedPattern?: string }> }).Parameters ?? {};
+        for (const [, task] of Object.entries(t.Resources).filter(
+          ([, r]) => r.Type === 'AWS::ECS::TaskDefinition',
+        )) {
+          for (const c of task.Properties!.ContainerDefinitions as { Name: string; Image: unknown }[]) {
+            const image = flat(c.Image);
+            const m = new RegExp(
+              // The ECR of the account the stack is deployed to, in its region.
+              `^\\$\\{AWS::AccountId\\}\\.dkr\\.ecr\\.eu-west-1\\.\\$\\{AWS::URLSuffix\\}/shop-${env}/[a-z0-9/._-]+@\\$\\{(ImageDigest\\w+)\\}$`,
+            ).exec(image);
+            expect(m, `${c.Name}: ${image}`).not.toBeNull();
+            expect(params[m![1]!]?.AllowedPattern).toBe('^sha256:[0-9a-f]{64}$');
+            seen.push(`${c.Name} ${image.replace(/^.*?\/shop-\w+\//, '').replace(/@.*$/, '')}`);
+          }
+        }
+      }
+      expect(seen.sort()).toEqual(['app app', 'secrets-init shipshape/secrets-init', 'worker worker']);
+    },
+  );
+
+  it.each(ENVIRONMENTS)(
+    '%s: tasks reach ECR, its image layers, logs and secrets through VPC endpoints',
+    (env) => {
+      const services = templates[env]!.flatMap((t) =>
+        Object.values(t.Resources)
+          .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint')
+          .map((r) => flat(r.Properties!.ServiceName)),
+      );
+      for (const s of ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 's3', 'dynamodb'])
+        expect(
+          services.some((x) => x.endsWith(`.${s}`)),
+          s,
+        ).toBe(true);
+      expect(
+        templates[env]!.some((t) =>
+          Object.values(t.Resources).some((r) => r.Type === 'AWS::EC2::NatGateway'),
+        ),
+      ).toBe(false);
+    },
+  );
 });

@@ -150,7 +150,7 @@ describe('policy gate', () => {
 });
 
 describe('split stacks', () => {
-  it('services that call each other still synthesize: service stacks depend only on shared', async () => {
+  it('services that call each other still synthesize: service stacks depend only on shared (and the repositories)', async () => {
     const model = load(fixture('mutual'));
     expect(model.traffic.edges.map((e) => `${e.from}->${e.to}`)).toEqual(
       expect.arrayContaining(['a->b', 'b->a']),
@@ -158,6 +158,7 @@ describe('split stacks', () => {
     const result = await synthesize(model, { outdir: join(tmp, 'mutual'), split: 'always' });
     expect(result.split).toBe(true);
     expect(result.stacks.map((s) => s.name)).toEqual([
+      'mutual-dev-ecr',
       'mutual-dev',
       'mutual-dev-front',
       'mutual-dev-a',
@@ -168,7 +169,7 @@ describe('split stacks', () => {
     };
     for (const id of ['Service-front', 'Service-a', 'Service-b']) {
       const deps = (manifest.artifacts[id]!.dependencies ?? []).filter((d) => !d.endsWith('.assets'));
-      expect(deps, id).toEqual(['Shared']);
+      expect(deps.sort(), id).toEqual(['Registry', 'Shared']);
     }
     // Each caller's stack holds its own ingress/egress pair towards its callee.
     const a = readTemplate(result.stacks.find((s) => s.name === 'mutual-dev-a')!.templateFile);
