@@ -8,7 +8,10 @@ export function deployCommand(): Command {
     .addOption(envOption())
     .option('--slim', 'deploy the trace-verified slim image of each built service (only if it passes)')
     .option('--registry <host>', 'push images to this registry (HOST[:PORT]) instead of ECR')
-    .option('-y, --yes', 'do not ask: bootstrap when needed, accept security changes and data replaced or removed')
+    .option(
+      '-y, --yes',
+      'do not ask: bootstrap when needed, accept security changes and data replaced or removed',
+    )
     .addOption(
       new Option('--method <method>', 'how CloudFormation applies the templates')
         .choices(['change-set', 'direct'])
