@@ -1,5 +1,6 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
+import { ADOPTABLE_TYPES } from '../infra/lifecycle-check.js';
 import { followHint } from './aws.js';
 import {
   disableDeletionProtection,
@@ -35,22 +36,32 @@ export interface DestroyPlan {
   protection: ProtectedResource[];
 }
 
+interface TemplateResource {
+  Type?: string;
+  DeletionPolicy?: string;
+  Properties?: Record<string, unknown>;
+}
 interface TemplateResources {
-  Resources?: Record<
-    string,
-    { Type?: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }
-  >;
+  Resources?: Record<string, TemplateResource>;
 }
 
 const WHY_KEPT: Record<string, string> = {
   'AWS::Logs::LogGroup': 'logs outlive the app for audits and incident review',
-  'AWS::S3::Bucket':
-    'kept with its objects (a data bucket is adopted by the next deploy of this environment; the access-log buckets are kept for audits)',
-  'AWS::DynamoDB::Table': 'kept with its items; the next deploy of this environment adopts it',
+  'AWS::S3::Bucket': 'kept with its objects',
+  'AWS::DynamoDB::Table': 'kept with its items',
   'AWS::EFS::FileSystem': 'kept with its files (the next deploy creates a new file system)',
   'AWS::ECR::Repository': 'images are the release history',
-  'AWS::KMS::Key': 'the key still decrypts what is kept (logs, tables, secrets of snapshots)',
+  'AWS::KMS::Key': 'the key still decrypts what is kept (logs, tables, snapshots)',
 };
+
+/** Why a kept resource is kept, and whether the next deploy adopts it (a static name it can import). */
+function keptWhy(type: string, resource: TemplateResource | undefined): string {
+  const why = WHY_KEPT[type] ?? 'its deletion policy is Retain';
+  const named = Object.entries(resource?.Properties ?? {}).some(
+    ([k, v]) => /Name$/.test(k) && typeof v === 'string' && k !== 'GroupDescription',
+  );
+  return named && ADOPTABLE_TYPES.has(type) ? `${why}; the next deploy of this environment adopts it` : why;
+}
 
 const WHY_SNAPSHOT: Record<string, string> = {
   'AWS::RDS::DBInstance':
@@ -71,9 +82,12 @@ export function planDestroy(
 ): DestroyPlan {
   const items: DestroyItem[] = [];
   for (const st of stacks) {
-    for (const r of st.resources) {
+    for (const listed of st.resources) {
+      const resource = st.template.Resources?.[listed.logicalId];
+      // An emulator may list a resource without its type: the template has it.
+      const r = { ...listed, type: listed.type || (resource?.Type ?? '?') };
       if (r.type === 'AWS::CDK::Metadata') continue;
-      const policy = st.template.Resources?.[r.logicalId]?.DeletionPolicy;
+      const policy = resource?.DeletionPolicy;
       const fate =
         policy === 'Retain' || policy === 'RetainExceptOnCreate'
           ? 'kept'
@@ -88,7 +102,7 @@ export function planDestroy(
         fate,
         why:
           fate === 'kept'
-            ? (WHY_KEPT[r.type] ?? 'its deletion policy is Retain')
+            ? keptWhy(r.type, resource)
             : fate === 'snapshot'
               ? (WHY_SNAPSHOT[r.type] ?? 'a final snapshot is taken before it is deleted')
               : undefined,

@@ -328,7 +328,7 @@ describe('shipshape deploy examples/web-api to moto', () => {
     const r = shipshape([...files(), 'destroy', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Kept/);
-    expect(r.stdout).toMatch(/AWS::S3::Bucket .*access-log buckets are kept for audits/);
+    expect(r.stdout).toMatch(/AWS::S3::Bucket .*kept with its objects/);
     expect(r.stdout).toMatch(/AWS::Logs::LogGroup .*logs outlive the app/);
     expect(r.stdout).toContain(`deleted ${STACK}`);
     const cfn = new CloudFormationClient(aws);

@@ -27,13 +27,9 @@ function printSummary(r: DeployReport): void {
   if (r.images.length) {
     out.push(
       table(
-        ['IMAGE', 'SOURCE', 'REFERENCE', 'DIGEST'],
-        r.images.map((i) => [
-          i.service,
-          i.source,
-          i.reference,
-          i.digest ?? (i.pushed ? '' : 'already pushed'),
-        ]),
+        // REFERENCE is what the tasks run (repository@digest); TAG what it was pushed under.
+        ['IMAGE', 'SOURCE', 'REFERENCE', 'TAG'],
+        r.images.map((i) => [i.service, i.source, i.reference, `${i.tag}${i.pushed ? '' : ' (already there)'}`]),
       ),
       '',
     );

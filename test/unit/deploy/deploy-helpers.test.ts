@@ -213,8 +213,9 @@ describe('destroy of a production environment', () => {
         Table: {
           Type: 'AWS::DynamoDB::Table',
           DeletionPolicy: 'Retain',
-          Properties: { DeletionProtectionEnabled: true },
+          Properties: { DeletionProtectionEnabled: true, TableName: 'shop-prod-orders' },
         },
+        Logs: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: {} },
         DevDb: {
           Type: 'AWS::RDS::DBInstance',
           DeletionPolicy: 'Snapshot',
@@ -236,8 +237,10 @@ describe('destroy of a production environment', () => {
     expect(plan.items.find((i) => i.logicalId === 'Db')?.why).toMatch(
       /final snapshot is taken, then the instance is deleted/,
     );
-    expect(plan.items.find((i) => i.logicalId === 'Table')?.why).toMatch(
-      /next deploy of this environment adopts it/,
+    expect(plan.items.find((i) => i.logicalId === 'Table')?.why).toBe(
+      'kept with its items; the next deploy of this environment adopts it',
     );
+    // A bucket with a generated name is kept, but the next deploy creates another one.
+    expect(plan.items.find((i) => i.logicalId === 'Logs')?.why).toBe('kept with its objects');
   });
 });
