@@ -29,7 +29,12 @@ function printSummary(r: DeployReport): void {
       table(
         // REFERENCE is what the tasks run (repository@digest); TAG what it was pushed under.
         ['IMAGE', 'SOURCE', 'REFERENCE', 'TAG'],
-        r.images.map((i) => [i.service, i.source, i.reference, `${i.tag}${i.pushed ? '' : ' (already there)'}`]),
+        r.images.map((i) => [
+          i.service,
+          i.source,
+          i.reference,
+          `${i.tag}${i.pushed ? '' : ' (already there)'}`,
+        ]),
       ),
       '',
     );
