@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmChanges } from '../../../src/deploy/change-review.js';
 import { changeHazards, type HazardTemplate, type StackChange } from '../../../src/deploy/hazards.js';
+import { assertAccount } from '../../../src/deploy/session.js';
 import { loadResourceFacts, type ResourceFactTable } from '../../../src/infra/resource-facts.js';
 import { buildApp } from '../../../src/infra/synth.js';
 import type { AppModel } from '../../../src/model/types.js';
@@ -215,5 +217,89 @@ describe('the rules', () => {
         reason: 'the export would go while svc still imports it: CloudFormation refuses the update',
       }),
     ]);
+  });
+});
+
+describe('deploy acts on the hazards', () => {
+  const hazard = (severity: 'refuse' | 'warn') => ({
+    severity,
+    stack: 's',
+    logicalId: 'T',
+    resource: 'App/ddb/Datastore/Table-orders',
+    type: 'AWS::DynamoDB::Table',
+    reason: 'because',
+  });
+  const none = { replacements: [], hazards: [] };
+
+  it('refuses what CloudFormation cannot do in place (exit 4), whatever --yes says, with each reason', async () => {
+    await expect(
+      confirmChanges(
+        { replacements: [], hazards: [hazard('refuse')] },
+        true,
+        async () => true,
+        () => undefined,
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 4,
+      more: [{ message: 'refused: s: App/ddb/Datastore/Table-orders (AWS::DynamoDB::Table): because' }],
+    });
+  });
+
+  it('asks before data is replaced or removed: no is exit 2, --yes or yes goes on', async () => {
+    const report = { replacements: [], hazards: [hazard('warn')] };
+    const lines: string[] = [];
+    await expect(
+      confirmChanges(
+        report,
+        false,
+        async () => false,
+        (l) => lines.push(l),
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+    });
+    expect(lines).toEqual([
+      'data at stake: s: App/ddb/Datastore/Table-orders (AWS::DynamoDB::Table): because',
+    ]);
+    await expect(
+      confirmChanges(
+        report,
+        false,
+        async () => true,
+        () => undefined,
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      confirmChanges(
+        report,
+        true,
+        async () => false,
+        () => undefined,
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      confirmChanges(
+        none,
+        false,
+        async () => false,
+        () => undefined,
+      ),
+    ).resolves.toBeUndefined();
+  });
+
+  it('refuses credentials of another account than x-shipshape.aws.account (exit 2)', () => {
+    const app = { x: { aws: { account: '111111111111' } } } as unknown as AppModel;
+    let error: unknown;
+    try {
+      assertAccount(app, '222222222222');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({
+      exitCode: 2,
+      message:
+        'x-shipshape.aws.account is 111111111111, but the AWS credentials are for account 222222222222',
+    });
+    expect(() => assertAccount(app, '111111111111')).not.toThrow();
   });
 });
