@@ -7,8 +7,9 @@ import type { ServiceModel } from '../model/types.js';
 /**
  * The image that writes compose secrets to files: BusyBox from the Amazon ECR Public mirror of
  * the Docker official images. ComposeApp has deploy copy it into the app's own repositories and
- * tasks pull it from there by digest (src/infra/images.ts), so tasks pull nothing from outside. It only needs `sh`, `printf`, `mkdir`, `chown` and `chmod`; BusyBox is the
- * smallest image that has them (about 2 MB) and is maintained as an official image.
+ * tasks pull it from there by digest (src/infra/images.ts), so tasks pull nothing from outside.
+ * It only needs `sh`, `printf`, `mkdir`, `chown` and `chmod`; BusyBox is the smallest image that
+ * has them (about 2 MB) and is maintained as an official image.
  */
 export const SECRETS_INIT_IMAGE = 'public.ecr.aws/docker/library/busybox:1.36.1';
 
