@@ -154,7 +154,7 @@ function record(
 export async function diffStacks(s: CloudSession): Promise<DiffReport> {
   const { DiffMethod } = await import('@aws-cdk/toolkit-lib');
   // A template diff: change-set diffs need the stacks' parameters and an API moto lacks, and
-  // image tags (the parameters) are compared by deploy itself.
+  // image digests (the parameters) are compared by deploy itself.
   const diffs = (await s.toolkit.diff(s.cx, {
     stacks: await selectStacks(
       s,

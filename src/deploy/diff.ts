@@ -43,7 +43,7 @@ export interface DiffReport {
   replacements: Replacement[];
   /** What CloudFormation cannot do in place (`refuse`), or does at the cost of data (`warn`). */
   hazards: ChangeHazard[];
-  /** Stack parameters whose values differ (image tags, when known). */
+  /** Stacks whose templates differ. */
   stacksChanged: string[];
   hasChanges: boolean;
 }
