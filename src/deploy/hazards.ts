@@ -112,7 +112,7 @@ export function changeHazards(given: StackChange[], options: HazardOptions): Haz
   const report: HazardReport = { replacements: [], hazards: [] };
   const created: Slot[] = [];
   const deleted: Slot[] = [];
-  for (const d of diffs) {
+  for (const [order, d] of diffs.entries()) {
     const name = namer(d.new as TemplateLike, d.old as TemplateLike);
     d.diff.resources.forEachDifference((id, c) => {
       const type = c.newResourceType ?? c.oldResourceType ?? '?';
@@ -122,10 +122,11 @@ export function changeHazards(given: StackChange[], options: HazardOptions): Haz
       if (isReplaced) report.replacements.push({ ...base, ...replacementCause(c) });
       const oldR = d.old?.Resources?.[id];
       const newR = d.new?.Resources?.[id];
+      const where = { ...base, order };
       if (oldR && (c.isRemoval || isReplaced))
-        deleted.push(...slots(base, oldR, 'old', normalize, options.facts));
+        deleted.push(...slots(where, oldR, 'old', normalize, options.facts));
       if (newR && (c.isAddition || isReplaced))
-        created.push(...slots(base, newR, 'new', normalize, options.facts));
+        created.push(...slots(where, newR, 'new', normalize, options.facts));
       const stateful = options.facts[type]?.stateful || ALSO_STATEFUL.has(type);
       if (stateful && oldR && (c.isRemoval || isReplaced))
         report.hazards.push({ ...base, severity: 'warn', reason: dataFate(oldR, isReplaced) });
@@ -136,6 +137,8 @@ export function changeHazards(given: StackChange[], options: HazardOptions): Haz
 }
 
 interface Slot {
+  /** Position of the stack in deployment order. */
+  order: number;
   stack: string;
   logicalId: string;
   resource: string;
@@ -171,7 +174,8 @@ function slots(
 function collisions(created: Slot[], deleted: Slot[]): ChangeHazard[] {
   const out: ChangeHazard[] = [];
   for (const n of created) {
-    const o = deleted.find((x) => x.key === n.key);
+    // The old one goes in its stack's cleanup: before a stack deployed later creates the new one.
+    const o = deleted.find((x) => x.key === n.key && x.order >= n.order);
     if (!o) continue;
     const same = o.stack === n.stack && o.logicalId === n.logicalId;
     out.push({

@@ -187,6 +187,27 @@ describe('the rules', () => {
     expect(report).toEqual({ replacements: [], hazards: [] });
   });
 
+  it('a named resource moved to a stack deployed later is fine (the old one is cleaned up first); to an earlier one, refused', () => {
+    const named = { Resources: { T: table('shop-dev-orders', 'pk', 'Delete') } };
+    const moved = (from: string, to: string): StackChange[] =>
+      ['first', 'second'].map((stack) => ({
+        stack,
+        old: stack === from ? named : { Resources: {} },
+        new: stack === to ? named : { Resources: {} },
+      }));
+    const refused = (changes: StackChange[]) =>
+      changeHazards(changes, { facts }).hazards.filter((h) => h.severity === 'refuse');
+    expect(refused(moved('first', 'second'))).toEqual([]);
+    expect(refused(moved('second', 'first'))).toEqual([
+      expect.objectContaining({
+        stack: 'first',
+        reason: expect.stringMatching(
+          /under the name shop-dev-orders that T \(second\), which goes, still holds/,
+        ),
+      }),
+    ]);
+  });
+
   it('an export another deployed stack imports cannot go', () => {
     const shared = (exported: boolean): HazardTemplate => ({
       Resources: { Lb: lb, Http: listener(80) },
