@@ -94,7 +94,8 @@ async function unprotectLoadBalancer(region: string, arn: string): Promise<void>
 }
 
 async function unprotectDbInstance(region: string, id: string): Promise<void> {
-  const { RDSClient, ModifyDBInstanceCommand } = await import('@aws-sdk/client-rds');
+  const { RDSClient, ModifyDBInstanceCommand, DescribeDBInstancesCommand } =
+    await import('@aws-sdk/client-rds');
   const rds = new RDSClient(clientConfig(region));
   try {
     await rds.send(
@@ -104,6 +105,15 @@ async function unprotectDbInstance(region: string, id: string): Promise<void> {
         ApplyImmediately: true,
       }),
     );
+    // CloudFormation's delete must see the change: wait until RDS reports it (bounded).
+    const deadline = Date.now() + 5 * 60_000;
+    for (;;) {
+      const [db] =
+        (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances ?? [];
+      if (!db || (db.DeletionProtection === false && db.DBInstanceStatus !== 'modifying')) return;
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
   } finally {
     rds.destroy();
   }
