@@ -3,6 +3,7 @@
 // 1. Work the CLI would otherwise redo on every start, done once, into dist/precompiled/:
 //      compose-validator.cjs  the compose schema compiled by Ajv into standalone JavaScript
 //      taggable-types.json    which CloudFormation types take tags, from the resource specification
+//      resource-facts.json    which types hold state and which properties name them (same source)
 //      elk.v8cache            V8's code cache of the diagram's layout engine (see src/infra/diagram.ts)
 //    Each records what it was made from (schema hash, specification version); on a mismatch the
 //    CLI takes the slow path, so a stale file can cost time but never correctness.
@@ -22,6 +23,7 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { precompiledValidatorPath, precompiledValidatorSource } from '../dist/model/schema.js';
 import { precompiledTagTablePath, precompiledTagTableSource } from '../dist/infra/tags.js';
+import { precompiledFactsPath, precompiledFactsSource } from '../dist/infra/resource-facts.js';
 import { elkCodeCachePath, elkCodeCacheSource } from '../dist/infra/diagram.js';
 import { cdkLibFile } from '../dist/infra/nag.js';
 import { hasDynamicImport } from '../dist/cli/module-cache.js';
@@ -31,6 +33,7 @@ const root = join(import.meta.dirname, '..');
 mkdirSync(join(root, 'dist/precompiled'), { recursive: true });
 writeFileSync(precompiledValidatorPath(), precompiledValidatorSource());
 writeFileSync(precompiledTagTablePath(), await precompiledTagTableSource());
+writeFileSync(precompiledFactsPath(), await precompiledFactsSource());
 writeFileSync(elkCodeCachePath(), await elkCodeCacheSource());
 
 /**

@@ -25,7 +25,9 @@ export async function assertImageArchitectures(
 ): Promise<void> {
   const problems: Diagnostic[] = [];
   for (const image of images) {
-    const service = app.services.find((s) => s.name === image.service)!;
+    // Helper images (the init container) serve every task: they are checked by the engine's pull.
+    const service = app.services.find((s) => s.name === image.service);
+    if (!service) continue;
     const built = (await docker.getImage(image.imageId).inspect()).Architecture;
     const arch = ENGINE_ARCHITECTURES[built];
     const task = service.intent.platform.architecture;

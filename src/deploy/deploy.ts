@@ -5,10 +5,11 @@ import { ExitCode, ShipshapeError, type ExitCodeValue } from '../model/errors.js
 import type { AppModel, Diagnostic } from '../model/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { clientConfig, followHint } from './aws.js';
+import { confirmChanges, reviewChanges } from './change-review.js';
 import { classifyDiff, weakening, type DiffReport } from './diff.js';
 import { ecrRegistry } from './ecr.js';
 import { assertImageArchitectures } from './architecture.js';
-import { makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
+import { digestParameters, makeImages, plainRegistry, pushImages, type PushedImage } from './images.js';
 import { ensureBootstrap, openSession, selectStacks, type CloudSession } from './session.js';
 import { assertDeployable, deployedParameters, stackResources, stackStatus } from './stacks.js';
 import { deployWithJobs } from './jobs.js';
@@ -52,7 +53,7 @@ export interface DeployReport {
   region: string;
   bootstrap: 'present' | 'created';
   stacks: { name: string; status?: string }[];
-  images: Omit<PushedImage, 'slot'>[];
+  images: PushedImage[];
   urls: string[];
   services: ServiceState[];
   security: DiffReport['security'];
@@ -77,8 +78,9 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
       assertDeployable(name, await stackStatus(region, name), region);
     const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
     const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
+    await confirmChanges(security, options.yes ?? false, confirm, progress);
     const images = options.redeploy ? [] : await buildAndPush(s, options, progress);
-    const parameters = options.redeploy?.entry.parameters ?? imageParameters(images);
+    const parameters = options.redeploy?.entry.parameters ?? digestParameters(s.synth.imageSlots, images);
     const stackStates = () =>
       Promise.all(
         s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
@@ -107,7 +109,7 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
         region,
         bootstrap,
         stacks: await stackStates(),
-        images: images.map(({ slot: _slot, ...rest }) => rest),
+        images,
         urls: await appUrls(s),
         services,
         security: security.security,
@@ -185,7 +187,7 @@ function record(
 export async function diffStacks(s: CloudSession): Promise<DiffReport> {
   const { DiffMethod } = await import('@aws-cdk/toolkit-lib');
   // A template diff: change-set diffs need the stacks' parameters and an API moto lacks, and
-  // image tags (the parameters) are compared by deploy itself.
+  // image digests (the parameters) are compared by deploy itself.
   const diffs = (await s.toolkit.diff(s.cx, {
     stacks: await selectStacks(
       s,
@@ -194,7 +196,7 @@ export async function diffStacks(s: CloudSession): Promise<DiffReport> {
     method: DiffMethod.TemplateOnly(),
   })) as Record<string, TemplateDiff>;
   const templates = Object.fromEntries(s.synth.stacks.map((x) => [x.name, s.template(x.name)]));
-  return classifyDiff(diffs, templates);
+  return { ...classifyDiff(diffs, templates), ...(await reviewChanges(s)) };
 }
 
 /** Before changing anything: what would widen access. With it, ask (or go on with --yes). */
@@ -240,7 +242,7 @@ async function buildAndPush(
     await deployStacks(s, [s.synth.registryStack], {}, options.method ?? 'change-set', progress);
   }
   const target = options.registry ? plainRegistry(options.registry) : await ecrRegistry(s.target.region);
-  return pushImages(docker, local, slots, target, progress);
+  return pushImages(docker, local, target, progress);
 }
 
 /** The image parameters of the services that wait for a job (held back until it has run). */
@@ -253,14 +255,7 @@ function dependentImages(s: CloudSession): Set<string> {
   );
 }
 
-/** Each built service's tag parameter, `<stack>:<parameter>` → tag. */
-function imageParameters(images: PushedImage[]): Record<string, string> {
-  const parameters: Record<string, string> = {};
-  for (const i of images) parameters[`${i.slot.stackName}:${i.slot.parameter}`] = i.tag;
-  return parameters;
-}
-
-/** Deploy `stacks` with these parameters (image tags); Ctrl-C leaves CloudFormation going. */
+/** Deploy `stacks` with these parameters (image digests, job gates); Ctrl-C leaves CloudFormation going. */
 async function deployStacks(
   s: CloudSession,
   stacks: string[],
@@ -281,7 +276,11 @@ async function deployStacks(
   try {
     await s.toolkit.deploy(s.cx, {
       stacks: await selectStacks(s, stacks),
-      deploymentMethod: method === 'direct' ? { method: 'direct' } : { method: 'change-set' },
+      // A kept resource with a static name (a retained bucket or table, the image repositories, the
+      // WAF log group) left by a destroyed environment is adopted, with its data, instead of
+      // failing with "already exists" (CloudFormation's import of existing named resources).
+      deploymentMethod:
+        method === 'direct' ? { method: 'direct' } : { method: 'change-set', importExistingResources: true },
       parameters: StackParameters.exactly(parameters),
     });
   } catch (e) {

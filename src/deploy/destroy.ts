@@ -1,14 +1,22 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
+import { ADOPTABLE_TYPES } from '../infra/lifecycle-check.js';
 import { followHint } from './aws.js';
+import {
+  disableDeletionProtection,
+  protectedToDelete,
+  type ProtectedResource,
+} from './deletion-protection.js';
 import { openSession, selectStacks, type CloudSession } from './session.js';
 import { deployedTemplate, stackResources, stackStatus } from './stacks.js';
 
 /**
  * `destroy`: say what goes and what stays, and why, then delete the app's stacks. What stays:
- * resources whose deletion policy keeps them (log groups, the access-log bucket), databases that
- * leave a final snapshot, and the image repositories' stack, which destroy never deletes (images
- * are the release history; delete it by hand when the app is gone for good).
+ * resources whose deletion policy keeps them (log groups, buckets, production tables and file
+ * systems, keys), the final snapshots of databases, and the image repositories' stack, which
+ * destroy never deletes (images are the release history; delete it by hand when the app is gone
+ * for good). Deletion protection (production load balancers and databases) is turned off once the
+ * user confirms, for the resources the deletion removes.
  */
 export interface DestroyItem {
   stack: string;
@@ -24,18 +32,43 @@ export interface DestroyPlan {
   items: DestroyItem[];
   /** Stacks that are not deleted, with the reason. */
   keptStacks: { stack: string; why: string }[];
+  /** Resources the deletion removes whose deletion protection destroy turns off once confirmed. */
+  protection: ProtectedResource[];
 }
 
+interface TemplateResource {
+  Type?: string;
+  DeletionPolicy?: string;
+  Properties?: Record<string, unknown>;
+}
 interface TemplateResources {
-  Resources?: Record<string, { Type?: string; DeletionPolicy?: string }>;
+  Resources?: Record<string, TemplateResource>;
 }
 
 const WHY_KEPT: Record<string, string> = {
   'AWS::Logs::LogGroup': 'logs outlive the app for audits and incident review',
-  'AWS::S3::Bucket': 'the load balancer access logs are kept for audits',
+  'AWS::S3::Bucket': 'kept with its objects',
+  'AWS::DynamoDB::Table': 'kept with its items',
+  'AWS::EFS::FileSystem': 'kept with its files (the next deploy creates a new file system)',
   'AWS::ECR::Repository': 'images are the release history',
-  'AWS::RDS::DBInstance': 'production data is never deleted by a command',
-  'AWS::KMS::Key': 'the key still decrypts the kept logs',
+  'AWS::KMS::Key': 'the key still decrypts what is kept (logs, tables, snapshots)',
+};
+
+/** Why a kept resource is kept, and whether the next deploy adopts it (a static name it can import). */
+function keptWhy(type: string, resource: TemplateResource | undefined): string {
+  const why = WHY_KEPT[type] ?? 'its deletion policy is Retain';
+  const named = Object.entries(resource?.Properties ?? {}).some(
+    ([k, v]) => /Name$/.test(k) && typeof v === 'string' && k !== 'GroupDescription',
+  );
+  return named && ADOPTABLE_TYPES.has(type) ? `${why}; the next deploy of this environment adopts it` : why;
+}
+
+const WHY_SNAPSHOT: Record<string, string> = {
+  'AWS::RDS::DBInstance':
+    'a final snapshot is taken, then the instance is deleted (restore: aws rds restore-db-instance-from-db-snapshot, then set a new master password)',
+  'AWS::DocDB::DBCluster':
+    'a final snapshot is taken, then the cluster is deleted (restore: aws docdb restore-db-cluster-from-snapshot)',
+  'AWS::ElastiCache::ReplicationGroup': 'a final snapshot is taken, then the cache is deleted',
 };
 
 /** Pure: the fate of each deployed resource from the deployed template's deletion policies. */
@@ -49,9 +82,12 @@ export function planDestroy(
 ): DestroyPlan {
   const items: DestroyItem[] = [];
   for (const st of stacks) {
-    for (const r of st.resources) {
+    for (const listed of st.resources) {
+      const resource = st.template.Resources?.[listed.logicalId];
+      // An emulator may list a resource without its type: the template has it.
+      const r = { ...listed, type: listed.type || (resource?.Type ?? '?') };
       if (r.type === 'AWS::CDK::Metadata') continue;
-      const policy = st.template.Resources?.[r.logicalId]?.DeletionPolicy;
+      const policy = resource?.DeletionPolicy;
       const fate =
         policy === 'Retain' || policy === 'RetainExceptOnCreate'
           ? 'kept'
@@ -66,9 +102,9 @@ export function planDestroy(
         fate,
         why:
           fate === 'kept'
-            ? (WHY_KEPT[r.type] ?? 'its deletion policy is Retain')
+            ? keptWhy(r.type, resource)
             : fate === 'snapshot'
-              ? 'a final snapshot is taken before it is deleted'
+              ? (WHY_SNAPSHOT[r.type] ?? 'a final snapshot is taken before it is deleted')
               : undefined,
       });
     }
@@ -76,6 +112,7 @@ export function planDestroy(
   return {
     stacks: stacks.map((s) => s.name),
     items,
+    protection: stacks.flatMap((st) => protectedToDelete(st.name, st.template, st.resources)),
     keptStacks: registryStack
       ? [
           {
@@ -133,6 +170,8 @@ export async function destroyApp(app: AppModel, options: DestroyOptions = {}): P
         hint: 'answer yes, or pass --yes (needed when not on a terminal)',
       });
     }
+    // Confirmed: protection would only make the deletion stop half-way (DELETE_FAILED).
+    await disableDeletionProtection(s.target.region, plan.protection, progress);
     await s.io.start();
     try {
       await s.toolkit.destroy(s.cx, { stacks: await selectStacks(s, plan.stacks) });

@@ -1,4 +1,5 @@
 import type { ResourceDifference, TemplateDiff } from '@aws-cdk/cloudformation-diff';
+import type { ChangeHazard, Replacement } from './hazards.js';
 
 /**
  * What a deploy would change, security first: security-group rules opened or closed, what becomes
@@ -38,7 +39,11 @@ export interface ResourceChange {
 export interface DiffReport {
   security: SecurityChange[];
   resources: ResourceChange[];
-  /** Stack parameters whose values differ (image tags, when known). */
+  /** Resources the change replaces, and why (the change-hazard check, hazards.ts). */
+  replacements: Replacement[];
+  /** What CloudFormation cannot do in place (`refuse`), or does at the cost of data (`warn`). */
+  hazards: ChangeHazard[];
+  /** Stacks whose templates differ. */
   stacksChanged: string[];
   hasChanges: boolean;
 }
@@ -53,7 +58,7 @@ export interface TemplateLike {
 const INTERNET_CIDRS = new Set(['0.0.0.0/0', '::/0']);
 
 /** Friendly names for logical ids: construct paths without the stack and `/Resource`. */
-function namer(...templates: Array<TemplateLike | undefined>): (id: string) => string {
+export function namer(...templates: Array<TemplateLike | undefined>): (id: string) => string {
   const paths = new Map<string, string>();
   for (const t of templates) {
     for (const [id, r] of Object.entries(t?.Resources ?? {})) {
@@ -246,7 +251,14 @@ export function classifyDiff(
   diffs: Record<string, TemplateDiff>,
   templates: Record<string, TemplateLike | undefined> = {},
 ): DiffReport {
-  const report: DiffReport = { security: [], resources: [], stacksChanged: [], hasChanges: false };
+  const report: DiffReport = {
+    security: [],
+    resources: [],
+    replacements: [],
+    hazards: [],
+    stacksChanged: [],
+    hasChanges: false,
+  };
   for (const [key, diff] of Object.entries(diffs)) {
     // The toolkit names diffs `<construct path> (<stack name>)` when the two differ.
     const stack = /\(([^()]+)\)$/.exec(key)?.[1] ?? key;

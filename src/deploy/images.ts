@@ -7,32 +7,36 @@ import { ensureImage } from '../engine/images.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
 import { onCleanup } from '../support/cleanup.js';
-import type { ImageSlot } from '../infra/compose-app.js';
+import type { ImageSlot } from '../infra/images.js';
 
 /**
  * Deploy's images: build each built service (or, with `--slim`, its trace-verified slim image),
- * bake derived services (an `image:` plus project files) into an image of their own, give each an
- * immutable tag derived from its content, and push it to its repository unless the registry
- * already has that tag.
+ * bake derived services (an `image:` plus project files) into an image of their own, copy
+ * image-only services' and helper images from the local engine, give each an immutable tag
+ * derived from its content, and push it to its repository unless the registry already has that
+ * tag. Tasks run each by the digest the registry reports (src/infra/images.ts).
  */
 
 export interface LocalImage {
+  /** The service, or helper, whose image it is. */
   service: string;
+  /** The repository it is pushed to (one image per repository). */
+  repositoryName: string;
   /** `sha256:…` id of the image to push. */
   imageId: string;
   /** How it was made. */
-  source: 'build' | 'derived' | 'slim';
+  source: 'build' | 'derived' | 'slim' | 'copy';
 }
 
 export interface PushedImage extends LocalImage {
-  /** `<registry>/<repository>:<tag>`. */
+  /** `<registry>/<repository>@<digest>`: what the tasks run. */
   reference: string;
+  /** The content-derived tag it was pushed under. */
   tag: string;
   /** `sha256:…` manifest digest the registry reports. */
-  digest?: string;
+  digest: string;
   /** False when the registry already had this tag (same content), so nothing was sent. */
   pushed: boolean;
-  slot: ImageSlot;
 }
 
 /** Where images go and how to log in. */
@@ -106,37 +110,74 @@ export interface MakeImagesOptions {
   onProgress: (line: string) => void;
 }
 
-/** Build (or slim, or derive) the image of every slot's service, in order. */
+/** Make the image of every repository the slots name (first slot's source), in order. */
 export async function makeImages(
   app: AppModel,
   slots: ImageSlot[],
   options: MakeImagesOptions,
 ): Promise<LocalImage[]> {
   const out: LocalImage[] = [];
+  const seen = new Set<string>();
   for (const slot of slots) {
-    const service = app.services.find((s) => s.name === slot.service)!;
-    const kind = service.intent.cloudImage.kind;
-    if (kind === 'derived') {
-      options.onProgress(
-        `${service.name}: baking ${service.intent.cloudImage.files.length} file(s) into ${service.image}`,
-      );
+    if (seen.has(slot.repositoryName)) continue;
+    seen.add(slot.repositoryName);
+    const base = { service: slot.service, repositoryName: slot.repositoryName };
+    if (slot.source.kind === 'copy') {
       out.push({
-        service: service.name,
-        imageId: await buildDerived(options.docker, app, service, options.onProgress),
-        source: 'derived',
+        ...base,
+        imageId: await copiedImage(options, slot.service, slot.source.image),
+        source: 'copy',
       });
-    } else if (options.slim) {
-      out.push({ service: service.name, imageId: await slimImage(app, service, options), source: 'slim' });
-    } else {
-      options.onProgress(`${service.name}: building`);
-      const built = await buildServiceImage(app, service, {
-        docker: options.docker,
-        onProgress: stepsOnly(options.onProgress),
-      });
-      out.push({ service: service.name, imageId: built.imageId, source: 'build' });
+      continue;
     }
+    const service = app.services.find((s) => s.name === slot.service)!;
+    out.push({ ...base, ...(await serviceImage(app, service, options)) });
   }
   return out;
+}
+
+async function serviceImage(
+  app: AppModel,
+  service: ServiceModel,
+  options: MakeImagesOptions,
+): Promise<Pick<LocalImage, 'imageId' | 'source'>> {
+  if (service.intent.cloudImage.kind === 'derived') {
+    options.onProgress(
+      `${service.name}: baking ${service.intent.cloudImage.files.length} file(s) into ${service.image}`,
+    );
+    return {
+      imageId: await buildDerived(options.docker, app, service, options.onProgress),
+      source: 'derived',
+    };
+  }
+  if (options.slim) return { imageId: await slimImage(app, service, options), source: 'slim' };
+  options.onProgress(`${service.name}: building`);
+  const built = await buildServiceImage(app, service, {
+    docker: options.docker,
+    onProgress: stepsOnly(options.onProgress),
+  });
+  return { imageId: built.imageId, source: 'build' };
+}
+
+/**
+ * The image to copy into the app's registry: the one the engine has (pulled when absent). Fargate
+ * runs Linux images only; whether its CPU is the task's, deploy checks for every image at once
+ * (architecture.ts).
+ */
+async function copiedImage(options: MakeImagesOptions, owner: string, image: string): Promise<string> {
+  options.onProgress(`${owner}: copying ${image} into the app's registry`);
+  const id = await ensureImage(options.docker, image, options.onProgress);
+  const info = (await options.docker.getImage(id).inspect()) as { Os?: string; Architecture?: string };
+  if ((info.Os ?? 'linux') !== 'linux') {
+    throw new ShipshapeError(
+      `the image ${image} of "${owner}" on this machine is ${info.Os}/${info.Architecture}; Fargate runs Linux images`,
+      {
+        exitCode: ExitCode.environment,
+        hint: `docker pull --platform linux/amd64 ${image}, then deploy again`,
+      },
+    );
+  }
+  return id;
 }
 
 async function slimImage(app: AppModel, service: ServiceModel, options: MakeImagesOptions): Promise<string> {
@@ -173,18 +214,13 @@ interface PushEvent {
 }
 
 /** Push one image; the registry-qualified tag is removed afterwards (the local image stays). */
-async function pushOne(
-  docker: Docker,
-  image: LocalImage,
-  slot: ImageSlot,
-  target: RegistryTarget,
-): Promise<PushedImage> {
+async function pushOne(docker: Docker, image: LocalImage, target: RegistryTarget): Promise<PushedImage> {
   const tag = contentTag(image.imageId);
-  const repo = `${target.host}/${slot.repositoryName}`;
+  const repo = `${target.host}/${image.repositoryName}`;
+  const pinned = (digest: string) => ({ ...image, reference: `${repo}@${digest}`, tag, digest });
+  const existing = await target.existingDigest(image.repositoryName, tag);
+  if (existing) return { ...pinned(existing), pushed: false };
   const reference = `${repo}:${tag}`;
-  const base = { ...image, reference, tag, slot };
-  const existing = await target.existingDigest(slot.repositoryName, tag);
-  if (existing) return { ...base, digest: existing, pushed: false };
   await docker.getImage(image.imageId).tag({ repo, tag });
   const untag = () =>
     docker
@@ -212,33 +248,42 @@ async function pushOne(
     await untag();
     unregister();
   }
-  if (failure !== undefined) {
-    throw new ShipshapeError(`pushing the image of "${image.service}" to ${repo} failed: ${failure}`, {
-      exitCode: ExitCode.failure,
-      hint: target.pushHint,
-    });
+  if (failure === undefined) digest ??= await target.existingDigest(image.repositoryName, tag);
+  if (failure !== undefined || !digest) {
+    throw new ShipshapeError(
+      `pushing the image of "${image.service}" to ${repo} failed: ${failure ?? 'the registry reported no digest'}`,
+      { exitCode: ExitCode.failure, hint: target.pushHint },
+    );
   }
-  return { ...base, digest, pushed: true };
+  return { ...pinned(digest), pushed: true };
 }
 
-/** Push every image to its slot's repository at `target`. */
+/** Push every image to its repository at `target`. */
 export async function pushImages(
   docker: Docker,
   images: LocalImage[],
-  slots: ImageSlot[],
   target: RegistryTarget,
   onProgress: (line: string) => void,
 ): Promise<PushedImage[]> {
   const out: PushedImage[] = [];
   for (const image of images) {
-    const slot = slots.find((s) => s.service === image.service)!;
-    const pushed = await pushOne(docker, image, slot, target);
+    const pushed = await pushOne(docker, image, target);
     onProgress(
-      `${image.service}: ${pushed.pushed ? 'pushed' : 'already in the registry:'} ${pushed.reference}${pushed.digest ? ` (${pushed.digest})` : ''}`,
+      `${image.service}: ${pushed.pushed ? 'pushed' : 'already in the registry:'} ${pushed.reference} (tag ${pushed.tag})`,
     );
     out.push(pushed);
   }
   return out;
+}
+
+/** The stack parameters that pin each slot to the digest pushed to its repository. */
+export function digestParameters(slots: ImageSlot[], images: PushedImage[]): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const slot of slots) {
+    const image = images.find((i) => i.repositoryName === slot.repositoryName);
+    if (image) parameters[`${slot.stackName}:${slot.parameter}`] = image.digest;
+  }
+  return parameters;
 }
 
 /** Whether a registry host is plain HTTP (loopback, as Docker itself assumes). */

@@ -48,6 +48,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   options.onProgress(
     `${target.account} / ${target.region}${target.endpoint ? ` (endpoint ${target.endpoint})` : ''} as ${target.caller}`,
   );
+  assertAccount(app, target.account);
   const dir = mkdtempSync(join(tmpdir(), 'shipshape-deploy-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const unregister = onCleanup(`remove ${dir}`, remove);
@@ -58,7 +59,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   try {
     const synth = options.recorded
       ? copyRecordedAssembly(options.recorded, join(dir, 'cdk.out'))
-      : await synthesizeFor(app, join(dir, 'cdk.out'), options);
+      : await synthesizeFor(app, target.account, join(dir, 'cdk.out'), options);
     const { Toolkit } = await import('@aws-cdk/toolkit-lib');
     const io = options.io ?? new DeployIoHost();
     const toolkit = new Toolkit({ ioHost: io, emojis: false, color: Boolean(process.stderr.isTTY) });
@@ -81,14 +82,37 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   }
 }
 
-async function synthesizeFor(app: AppModel, outdir: string, options: OpenOptions): Promise<DeployableSynth> {
+async function synthesizeFor(
+  app: AppModel,
+  account: string,
+  outdir: string,
+  options: OpenOptions,
+): Promise<DeployableSynth> {
   // CDK (aws-cdk-lib, cdk-nag) loads only once the gate passed and AWS answered.
   const { synthesize } = await import('../infra/synth.js');
   return synthesize(app, {
+    account,
     outdir,
     imageRegistry: options.imageRegistry,
     onProgress: (m) => options.onProgress(`synth: ${m}`),
   });
+}
+
+/**
+ * An account written in x-shipshape must be the credentials' account: deploying elsewhere is
+ * refused. (Templates name the deploying account where a static name needs it, see object-store.ts.)
+ */
+export function assertAccount(app: AppModel, account: string): void {
+  const written = app.x.aws.account;
+  if (written && written !== account) {
+    throw new ShipshapeError(
+      `x-shipshape.aws.account is ${written}, but the AWS credentials are for account ${account}`,
+      {
+        exitCode: ExitCode.usage,
+        hint: `use credentials (AWS_PROFILE) for account ${written}, or change x-shipshape.aws.account`,
+      },
+    );
+  }
 }
 
 /** Select exactly these stacks (by stack name; the toolkit matches construct paths). */

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 
 export interface AppClusterProps {
   readonly vpc: ec2.IVpc;
-  /** Cloud Map namespace for Service Connect, e.g. `myapp.internal`. */
+  /** Cloud Map namespace for Service Connect, e.g. `dev.myapp.internal`. */
   readonly namespaceName: string;
   /**
    * ARN of an existing Cloud Map namespace to use instead of creating one (a namespace shared by

@@ -1,5 +1,4 @@
 import { CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,11 +21,13 @@ import { PublicLoadBalancer } from './load-balancer.js';
 import { Network } from './network.js';
 import { existingVpcPlacement } from './existing-vpc.js';
 import { PublicNetworkLoadBalancer, type NlbEntry } from './network-load-balancer.js';
-import { imageTagParameterName, repositoryName, ServiceRepository } from './registry.js';
+import { AppImages, type ImageSlot } from './images.js';
+import type { ServiceRepository } from './registry.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { applyProfile, httpsCertificateArn } from './production.js';
 import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
 import { ComposeService } from './service.js';
+import { INIT_IMAGE, taskRuntime } from '../runtime/task.js';
 import type { SecretSource } from './task-definition.js';
 import { applyTags } from './tags.js';
 import { validationError } from './errors.js';
@@ -61,18 +62,24 @@ export interface ComposeAppProps {
    */
   readonly profile?: DeployProfile;
   /**
-   * Where built services' ECR repositories are created (synth uses a stack deploy creates first,
-   * so images can be pushed before the services that run them exist); services refer to them by
-   * name.
-   * @default each service's own scope
+   * Where the ECR repositories of the app's images are created (synth uses a stack deploy creates
+   * first, so images can be pushed before the services that run them exist); services refer to
+   * them by name.
+   * @default each service's own scope (helpers: this construct)
    */
   readonly repositoryScope?: Construct;
   /**
-   * A registry host (`registry.example.com:5000`) built images are pulled from instead of ECR:
-   * `<host>/<repositoryName>:<tag>`. No ECR repositories are created.
+   * A registry host (`registry.example.com:5000`) images are pulled from instead of ECR:
+   * `<host>/<repositoryName>@<digest>`. No ECR repositories are created.
    * @default ECR
    */
   readonly imageRegistry?: string;
+  /**
+   * The account the app is deployed to: kept buckets get static names with it, which the next
+   * deploy of a destroyed environment adopts.
+   * @default the stack's account when it has one, else the AWS::AccountId pseudo parameter
+   */
+  readonly account?: string;
 }
 
 /** The parameter of JobGate. */
@@ -84,15 +91,7 @@ export interface JobGate {
   readonly parameter: string;
 }
 
-/** Where deploy pushes a built service's image, and the parameter that carries its tag. */
-export interface ImageSlot {
-  readonly service: string;
-  /** Stack holding the service (and so the parameter). */
-  readonly stackName: string;
-  readonly parameter: string;
-  /** Repository name, in ECR or in `imageRegistry`. */
-  readonly repositoryName: string;
-}
+export type { ImageSlot } from './images.js';
 
 /**
  * A whole compose app on AWS, built from the model's production intent: network, cluster,
@@ -116,7 +115,8 @@ export class ComposeApp extends Construct {
   readonly services = new Map<string, ComposeService>();
   /** ALB target groups, by service. */
   readonly targetGroups = new Map<string, elbv2.ApplicationTargetGroup>();
-  readonly repositories = new Map<string, ServiceRepository>();
+  /** ECR repositories created, by repository name. */
+  readonly repositories: Map<string, ServiceRepository>;
   /** Managed services that replace compose datastores (RDS, ElastiCache, DocumentDB, DynamoDB, S3), by service name. */
   readonly datastores = new Map<string, ManagedDatastore>();
   /** Amazon EFS for the app's persistent volumes, when a service has one. */
@@ -124,11 +124,12 @@ export class ComposeApp extends Construct {
   /** Unsafe settings the compose file acknowledged (synth reports them). */
   readonly acknowledgedUnsafe: GateFinding[];
   readonly profile: DeployProfile;
-  /** One per built service: where its image goes and which parameter names its tag. */
-  readonly imageSlots: ImageSlot[] = [];
+  /** One per image and stack: where deploy pushes it and which parameter carries its digest. */
+  readonly imageSlots: ImageSlot[];
+  private readonly images: AppImages;
+  private readonly account?: string;
   /** The parameters that hold the services waiting for a job at zero tasks until it ran (deploy sets them). */
   readonly jobGates: JobGate[] = [];
-  private readonly imageProps: Pick<ComposeAppProps, 'repositoryScope' | 'imageRegistry'>;
   private readonly scopeFor: (serviceName: string) => Construct;
 
   constructor(scope: Construct, id: string, props: ComposeAppProps) {
@@ -136,8 +137,15 @@ export class ComposeApp extends Construct {
     this.app = this.resolveModel(props);
     this.acknowledgedUnsafe = assertCloudReady(this.app);
     this.scopeFor = props.scopeFor ?? this.ownScopes();
+    this.account = props.account ?? props.app?.x.aws.account;
     this.profile = props.profile ?? resolveProfile(this.app);
-    this.imageProps = { repositoryScope: props.repositoryScope, imageRegistry: props.imageRegistry };
+    this.images = new AppImages(this, {
+      app: this.app,
+      repositoryScope: props.repositoryScope,
+      registry: props.imageRegistry,
+    });
+    this.imageSlots = this.images.slots;
+    this.repositories = this.images.repositories;
     const runtime = cloudContainers(this.app);
     this.requireRegion(runtime);
     const managed = managedServices(this.app);
@@ -150,7 +158,8 @@ export class ComposeApp extends Construct {
     });
     this.cluster = new AppCluster(this, 'Cluster', {
       vpc: this.network.vpc,
-      namespaceName: `${this.app.name}.internal`,
+      // One namespace per environment: HTTP namespace names are unique in an account and region.
+      namespaceName: `${this.app.x.environment}.${this.app.name}.internal`,
       namespaceArn: this.app.x.aws.cloudMapNamespace,
     });
     const entries = runtime.flatMap((s) => s.intent.entryPorts);
@@ -234,6 +243,7 @@ export class ComposeApp extends Construct {
       production: this.production,
       app: this.app.name,
       environment: this.app.x.environment,
+      account: this.account,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       network: NETWORK_ENGINES.has(engine)
         ? {
@@ -328,7 +338,6 @@ export class ComposeApp extends Construct {
 
   private addService(s: ServiceModel, composeSecrets: Map<string, SecretSource>): void {
     const where = this.scopeFor(s.name);
-    const image = s.intent.cloudImage.kind !== 'registry' ? this.builtImage(s, where) : undefined;
     const connection = this.connectionEnvironment(s);
     const vpc = this.network.vpc;
     const service = new ComposeService(where, 'Service', {
@@ -342,9 +351,10 @@ export class ComposeApp extends Construct {
       cluster: this.cluster.cluster,
       namespace: this.cluster.namespace,
       subnets: this.network.taskSubnets,
-      repository: image?.repository,
-      imageReference: image?.reference,
-      imageTag: image?.tag,
+      containerImage: this.images.forService(s, where),
+      initImage: taskRuntime(s).containers.some((c) => c.role === 'init')
+        ? this.images.forHelper('shipshape-init', INIT_IMAGE, where)
+        : undefined,
       logRetentionDays: this.app.x.aws.logRetentionDays,
       serviceConnectServer: this.app.traffic.edges.some((e) => e.to === s.name && e.from !== INTERNET),
       extraEnvironment: connection.environment,
@@ -355,45 +365,6 @@ export class ComposeApp extends Construct {
     });
     this.services.set(s.name, service);
     this.attachDatastoresAndVolumes(s, service);
-  }
-
-  /**
-   * A built (or derived) service's image: an ECR repository (created in `repositoryScope` and
-   * referred to by name, or in the service's scope) or a reference into `imageRegistry`, and a
-   * tag parameter of its own that deploy fills with the pushed image's content-derived tag.
-   */
-  private builtImage(
-    s: ServiceModel,
-    where: Construct,
-  ): { repository?: ecr.IRepository; reference?: string; tag: string } {
-    const stack = Stack.of(where);
-    const taken = new Set(
-      this.imageSlots.filter((x) => x.stackName === stack.stackName).map((x) => x.parameter),
-    );
-    const parameter = imageTagParameterName(s.name, taken);
-    const tag = new CfnParameter(stack, parameter, {
-      type: 'String',
-      description: `Image tag of service ${s.name} (immutable, derived from the image's content; set by shipshape deploy)`,
-      allowedPattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$',
-      constraintDescription: 'a Docker image tag',
-    }).valueAsString;
-    const name = repositoryName(this.app, s.name);
-    this.imageSlots.push({ service: s.name, stackName: stack.stackName, parameter, repositoryName: name });
-    const registry = this.imageProps.imageRegistry;
-    if (registry) return { reference: `${registry.replace(/\/+$/, '')}/${name}:${tag}`, tag };
-    const repositoryScope = this.imageProps.repositoryScope;
-    const own = new ServiceRepository(
-      repositoryScope ?? where,
-      repositoryScope ? `Registry-${s.name}` : 'Registry',
-      {
-        repositoryName: name,
-      },
-    );
-    this.repositories.set(s.name, own);
-    const repository = repositoryScope
-      ? ecr.Repository.fromRepositoryName(where, 'Registry', name)
-      : own.repository;
-    return { repository, tag };
   }
 
   /**
@@ -534,6 +505,7 @@ export class ComposeApp extends Construct {
     const where = this.scopeFor(model.name);
     const http = model.intent.entryPorts.find((p) => p.balancer === 'application');
     if (http && this.loadBalancer) {
+      if (Stack.of(where) !== Stack.of(this)) keepListenerExport(this.loadBalancer);
       const targetGroup = this.loadBalancer.addService(
         where,
         model.name,
@@ -574,3 +546,16 @@ export function networkEntries(model: ServiceModel): NlbEntry[] {
   }
   return [...byPort.values()];
 }
+
+/**
+ * With stacks split per service, the service stacks' listener rules import the listener they
+ * attach to from the shared stack. The port-80 listener's export is kept even when no rule imports
+ * it (a certificate moves the rules to the HTTPS listener): the shared stack is updated before the
+ * service stacks, and CloudFormation refuses to remove an export another stack still imports.
+ */
+function keepListenerExport(lb: PublicLoadBalancer): void {
+  if (exported.has(lb)) return;
+  exported.add(lb);
+  Stack.of(lb).exportValue(lb.httpListener.listenerArn);
+}
+const exported = new WeakSet<PublicLoadBalancer>();

@@ -35,6 +35,8 @@ export class PublicLoadBalancer extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   /** The listener services attach to (HTTPS when a certificate is given, else HTTP). */
   readonly listener: elbv2.ApplicationListener;
+  /** The port-80 listener: it serves HTTP, or with a certificate redirects to HTTPS. */
+  readonly httpListener: elbv2.ApplicationListener;
   private routed = 0;
 
   constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
@@ -77,24 +79,27 @@ export class PublicLoadBalancer extends Construct {
     });
     this.loadBalancer.logAccessLogs(logs);
 
-    if (props.certificateArn) {
-      this.listener = this.loadBalancer.addListener('Https', {
-        port: 443,
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        open: true,
-        defaultAction: NOT_FOUND,
-      });
-      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-    } else {
-      this.listener = this.loadBalancer.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: true,
-        defaultAction: NOT_FOUND,
-      });
-    }
+    // Port 80 is the same listener (same logical id) with or without a certificate; adding one
+    // changes its default action to a redirect. A redirect listener of its own would be created
+    // while the old one still holds port 80 (DuplicateListener) when HTTPS is added to a running app.
+    this.httpListener = this.loadBalancer.addListener('Http', {
+      port: 80,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: true,
+      defaultAction: props.certificateArn
+        ? elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true })
+        : NOT_FOUND,
+    });
+    this.listener = props.certificateArn
+      ? this.loadBalancer.addListener('Https', {
+          port: 443,
+          protocol: elbv2.ApplicationProtocol.HTTPS,
+          certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          open: true,
+          defaultAction: NOT_FOUND,
+        })
+      : this.httpListener;
     acknowledgeCheckov(
       this.securityGroup,
       'CKV_AWS_260',

@@ -49,25 +49,34 @@ function repositorySegment(s: string): string {
 }
 
 /**
- * Where a built service's image is pushed: `<app>-<env>/<service>`, in ECR or in the registry
- * given to deploy with `--registry`. Deterministic, so deploy can push before the stack that uses
- * it exists and the stack can name it without a cross-stack reference.
+ * Where a service's image is pushed: `<app>-<env>/<service>`, in ECR or in the registry given to
+ * deploy with `--registry`. Deterministic, so deploy can push before the stack that uses it exists
+ * and the stack can name it without a cross-stack reference.
  */
 export function repositoryName(app: AppModel, service: string): string {
   return `${repositorySegment(`${app.name}-${app.x.environment}`)}/${repositorySegment(service)}`;
 }
 
 /**
- * Name of the CloudFormation parameter carrying a built service's image tag (`ImageTagWeb` for
- * `web`). One per service, so a deploy that changes one image replaces only that service's tasks.
+ * Where a helper image shipshape adds to tasks is copied: `<app>-<env>/shipshape/<helper>`. Two
+ * slashes, so it never meets a service's repository.
  */
-export function imageTagParameterName(service: string, taken: ReadonlySet<string> = new Set()): string {
+export function helperRepositoryName(app: AppModel, helper: string): string {
+  return `${repositorySegment(`${app.name}-${app.x.environment}`)}/shipshape/${repositorySegment(helper)}`;
+}
+
+/**
+ * Name of the CloudFormation parameter carrying the digest of a service's image (`ImageDigestWeb`
+ * for `web`). One per service, so a deploy that changes one image replaces only that service's
+ * tasks.
+ */
+export function imageParameterName(service: string, taken: ReadonlySet<string> = new Set()): string {
   const pascal = service
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
     .join('');
-  const base = `ImageTag${pascal}`.slice(0, 240);
+  const base = `ImageDigest${pascal}`.slice(0, 240);
   let name = base;
   for (let i = 2; taken.has(name); i++) name = `${base}${i}`;
   return name;

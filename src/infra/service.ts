@@ -1,6 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,20 +36,16 @@ export interface ComposeServiceProps {
   /** Subnets the tasks run in (private). */
   readonly subnets: ec2.SubnetSelection;
   /**
-   * Repository of a built service; the image is `<repository>:<imageTag>`.
-   * @default `service.image`
+   * The app container's image, as the caller resolved it (ComposeApp: the app's own registry,
+   * pinned by digest, see images.ts).
+   * @default `service.image` from its registry
    */
-  readonly repository?: ecr.IRepository;
+  readonly containerImage?: ecs.ContainerImage;
   /**
-   * Tag of the built image (a CloudFormation parameter deploy fills with the pushed image's tag).
-   * @default 'latest'
+   * The image of the task's init container (src/runtime/task.ts), in the app's registry.
+   * @default INIT_IMAGE from its public registry
    */
-  readonly imageTag?: string;
-  /**
-   * Full reference of a built image in a registry other than ECR (deploy --registry).
-   * @default none
-   */
-  readonly imageReference?: string;
+  readonly initImage?: ecs.ContainerImage;
   /**
    * Log retention in days.
    * @default 30
@@ -125,19 +120,12 @@ export class ComposeService extends Construct {
       secrets,
       secretSources: props.composeSecrets ?? new Map(),
       logging: (streamPrefix) => ecs.LogDrivers.awsLogs({ logGroup, streamPrefix }),
+      helperImage: (reference) => props.initImage ?? ecs.ContainerImage.fromRegistry(reference),
       cpuArchitecture:
         s.intent.platform.architecture === 'arm64' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
     });
     this.taskDefinition = rendered.taskDefinition;
     this.container = rendered.container;
-    if (props.repository) {
-      // Pulling from ECR needs ecr:GetAuthorizationToken, which has no resource-level permissions.
-      Validations.of(this.taskDefinition.obtainExecutionRole()).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken only accepts Resource "*"; image pulls themselves are scoped to this service\'s repository.',
-      });
-    }
     this.securityGroup = props.securityGroup;
     if (this.runtime.kind === 'service') this.fargateService = this.createService(props);
     else this.describeJob(props);
@@ -192,11 +180,11 @@ export class ComposeService extends Construct {
   /** The service's own image: its ECR repository, another registry, or its compose `image:` (pinned by the lock). */
   private appImage(props: ComposeServiceProps): ecs.ContainerImage {
     const s = props.service;
-    if (props.repository === undefined)
-      return ecs.ContainerImage.fromRegistry(
-        props.imageReference ?? s.intent.cloudImage.pinned ?? s.image ?? s.name,
-      );
-    return ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag ?? 'latest');
+    // The app's registry by digest (deploy pushes every image there, see images.ts); without it
+    // (the ComposeApp construct in someone's own stack), the image as the lock pins it.
+    return (
+      props.containerImage ?? ecs.ContainerImage.fromRegistry(s.intent.cloudImage.pinned ?? s.image ?? s.name)
+    );
   }
 
   /** The ECS service: private subnets, rolling back on failure, offered through Service Connect; scaling from x-shipshape. */

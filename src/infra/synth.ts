@@ -55,10 +55,17 @@ export interface SynthOptions {
   /** Progress messages (for stderr). Default: none. */
   onProgress?: (message: string) => void;
   /**
-   * Pull built images from this registry host (`host[:port]`) instead of ECR (deploy --registry).
+   * Pull images from this registry host (`host[:port]`) instead of ECR (deploy --registry).
    * Default: ECR repositories in a registry stack of their own.
    */
   imageRegistry?: string;
+  /**
+   * The account the templates are deployed to (deploy and diff: the caller's). Kept buckets get
+   * static names, which the next deploy of a destroyed environment adopts. Not the stacks' `env`
+   * account, which would make the VPC look its availability zones up.
+   * Default: x-shipshape.aws.account, else none (the AWS::AccountId pseudo parameter).
+   */
+  account?: string;
   /**
    * Stop (exit 4) on unacknowledged cdk-nag findings. `check` turns it off to report them.
    * Default true.
@@ -89,7 +96,7 @@ export interface SynthResult {
   acknowledgedUnsafe: GateFinding[];
   /** The environment's profile (dev or prod rules) the templates were built with. */
   profile: DeployProfile;
-  /** Where each built service's image goes and the parameter carrying its tag. */
+  /** Where each image goes and the parameter carrying its digest, per stack. */
   imageSlots: ImageSlot[];
   /** Stacks whose services wait for a job, and the parameter that holds them until it ran. */
   jobGates: JobGate[];
@@ -132,6 +139,7 @@ export function buildApp(
   split: boolean,
   nag: boolean,
   imageRegistry?: string,
+  account?: string,
 ): Built {
   const cdkApp = new App({
     outdir,
@@ -157,7 +165,10 @@ export function buildApp(
     },
   });
   if (nag) Validations.of(cdkApp).addPlugins(new AwsSolutionsChecks(cdkApp));
-  const env = { region: model.x.aws.region, account: model.x.aws.account };
+  // Region only: a stack with an account looks its availability zones up (a context lookup the
+  // toolkit refuses to synthesize without); the account goes where names need it (`account`).
+  const env = { region: model.x.aws.region };
+  account ??= model.x.aws.account;
   const shared = new Stack(cdkApp, 'Shared', {
     stackName: stackName(model.name, model.x.environment),
     env,
@@ -168,9 +179,10 @@ export function buildApp(
   const profile = resolveProfile(model);
   // Repositories live in a stack of their own that deploy creates first, so images can be pushed
   // before the services that run them exist (services name them, without cross-stack references).
-  const built = cloudContainers(model).some((s) => s.intent.cloudImage.kind !== 'registry');
+  // Every container's image is in the app's own registry (built, or copied: see images.ts).
+  const containers = cloudContainers(model).length > 0;
   const registryStack =
-    built && !imageRegistry
+    containers && !imageRegistry
       ? new Stack(cdkApp, 'Registry', {
           stackName: registryStackName(model),
           env,
@@ -181,6 +193,7 @@ export function buildApp(
     app: model,
     profile,
     imageRegistry,
+    account,
     repositoryScope: registryStack,
     scopeFor: split
       ? (name) => {
@@ -255,15 +268,16 @@ function buildSplitAsNeeded(
   const auto = options.split === undefined || options.split === 'auto';
   const surelyOver = fewestResources(model) > STACK_RESOURCE_BUDGET;
   const registry = options.imageRegistry;
+  const account = options.account;
   if (options.split === 'always' || (auto && surelyOver)) {
     if (auto) progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
-    return { ...buildApp(model, outdir, true, nag, registry), split: true };
+    return { ...buildApp(model, outdir, true, nag, registry, account), split: true };
   }
-  const single = buildApp(model, outdir, false, nag, registry);
+  const single = buildApp(model, outdir, false, nag, registry, account);
   const main = single.stacks.find((st) => st !== single.registryStack)!;
   if (!auto || countResources(main) <= STACK_RESOURCE_BUDGET) return { ...single, split: false };
   progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
-  return { ...buildApp(model, outdir, true, nag, registry), split: true };
+  return { ...buildApp(model, outdir, true, nag, registry, account), split: true };
 }
 
 /** Synthesize the assembly (cdk-nag runs as a validation plugin) and fail on unacknowledged findings. */

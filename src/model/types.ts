@@ -396,6 +396,8 @@ export type ManagedEngine =
 export interface DatastoreCredentials {
   /** Master user name (from the image's settings, e.g. `MYSQL_USER`, else the image's default). */
   username?: string;
+  /** Why `username` is not the name the image was given (the managed service refuses that one). */
+  usernameReason?: string;
   /** Database created with the instance (`POSTGRES_DB`, `MYSQL_DATABASE`). */
   database?: string;
   /**

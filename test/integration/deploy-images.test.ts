@@ -70,8 +70,9 @@ services:
       {
         service: 'site',
         stackName: 's',
-        parameter: 'ImageTagSite',
+        parameter: 'ImageDigestSite',
         repositoryName: `derived-${marker}-dev/site`,
+        source: { kind: 'service' as const },
       },
     ];
     const lines: string[] = [];
@@ -81,11 +82,14 @@ services:
     expect(lines.join('\n')).toMatch(/baking 2 file\(s\) into nginx:stable-bookworm/);
 
     const target = plainRegistry(REGISTRY);
-    const [pushed] = await pushImages(docker, [local!], slots, target, () => undefined);
+    const [pushed] = await pushImages(docker, [local!], target, () => undefined);
     expect(pushed!.pushed).toBe(true);
-    expect(pushed!.digest).toMatch(/^sha256:/);
+    expect(pushed!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(pushed!.reference).toBe(`${REGISTRY}/${slots[0]!.repositoryName}@${pushed!.digest}`);
     // The registry-qualified tag is not left on the engine.
-    await expect(docker.getImage(pushed!.reference).inspect()).rejects.toThrow();
+    await expect(
+      docker.getImage(`${REGISTRY}/${slots[0]!.repositoryName}:${pushed!.tag}`).inspect(),
+    ).rejects.toThrow();
 
     const byDigest = `${REGISTRY}/${slots[0]!.repositoryName}@${pushed!.digest}`;
     const stream = await docker.pull(byDigest);
@@ -101,7 +105,72 @@ services:
       .catch(() => undefined);
 
     // Same content, same tag: nothing is sent again, the registry's digest is reported.
-    const [again] = await pushImages(docker, [local!], slots, target, () => undefined);
+    const [again] = await pushImages(docker, [local!], target, () => undefined);
     expect([again!.pushed, again!.tag, again!.digest]).toEqual([false, pushed!.tag, pushed!.digest]);
+  });
+});
+
+describe('copied images (image-only services and helpers)', () => {
+  it("copies the engine's image into the app's repository; the digest pulls back the same image", async () => {
+    const marker = randomBytes(6).toString('hex');
+    const app = loadApp([], {
+      cwd: composeDir({
+        'compose.yaml': `name: copy-${marker}\nservices:\n  proxy:\n    image: nginx:stable-bookworm\n    user: '101'\n`,
+      }),
+      env: {},
+    });
+    const repositoryName = `copy-${marker}-dev/proxy`;
+    const slot = (stackName: string) => ({
+      service: 'proxy',
+      stackName,
+      parameter: 'ImageDigestProxy',
+      repositoryName,
+      source: { kind: 'copy' as const, image: 'nginx:stable-bookworm' },
+    });
+    const lines: string[] = [];
+    // Two stacks name the same image: it is made and pushed once.
+    const local = await makeImages(app, [slot('a'), slot('b')], { docker, onProgress: (l) => lines.push(l) });
+    expect(local).toEqual([
+      {
+        service: 'proxy',
+        repositoryName,
+        imageId: (await docker.getImage('nginx:stable-bookworm').inspect()).Id,
+        source: 'copy',
+      },
+    ]);
+    expect(lines).toContain("proxy: copying nginx:stable-bookworm into the app's registry");
+    const [pushed] = await pushImages(docker, local, plainRegistry(REGISTRY), () => undefined);
+    expect(pushed!.reference).toBe(`${REGISTRY}/${repositoryName}@${pushed!.digest}`);
+    const stream = await docker.pull(pushed!.reference);
+    await new Promise((res, rej) =>
+      docker.modem.followProgress(stream, (e) => (e ? rej(e) : res(undefined))),
+    );
+    expect((await docker.getImage(pushed!.reference).inspect()).Id).toBe(local[0]!.imageId);
+    await docker
+      .getImage(pushed!.reference)
+      .remove({ noprune: true })
+      .catch(() => undefined);
+  });
+
+  it('an image neither on the engine nor pullable stops the deploy with the fix (exit 3)', async () => {
+    const app = loadApp([], {
+      cwd: composeDir({ 'compose.yaml': 'name: nope\nservices:\n  x:\n    image: 127.0.0.1:9/none:1\n' }),
+      env: {},
+    });
+    const slots = [
+      {
+        service: 'x',
+        stackName: 's',
+        parameter: 'ImageDigestX',
+        repositoryName: 'nope-dev/x',
+        source: { kind: 'copy' as const, image: '127.0.0.1:9/none:1' },
+      },
+    ];
+    await expect(makeImages(app, slots, { docker, onProgress: () => undefined })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(
+        /image 127\.0\.0\.1:9\/none:1 is not on this machine and could not be pulled/,
+      ),
+    });
   });
 });

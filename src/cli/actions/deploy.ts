@@ -27,12 +27,13 @@ export function printSummary(r: DeployReport): void {
   if (r.images.length) {
     out.push(
       table(
-        ['IMAGE', 'SOURCE', 'REFERENCE', 'DIGEST'],
+        // REFERENCE is what the tasks run (repository@digest); TAG what it was pushed under.
+        ['IMAGE', 'SOURCE', 'REFERENCE', 'TAG'],
         r.images.map((i) => [
           i.service,
           i.source,
           i.reference,
-          i.digest ?? (i.pushed ? '' : 'already pushed'),
+          `${i.tag}${i.pushed ? '' : ' (already there)'}`,
         ]),
       ),
       '',

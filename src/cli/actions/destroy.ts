@@ -29,6 +29,14 @@ function describePlan(plan: DestroyPlan): string {
     );
   }
   for (const k of plan.keptStacks) out.push(`  stack ${k.stack}: ${k.why}`);
+  if (plan.protection.length > 0) {
+    out.push(
+      '',
+      colors.bold('Deletion protection'),
+      '  turned off once you confirm, so the deletion can finish:',
+    );
+    for (const p of plan.protection) out.push(`  ${p.logicalId} (${p.type}) ${p.physicalId}`);
+  }
   return out.join('\n');
 }
 

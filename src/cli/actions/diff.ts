@@ -3,7 +3,7 @@ import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
 import { colors, errColors, printJson, table } from '../../support/output.js';
 import type { DiffReport } from '../../deploy/diff.js';
-import { DIFF_CHANGES_EXIT } from '../exit-codes.js';
+import { DIFF_CHANGES_EXIT, DIFF_REFUSED_EXIT } from '../exit-codes.js';
 
 const MARK: Record<string, string> = {
   opened: '+',
@@ -34,7 +34,19 @@ function printHuman(r: DiffReport): void {
       ),
     );
   }
+  out.push('', colors.bold('Replacements and hazards'));
+  if (r.replacements.length === 0 && r.hazards.length === 0) out.push('  nothing is replaced');
+  for (const x of r.replacements) {
+    const how = x.certain ? 'replaced' : 'may be replaced';
+    out.push(`  ${how}: ${x.stack}: ${x.resource} (${x.type}) because of ${x.because.join(', ')}`);
+  }
+  for (const h of r.hazards) {
+    const line = `  ${h.severity === 'refuse' ? 'REFUSED' : 'data at stake'}: ${h.stack}: ${h.resource} (${h.type}): ${h.reason}`;
+    out.push(colors.red(line));
+  }
   out.push('', r.hasChanges ? `${r.stacksChanged.length} stack(s) would change` : 'nothing would change');
+  const refused = r.hazards.filter((h) => h.severity === 'refuse').length;
+  if (refused > 0) out.push(colors.red(`deploy would refuse ${refused} change(s) it cannot make in place`));
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -59,5 +71,6 @@ export default async function diffAction(
   }
   if (opts.json) printJson(report);
   else printHuman(report);
-  if (report.hasChanges) process.exitCode = DIFF_CHANGES_EXIT;
+  if (report.hazards.some((h) => h.severity === 'refuse')) process.exitCode = DIFF_REFUSED_EXIT;
+  else if (report.hasChanges) process.exitCode = DIFF_CHANGES_EXIT;
 }

@@ -8,7 +8,10 @@ export function deployCommand(): Command {
     .addOption(envOption())
     .option('--slim', 'deploy the trace-verified slim image of each built service (only if it passes)')
     .option('--registry <host>', 'push images to this registry (HOST[:PORT]) instead of ECR')
-    .option('-y, --yes', 'do not ask: bootstrap when needed, accept security changes')
+    .option(
+      '-y, --yes',
+      'do not ask: bootstrap when needed, accept security changes and data replaced or removed',
+    )
     .addOption(
       new Option('--method <method>', 'how CloudFormation applies the templates')
         .choices(['change-set', 'direct'])
@@ -23,8 +26,9 @@ export function deployCommand(): Command {
 Standard AWS configuration applies: AWS_PROFILE, AWS_REGION, the credentials chain, AWS_ENDPOINT_URL.
 
 Exit codes: 0 deployed and steady, 1 CloudFormation, a push or the rollout failed, 2 bad input or
-refused (same gate as synth), 3 no credentials / expired session / not bootstrapped / no Docker,
-4 the slim image failed verification, 130 interrupted (CloudFormation carries on; how to follow it is printed).
+refused (same gate as synth) or changes not approved, 3 no credentials / expired session / not
+bootstrapped / no Docker / an image it cannot have, 4 the slim image failed verification or a change
+CloudFormation cannot make in place, 130 interrupted (CloudFormation carries on; how to follow it is printed).
 
 Examples:
   shipshape deploy                       # dev: build, push to ECR, deploy, wait

@@ -12,9 +12,9 @@ export function destroyCommand(): Command {
     .addHelpText(
       'after',
       `
-Kept: the image repositories (their own stack), log groups and the access-log bucket (retained), databases'
-final snapshots. Exit codes: 0 deleted (or nothing to delete), 1 CloudFormation failed, 2 cancelled or bad input,
-3 no credentials.
+Kept: the image repositories (their own stack), log groups, buckets, prod tables and file systems (retained; the
+next deploy adopts named ones), databases' final snapshots. Deletion protection (prod) is turned off once confirmed.
+Exit codes: 0 deleted (or nothing to delete), 1 CloudFormation failed, 2 cancelled or bad input, 3 no credentials.
 
 Examples:
   shipshape destroy --dry-run            # what would go and what stays

@@ -13,6 +13,16 @@ import type {
   ServiceModel,
 } from '../../model/types.js';
 
+/**
+ * What stack deletion does to a database in a VPC (RDS, DocumentDB), in every profile: a final
+ * snapshot, then the database is deleted. A database kept running (Retain) would keep its network
+ * interfaces in the VPC's subnets and its security group, so the VPC, its subnets and the groups
+ * could not be deleted either (DELETE_FAILED), and the next deploy's new VPC could not reach it
+ * anyway. The snapshot (encrypted like the database) is what is kept; `destroy` says so and turns
+ * deletion protection off, after the user confirms, so CloudFormation may delete the instance.
+ */
+export const KEPT_DATABASES = RemovalPolicy.SNAPSHOT;
+
 export interface ManagedDatastoreProps {
   /** The compose service the managed service replaces (its `intent.datastore` says which and how). */
   readonly service: ServiceModel;

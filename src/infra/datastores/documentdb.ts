@@ -1,16 +1,16 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { NetworkDatastore, type NetworkDatastoreProps } from './base.js';
+import { KEPT_DATABASES, NetworkDatastore, type NetworkDatastoreProps } from './base.js';
 
 /**
  * `mongo` → an Amazon DocumentDB cluster at the API version the model chose: storage encrypted,
  * TLS required (the cluster parameter `tls`), credentials generated into Secrets Manager, isolated
  * subnets, its own security group, 7-day backups (14 in production), audit and profiler logs in
- * CloudWatch. Production runs two instances in two AZs with deletion protection and is retained;
- * otherwise one instance and a final snapshot.
+ * CloudWatch. Production runs two instances in two AZs with deletion protection, otherwise one;
+ * on stack deletion a final snapshot is taken (`KEPT_DATABASES`).
  */
 export class DocumentDatabase extends NetworkDatastore {
   readonly cluster: docdb.DatabaseCluster;
@@ -40,7 +40,7 @@ export class DocumentDatabase extends NetworkDatastore {
       exportAuditLogsToCloudWatch: true,
       exportProfilerLogsToCloudWatch: true,
       deletionProtection: this.production,
-      removalPolicy: this.removalPolicy(RemovalPolicy.SNAPSHOT),
+      removalPolicy: KEPT_DATABASES,
     });
     this.endpoint = this.cluster.clusterEndpoint.hostname;
     this.secret = this.cluster.secret!;

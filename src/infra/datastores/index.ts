@@ -32,6 +32,8 @@ export interface DatastoreFactoryProps extends ManagedDatastoreProps {
   /** The app and environment names (DynamoDB table names). */
   readonly app: string;
   readonly environment: string;
+  /** The account deployed to (static bucket names). @default the stack's account, else AWS::AccountId */
+  readonly account?: string;
   /** @default 30 */
   readonly logRetentionDays?: number;
 }
@@ -65,7 +67,12 @@ export function newManagedDatastore(
     case 'dynamodb':
       return new DynamoTables(scope, id, { ...base, app: props.app, environment: props.environment });
     case 's3':
-      return new ObjectStore(scope, id, { ...base, app: props.app, environment: props.environment });
+      return new ObjectStore(scope, id, {
+        ...base,
+        app: props.app,
+        environment: props.environment,
+        account: props.account,
+      });
     default:
       throw new Error(`internal: ${props.service.name} is not a managed datastore`);
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -24,22 +24,43 @@ export function bucketPrefix(app: string, environment: string, bucket: string): 
   return `${full.slice(0, 28).replace(/-$/, '')}-${hash}`;
 }
 
-const bucketName = (prefix: string) => `${prefix}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
-const bucketArn = (prefix: string) => `arn:${Aws.PARTITION}:s3:::${bucketName(prefix)}`;
+/**
+ * A bucket's name: `<prefix>-<account>-<region>`, literal when the account is known (deploy and
+ * diff synthesize for the caller's account): a kept bucket (buckets are retained) then has a
+ * static name, which the next deploy of a destroyed environment adopts with its data (CloudFormation
+ * imports existing named resources only when the name is static). Without an account (an offline
+ * `synth`), the pseudo parameters stand in.
+ */
+function bucketNames(
+  scope: Construct,
+  deployedTo: string | undefined,
+): { name: (prefix: string) => string; nagName: (prefix: string) => string } {
+  const stack = Stack.of(scope);
+  const account = deployedTo ?? (Token.isUnresolved(stack.account) ? undefined : stack.account);
+  const region = Token.isUnresolved(stack.region) ? undefined : stack.region;
+  return {
+    name: (prefix) => `${prefix}-${account ?? Aws.ACCOUNT_ID}-${region ?? Aws.REGION}`,
+    // How cdk-nag prints the name in its findings.
+    nagName: (prefix) => `${prefix}-${account ?? '<AWS::AccountId>'}-${region ?? '<AWS::Region>'}`,
+  };
+}
 
 export interface ObjectStoreProps extends ManagedDatastoreProps {
   /** The app name, for bucket names. */
   readonly app: string;
   /** The environment name, for bucket names. */
   readonly environment: string;
+  /** The account deployed to, for static bucket names. @default the stack's account, else AWS::AccountId */
+  readonly account?: string;
 }
 
 /**
  * `minio/minio` (or another S3 stand-in) → the S3 buckets the model lists (`x-shipshape.buckets`,
  * else one `data` bucket): SSE-S3 encryption, all public access blocked, bucket-owner-enforced
  * ownership (no ACLs), a policy that refuses anything but TLS, server access logs to one log
- * bucket, versioning in production. Buckets are always retained on stack deletion: S3 cannot
- * delete a bucket with objects, and emptying it would need a custom resource. Callers' task roles
+ * bucket, versioning in production. Buckets are always retained on stack deletion (S3 cannot
+ * delete a bucket with objects, and emptying it would need a custom resource), and adopted with
+ * their data by the next deploy of the environment (see `bucketNames`). Callers' task roles
  * get the model's object actions on these buckets only.
  */
 export class ObjectStore extends ManagedDatastore {
@@ -47,9 +68,11 @@ export class ObjectStore extends ManagedDatastore {
   readonly accessLogs: s3.Bucket;
   /** Name prefix of each bucket, by local name. */
   private readonly prefixes = new Map<string, string>();
+  private readonly names: ReturnType<typeof bucketNames>;
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id, props);
+    this.names = bucketNames(this, props.account);
     // Log delivery through a bucket policy (not the legacy LogDeliveryWrite ACL), so the log
     // bucket can refuse ACLs too; set for this construct only, whatever the app's flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
@@ -82,7 +105,7 @@ export class ObjectStore extends ManagedDatastore {
       this.buckets.set(
         name,
         new s3.Bucket(this, `Bucket-${name}`, {
-          bucketName: bucketName(prefix),
+          bucketName: this.names.name(prefix),
           encryption: s3.BucketEncryption.S3_MANAGED,
           blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
           objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
@@ -98,13 +121,14 @@ export class ObjectStore extends ManagedDatastore {
 
   protected override textField(field: ConnectionField, name?: string): string | undefined {
     const prefix = name ? this.prefixes.get(name) : undefined;
-    if (field === 'bucket' && prefix) return bucketName(prefix);
+    if (field === 'bucket' && prefix) return this.names.name(prefix);
     return super.textField(field, name);
   }
 
   /** `s3:ListBucket` applies to buckets, the object actions to the objects in them. */
   override grantTo(role: iam.IRole, actions: readonly string[]): void {
     const prefixes = [...this.prefixes.values()];
+    const bucketArn = (prefix: string) => `arn:${Aws.PARTITION}:s3:::${this.names.name(prefix)}`;
     const onBucket = actions.filter((a) => a === 's3:ListBucket');
     const onObjects = actions.filter((a) => a !== 's3:ListBucket');
     if (onBucket.length > 0)
@@ -118,7 +142,7 @@ export class ObjectStore extends ManagedDatastore {
     // Object actions name objects: `<bucket ARN>/*` is every object of exactly this bucket.
     for (const prefix of prefixes) {
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${prefix}-<AWS::AccountId>-<AWS::Region>/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${this.names.nagName(prefix)}/*]`,
         reason: `Object actions need object ARNs; <bucket>/* is the objects of ${this.service.name}'s bucket ${prefix} only, not other buckets.`,
       });
     }

@@ -10,6 +10,7 @@ import type {
   TableSpec,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
+import { masterUser } from './master-user.js';
 import {
   datastoreOf,
   datastoreRuntime,
@@ -41,7 +42,8 @@ const parse = (v: string): Version => {
 };
 const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
-export type VersionChoice = { version: string; note?: string } | { refusal: string };
+/** `version` is absent for services that have no versions to pick (DynamoDB, S3). */
+export type VersionChoice = { version?: string; note?: string } | { refusal: string };
 
 /**
  * The managed version for an image tag. Untagged (or `latest`, `alpine`): the newest offered.
@@ -52,6 +54,9 @@ export type VersionChoice = { version: string; note?: string } | { refusal: stri
  */
 export function pickVersion(mapping: ManagedMapping, ref: ImageRef): VersionChoice {
   const offered = mapping.versions;
+  // A versionless service (DynamoDB, S3): the stand-in's tag (`dynamodb-local:2.5.2`,
+  // `minio:RELEASE.2024-…`) versions the stand-in, not the service, so there is nothing to pick.
+  if (offered.length === 0) return {};
   const newest = offered[offered.length - 1]!;
   const tag = tagVersion(ref);
   if (!tag) return { version: newest, note: `${ref.tag ?? 'no tag'}: the newest ${mapping.service} offers` };
@@ -174,7 +179,7 @@ export function decideDatastore(
     };
   }
   const { credentials, local } = credentialsOf(chosen.engine, s);
-  const version = chosen.versions.length > 0 ? choice.version : undefined;
+  const version = choice.version;
   const note = version ? (why ?? choice.note) : undefined;
   const detail = [version ? `${chosen.service} ${version}` : chosen.service, note].filter(Boolean);
   return {
@@ -233,8 +238,6 @@ const ACCOUNT: Partial<
   },
 };
 
-const RESERVED_USERS: Partial<Record<ManagedEngine, string[]>> = { documentdb: ['admin', 'root'] };
-
 /** The password given on the command line: `redis-server --requirepass secret`. */
 function commandPassword(command: readonly string[] | undefined): string | undefined {
   const args = command ?? [];
@@ -258,9 +261,12 @@ function credentialsOf(
   if (!account) return { local: { passwords: [], users: [], accessKeys: [] } };
   const first = (names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const configured = first(account.users);
-  const reserved = RESERVED_USERS[engine] ?? [];
-  const username =
-    configured && !reserved.includes(configured) ? configured : account.defaultUser || undefined;
+  const variable = account.users.find((n) => env[n] === configured);
+  // The master user the managed service accepts (a reserved name maps to the engine's default).
+  const master = account.defaultUser
+    ? masterUser(engine, configured && sanitize(configured), account.defaultUser, variable)
+    : undefined;
+  const username = master?.username;
   const database = first(account.databases);
   const passwords = account.passwords.map((n) => env[n]).filter((v): v is string => !!v);
   const fromCommand = commandPassword(s.command);
@@ -273,7 +279,8 @@ function credentialsOf(
   if (engine === 'rds-mysql' || engine === 'rds-mariadb') users.push('root');
   return {
     credentials: {
-      ...(username ? { username: sanitize(username) } : {}),
+      ...(username ? { username } : {}),
+      ...(master?.reason ? { usernameReason: master.reason } : {}),
       ...(database ? { database: sanitize(database) } : {}),
       ...(passwordSecret ? { passwordSecret } : {}),
     },

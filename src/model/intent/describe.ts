@@ -89,7 +89,7 @@ export function showValue(value: ConnectionValue): string {
 function managedDetails(d: DatastoreIntent): string {
   const parts: string[] = [];
   const c = d.credentials;
-  if (c?.username) parts.push(`user ${c.username}`);
+  if (c?.username) parts.push(`user ${c.username}${c.usernameReason ? ` (${c.usernameReason})` : ''}`);
   if (c?.database) parts.push(`database ${c.database}`);
   const cache = d.engine === 'elasticache-redis' || d.engine === 'elasticache-valkey';
   if (d.engine === 'elasticache-memcached')

@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { credentialsError } from '../../../src/deploy/aws.js';
 import { planDestroy } from '../../../src/deploy/destroy.js';
 import { decodeAuthorization } from '../../../src/deploy/ecr.js';
-import { contentTag, derivedDockerfile, isInsecureRegistry } from '../../../src/deploy/images.js';
+import {
+  contentTag,
+  derivedDockerfile,
+  digestParameters,
+  isInsecureRegistry,
+} from '../../../src/deploy/images.js';
 import { assertDeployable } from '../../../src/deploy/stacks.js';
 import { ecsServices, verdict, type ServiceState } from '../../../src/deploy/steady.js';
-import { imageTagParameterName, repositoryName } from '../../../src/infra/registry.js';
+import { helperRepositoryName, imageParameterName, repositoryName } from '../../../src/infra/registry.js';
 import type { AppModel } from '../../../src/model/types.js';
 
 describe('images', () => {
@@ -42,12 +47,48 @@ describe('images', () => {
     });
   });
 
-  it('repository names and tag parameters are deterministic and valid', () => {
+  it('repository names and digest parameters are deterministic and valid; helpers never meet a service', () => {
     const app = { name: 'Web_API', x: { environment: 'Prod' } } as unknown as AppModel;
     expect(repositoryName(app, 'My.Service')).toBe('web_api-prod/my.service');
-    expect(imageTagParameterName('web')).toBe('ImageTagWeb');
-    expect(imageTagParameterName('my-api_v2')).toBe('ImageTagMyApiV2');
-    expect(imageTagParameterName('my_api', new Set(['ImageTagMyApi']))).toBe('ImageTagMyApi2');
+    expect(helperRepositoryName(app, 'secrets-init')).toBe('web_api-prod/shipshape/secrets-init');
+    expect(repositoryName(app, 'shipshape/secrets-init')).not.toBe(helperRepositoryName(app, 'secrets-init'));
+    expect(imageParameterName('web')).toBe('ImageDigestWeb');
+    expect(imageParameterName('my-api_v2')).toBe('ImageDigestMyApiV2');
+    expect(imageParameterName('my_api', new Set(['ImageDigestMyApi']))).toBe('ImageDigestMyApi2');
+  });
+
+  it('every slot of a repository gets the digest pushed there, in its own stack', () => {
+    const slot = (service: string, stackName: string, parameter: string, repositoryName: string) => ({
+      service,
+      stackName,
+      parameter,
+      repositoryName,
+      source: { kind: 'copy' as const, image: 'busybox:1' },
+    });
+    const image = (repositoryName: string, digest: string) => ({
+      service: 'x',
+      repositoryName,
+      imageId: 'sha256:0',
+      source: 'copy' as const,
+      reference: `r/${repositoryName}@${digest}`,
+      tag: 'sha-0',
+      digest,
+      pushed: true,
+    });
+    expect(
+      digestParameters(
+        [
+          slot('web', 'app-web', 'ImageDigestWeb', 'app/web'),
+          slot('secrets-init', 'app-web', 'ImageDigestShipshapeSecretsInit', 'app/shipshape/secrets-init'),
+          slot('secrets-init', 'app-api', 'ImageDigestShipshapeSecretsInit', 'app/shipshape/secrets-init'),
+        ],
+        [image('app/web', 'sha256:aa'), image('app/shipshape/secrets-init', 'sha256:bb')],
+      ),
+    ).toEqual({
+      'app-web:ImageDigestWeb': 'sha256:aa',
+      'app-web:ImageDigestShipshapeSecretsInit': 'sha256:bb',
+      'app-api:ImageDigestShipshapeSecretsInit': 'sha256:bb',
+    });
   });
 });
 
@@ -139,9 +180,67 @@ describe('destroy plan', () => {
       'Bucket kept',
       'Cluster deleted',
     ]);
-    expect(plan.items.find((i) => i.logicalId === 'Bucket')?.why).toMatch(/access logs are kept/);
+    expect(plan.items.find((i) => i.logicalId === 'Bucket')?.why).toMatch(/kept with its objects/);
     expect(plan.keptStacks).toEqual([
       { stack: 'app-dev-ecr', why: expect.stringMatching(/ECR repositories/) },
     ]);
+  });
+});
+
+describe('destroy of a production environment', () => {
+  it('lists the protected resources the deletion removes (load balancer, database), not those it keeps', () => {
+    const template = {
+      Resources: {
+        Lb: {
+          Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer',
+          Properties: {
+            LoadBalancerAttributes: [
+              { Key: 'deletion_protection.enabled', Value: 'true' },
+              { Key: 'access_logs.s3.enabled', Value: 'true' },
+            ],
+          },
+        },
+        Db: {
+          Type: 'AWS::RDS::DBInstance',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: true },
+        },
+        Docs: {
+          Type: 'AWS::DocDB::DBCluster',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: true },
+        },
+        Table: {
+          Type: 'AWS::DynamoDB::Table',
+          DeletionPolicy: 'Retain',
+          Properties: { DeletionProtectionEnabled: true, TableName: 'shop-prod-orders' },
+        },
+        Logs: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: {} },
+        DevDb: {
+          Type: 'AWS::RDS::DBInstance',
+          DeletionPolicy: 'Snapshot',
+          Properties: { DeletionProtection: false },
+        },
+      },
+    };
+    const resources = Object.entries(template.Resources).map(([logicalId, r]) => ({
+      logicalId,
+      type: r.Type,
+      physicalId: `phys-${logicalId}`,
+    }));
+    const plan = planDestroy([{ name: 'shop-prod', template, resources }]);
+    expect(plan.protection.map((p) => `${p.logicalId} ${p.physicalId}`)).toEqual([
+      'Lb phys-Lb',
+      'Db phys-Db',
+      'Docs phys-Docs',
+    ]);
+    expect(plan.items.find((i) => i.logicalId === 'Db')?.why).toMatch(
+      /final snapshot is taken, then the instance is deleted/,
+    );
+    expect(plan.items.find((i) => i.logicalId === 'Table')?.why).toBe(
+      'kept with its items; the next deploy of this environment adopts it',
+    );
+    // A bucket with a generated name is kept, but the next deploy creates another one.
+    expect(plan.items.find((i) => i.logicalId === 'Logs')?.why).toBe('kept with its objects');
   });
 });

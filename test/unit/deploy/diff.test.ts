@@ -63,7 +63,14 @@ function changed(mutate: (t: typeof base & { Resources: Record<string, unknown> 
 describe('classifyDiff', () => {
   it('no change, no report', () => {
     const r = classifyDiff({ 'app-dev': fullDiff(base, structuredClone(base)) }, { 'app-dev': tpl(base) });
-    expect(r).toEqual({ security: [], resources: [], stacksChanged: [], hasChanges: false });
+    expect(r).toEqual({
+      security: [],
+      resources: [],
+      replacements: [],
+      hazards: [],
+      stacksChanged: [],
+      hasChanges: false,
+    });
   });
 
   it('a new caller: an opened rule between named groups, security first', () => {

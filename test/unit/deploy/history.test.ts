@@ -64,7 +64,13 @@ function fakeSynth(root: string, body: string): DeployableSynth {
     ],
     profile: { environment: 'dev', kind: 'dev', reason: 'test' } as DeployableSynth['profile'],
     imageSlots: [
-      { service: 'api', stackName: 'shop-dev', parameter: 'ImageTagApi', repositoryName: 'shop-dev/api' },
+      {
+        service: 'api',
+        stackName: 'shop-dev',
+        parameter: 'ImageDigestApi',
+        repositoryName: 'shop-dev/api',
+        source: { kind: 'service' },
+      },
     ],
     jobGates: [],
   };

@@ -14,7 +14,13 @@ type Json = any;
 
 type Resources = Record<
   string,
-  { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+  {
+    Type: string;
+    Properties: Record<string, Json>;
+    DeletionPolicy?: string;
+    UpdateReplacePolicy?: string;
+    Metadata?: Record<string, Json>;
+  }
 >;
 
 const only = (template: Template, type: string) => {
@@ -60,7 +66,7 @@ describe('backing fixture (dev)', () => {
     for (const g of cacheGroups) expect(isolated(refs(g.Properties.SubnetIds))).toBe(true);
   });
 
-  it('mariadb → RDS for MariaDB 10.6.x: encrypted, private, TLS required, a final snapshot on deletion', () => {
+  it('mariadb → RDS for MariaDB 10.6 (never a patch RDS retires): encrypted, private, TLS required, a final snapshot on deletion', () => {
     const db = only(template, 'AWS::RDS::DBInstance');
     expect(db.Properties).toMatchObject({
       Engine: 'mariadb',
@@ -72,7 +78,9 @@ describe('backing fixture (dev)', () => {
       DBName: 'example',
       MasterUsername: 'root',
     });
-    expect(db.Properties.EngineVersion).toMatch(/^10\.6\.\d+$/);
+    // The precision RDS keeps: it creates the instance at 10.6's default minor and keeps it patched.
+    expect(db.Properties.EngineVersion).toBe('10.6');
+    expect(db.Metadata?.['cfn-lint']).toEqual({ config: { ignore_checks: ['E3691', 'W3691'] } });
     expect(db.DeletionPolicy).toBe('Snapshot');
     expect(only(template, 'AWS::RDS::DBParameterGroup').Properties.Parameters).toEqual({
       require_secure_transport: '1',
@@ -241,10 +249,9 @@ describe('backing fixture (dev)', () => {
         ]),
       }),
     });
-    // The bucket's name (and so its ARN) is derived, the same in every stack that names it.
-    const name = {
-      'Fn::Join': ['', ['backing-dev-uploads-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
-    };
+    // The bucket's name (and so its ARN) is derived, the same in every stack that names it; the
+    // stack's region (and, when deploying, its account) is written as is (lifecycle.test.ts).
+    const name = { 'Fn::Join': ['', ['backing-dev-uploads-', { Ref: 'AWS::AccountId' }, '-us-east-1']] };
     expect(data.Properties.BucketName).toEqual(name);
     const arn = (suffix: string) => ({
       'Fn::Join': [
@@ -254,9 +261,7 @@ describe('backing fixture (dev)', () => {
           { Ref: 'AWS::Partition' },
           ':s3:::backing-dev-uploads-',
           { Ref: 'AWS::AccountId' },
-          '-',
-          { Ref: 'AWS::Region' },
-          ...(suffix ? [suffix] : []),
+          `-us-east-1${suffix}`,
         ],
       ],
     });
@@ -372,14 +377,15 @@ describe('backing fixture (prod)', () => {
     }).template;
   });
 
-  it('production: Multi-AZ, deletion protection, replicas, point-in-time recovery, versioning, EFS backups, retained', () => {
+  it('production: Multi-AZ, deletion protection, replicas, point-in-time recovery, versioning, EFS backups; databases leave a final snapshot, the rest is retained', () => {
     const db = only(template, 'AWS::RDS::DBInstance');
     expect(db.Properties).toMatchObject({
       MultiAZ: true,
       DeletionProtection: true,
       BackupRetentionPeriod: 14,
     });
-    expect(db.DeletionPolicy).toBe('Retain');
+    // A running database kept after deletion would hold the VPC's subnets and its group (see KEPT_DATABASES).
+    expect(db.DeletionPolicy).toBe('Snapshot');
     const cache = only(template, 'AWS::ElastiCache::ReplicationGroup');
     expect(cache.Properties).toMatchObject({
       NumCacheClusters: 2,
@@ -390,7 +396,7 @@ describe('backing fixture (prod)', () => {
     expect(cache.DeletionPolicy).toBe('Snapshot');
     const docs = only(template, 'AWS::DocDB::DBCluster');
     expect(docs.Properties.DeletionProtection).toBe(true);
-    expect(docs.DeletionPolicy).toBe('Retain');
+    expect(docs.DeletionPolicy).toBe('Snapshot');
     expect(Object.keys(template.findResources('AWS::DocDB::DBInstance'))).toHaveLength(2);
     const table = only(template, 'AWS::DynamoDB::Table');
     expect(table.Properties).toMatchObject({

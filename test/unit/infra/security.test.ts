@@ -127,7 +127,7 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
     });
   });
 
-  it('image comes from an immutable, scanned, encrypted, named ECR repository with a lifecycle rule, at its own tag parameter', () => {
+  it('image comes from an immutable, scanned, encrypted, named ECR repository with a lifecycle rule, by the digest in its own parameter', () => {
     template.hasResourceProperties('AWS::ECR::Repository', {
       ImageTagMutability: 'IMMUTABLE',
       ImageScanningConfiguration: { ScanOnPush: true },
@@ -137,10 +137,10 @@ describe('hello-lb: tasks, registry, cluster, network', () => {
       }),
       RepositoryName: 'hello-lb-dev/hello',
     });
-    template.hasParameter('ImageTagHello', { Type: 'String' });
+    template.hasParameter('ImageDigestHello', { Type: 'String', AllowedPattern: '^sha256:[0-9a-f]{64}$' });
     const task = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0]!;
     expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).toContain(
-      '{"Ref":"ImageTagHello"}',
+      '{"Ref":"ApphelloRegistryRepository7E9AC98F"},"@",{"Ref":"ImageDigestHello"}',
     );
   });
 
@@ -320,7 +320,12 @@ describe('ComposeApp as a library', () => {
   it('accepts a loaded model and exposes its parts', () => {
     const { composeApp } = composeStack({ app: load(example('web-api')) });
     expect([...composeApp.services.keys()]).toEqual(['web', 'api']);
-    expect([...composeApp.repositories.keys()]).toEqual(['web', 'api']);
+    // The services' repositories, and the task init container's (web and api run as non-root).
+    expect([...composeApp.repositories.keys()]).toEqual([
+      'web-api-dev/web',
+      'web-api-dev/shipshape/shipshape-init',
+      'web-api-dev/api',
+    ]);
     expect(composeApp.loadBalancer).toBeDefined();
     expect(composeApp.datastores.size).toBe(0);
   });

@@ -158,6 +158,7 @@ describe('split stacks', () => {
     const result = await synthesize(model, { outdir: join(tmp, 'mutual'), split: 'always' });
     expect(result.split).toBe(true);
     expect(result.stacks.map((s) => s.name)).toEqual([
+      'mutual-dev-ecr',
       'mutual-dev',
       'mutual-dev-front',
       'mutual-dev-a',
@@ -168,11 +169,12 @@ describe('split stacks', () => {
     };
     // Each caller's ECS service is created after its callee's (Service Connect must know the
     // callee first); b -> a would close a cycle with a -> b (a depends_on b) and is left out.
+    // Every service stack depends on the repositories too (its images are pinned by digest there).
     const deps = (id: string) =>
       (manifest.artifacts[id]!.dependencies ?? []).filter((d) => !d.endsWith('.assets')).sort();
-    expect(deps('Service-front')).toEqual(['Service-a', 'Shared']);
-    expect(deps('Service-a')).toEqual(['Service-b', 'Shared']);
-    expect(deps('Service-b')).toEqual(['Shared']);
+    expect(deps('Service-front')).toEqual(['Registry', 'Service-a', 'Shared']);
+    expect(deps('Service-a')).toEqual(['Registry', 'Service-b', 'Shared']);
+    expect(deps('Service-b')).toEqual(['Registry', 'Shared']);
     // Each caller's stack holds its own ingress/egress pair towards its callee.
     const a = readTemplate(result.stacks.find((s) => s.name === 'mutual-dev-a')!.templateFile);
     const types = Object.values(a.Resources).map((r) => r.Type);

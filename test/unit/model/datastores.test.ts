@@ -57,6 +57,10 @@ describe('managed engine and version from the image', () => {
     ['mongo', 'documentdb 8.0'],
     ['amazon/dynamodb-local:latest', 'dynamodb'],
     ['minio/minio', 's3'],
+    // Stand-ins pinned by tag: the managed service has no versions, so the tag picks none.
+    ['amazon/dynamodb-local:2.5.2', 'dynamodb'],
+    ['minio/minio:RELEASE.2024-06-13T22-53-53Z', 's3'],
+    ['quay.io/minio/minio:2', 's3'],
   ])('%s → %s', (image, expected) => {
     expect(mapping(image)).toBe(expected);
   });
