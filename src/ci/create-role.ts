@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientConfig, credentialsError, followHint, resolveTarget } from '../deploy/aws.js';
+import { clientConfig, credentialsError, followHint, resolveTarget } from '../aws/config.js';
 import { DeployIoHost } from '../deploy/io-host.js';
-import { assertDeployable, stackStatus } from '../deploy/stacks.js';
+import { assertDeployable, stackStatus } from '../aws/stacks.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import { onCleanup } from '../support/cleanup.js';
 import type { CiPlan } from './plan.js';

@@ -1,8 +1,9 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { environmentRecord } from '../deploy/record.js';
 import type { AppModel } from '../model/types.js';
-import { aws, cloudClients, type CloudClients } from './clients.js';
-import { discoverEnvironment, pick, type CloudEnvironment } from './environment.js';
-import { describeServices, describeTasks, listTasks, type TaskView } from './ecs.js';
+import { aws, cloudClients, type CloudClients } from '../aws/clients.js';
+import { discoverEnvironment, pick, type CloudEnvironment } from '../aws/environment.js';
+import { describeServices, describeTasks, listTasks, type TaskView } from '../aws/ecs.js';
 
 /**
  * `shipshape logs --env NAME`: the CloudWatch Logs of the deployed services (and jobs), read from
@@ -159,7 +160,7 @@ export async function cloudLogs(
 ): Promise<void> {
   const clients = cloudClients(app.x.aws.region);
   try {
-    const env = await discoverEnvironment(app, clients);
+    const env = await discoverEnvironment(app, clients, environmentRecord(app, app.x.environment));
     const picked = pick(env, options.services ?? []);
     const sources = await logSources(clients, env, picked);
     const stopped = new StoppedTasks(clients, picked);

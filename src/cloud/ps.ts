@@ -1,13 +1,14 @@
 import type { AppModel } from '../model/types.js';
-import { aws, cloudClients, type CloudClients } from './clients.js';
+import { environmentRecord } from '../deploy/record.js';
+import { aws, cloudClients, type CloudClients } from '../aws/clients.js';
 import {
   discoverEnvironment,
   type CloudEnvironment,
   type CloudJob,
   type CloudService,
-} from './environment.js';
+} from '../aws/environment.js';
 import { rolloutOf, shortTaskDefinition, type RolloutView } from './rollout.js';
-import { describeServices, describeTasks, listTasks, mainContainer, type TaskView } from './ecs.js';
+import { describeServices, describeTasks, listTasks, mainContainer, type TaskView } from '../aws/ecs.js';
 
 /**
  * `shipshape ps --env NAME`: what runs in a deployed environment. Per ECS service: task counts,
@@ -68,7 +69,7 @@ export interface CloudPsReport {
 export async function cloudPs(app: AppModel): Promise<CloudPsReport> {
   const clients = cloudClients(app.x.aws.region);
   try {
-    const env = await discoverEnvironment(app, clients);
+    const env = await discoverEnvironment(app, clients, environmentRecord(app, app.x.environment));
     const [services, jobs, urls] = await Promise.all([
       serviceStatuses(clients, env),
       Promise.all(env.jobs.map((j) => jobStatus(clients, j))),

@@ -1,6 +1,6 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
-import { resolveTarget } from '../deploy/aws.js';
+import { resolveTarget } from '../aws/config.js';
 import type { DeployOptions, DeployReport } from '../deploy/deploy.js';
 import { chooseRollback, recordedAssembly, type HistoryEntry } from '../deploy/history.js';
 import { deploymentHistory } from '../deploy/record.js';

@@ -1,9 +1,10 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { environmentRecord } from '../deploy/record.js';
 import type { AppModel } from '../model/types.js';
-import { cloudClients, type CloudClients } from './clients.js';
-import { describeServices } from './ecs.js';
-import { discoverEnvironment, type CloudService } from './environment.js';
-import { runOneOffTask, type OneOffTaskOptions, type OneOffTaskResult } from './one-off-task.js';
+import { cloudClients, type CloudClients } from '../aws/clients.js';
+import { describeServices } from '../aws/ecs.js';
+import { discoverEnvironment, type CloudService } from '../aws/environment.js';
+import { runOneOffTask, type OneOffTaskOptions, type OneOffTaskResult } from '../aws/one-off-task.js';
 
 /**
  * `shipshape run --env NAME SERVICE -- CMD...`, the cloud twin of `docker compose run`: a one-off
@@ -25,7 +26,7 @@ export interface RunInServiceOptions extends Omit<
 export async function runInService(app: AppModel, options: RunInServiceOptions): Promise<OneOffTaskResult> {
   const clients = cloudClients(app.x.aws.region);
   try {
-    const env = await discoverEnvironment(app, clients);
+    const env = await discoverEnvironment(app, clients, environmentRecord(app, app.x.environment));
     const svc = env.services.find((s) => s.name === options.service);
     if (!svc) {
       throw new ShipshapeError(`${options.service}: no such service in ${env.app} (${env.environment})`, {

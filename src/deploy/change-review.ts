@@ -3,7 +3,7 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { Diagnostic } from '../model/types.js';
 import { changeHazards, type ChangeHazard, type HazardReport, type HazardTemplate } from './hazards.js';
 import type { CloudSession } from './session.js';
-import { deployedTemplate, stackStatus } from './stacks.js';
+import { deployedTemplate, stackStatus } from '../aws/stacks.js';
 
 /**
  * The change-hazard check against what is deployed: every stack of the synth (in deployment

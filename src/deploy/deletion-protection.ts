@@ -1,4 +1,4 @@
-import { clientConfig, credentialsError } from './aws.js';
+import { clientConfig, credentialsError } from '../aws/config.js';
 
 /**
  * Deletion protection in the way of `destroy`: production load balancers and databases are

@@ -1,14 +1,14 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { ADOPTABLE_TYPES } from '../infra/lifecycle-check.js';
-import { followHint } from './aws.js';
+import { followHint } from '../aws/config.js';
 import {
   disableDeletionProtection,
   protectedToDelete,
   type ProtectedResource,
 } from './deletion-protection.js';
 import { openSession, selectStacks, type CloudSession } from './session.js';
-import { deployedTemplate, stackResources, stackStatus } from './stacks.js';
+import { deployedTemplate, stackResources, stackStatus } from '../aws/stacks.js';
 
 /**
  * `destroy`: say what goes and what stays, and why, then delete the app's stacks. What stays:

@@ -1,5 +1,5 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { clientConfig, credentialsError } from './aws.js';
+import { clientConfig, credentialsError } from '../aws/config.js';
 import type { RegistryTarget } from './images.js';
 
 /**

@@ -1,11 +1,12 @@
 import { JOBS_DONE_PARAMETER, type JobGate } from '../infra/compose-app.js';
+import { environmentRecord } from './record.js';
 import { startOrder } from '../model/graph.js';
 import { jobDependents, jobs as jobsOf } from '../model/intent/placement.js';
 import { ExitCode, ShipshapeError, type ExitCodeValue } from '../model/errors.js';
 import type { AppModel, Diagnostic } from '../model/types.js';
-import { cloudClients } from '../cloud/clients.js';
-import { discoverEnvironment, type CloudJob } from '../cloud/environment.js';
-import { runOneOffTask, type OneOffTaskResult } from '../cloud/one-off-task.js';
+import { cloudClients } from '../aws/clients.js';
+import { discoverEnvironment, type CloudJob } from '../aws/environment.js';
+import { runOneOffTask, type OneOffTaskResult } from '../aws/one-off-task.js';
 
 /**
  * Jobs in a deploy (docs/deploy.md, "Jobs"): a job is a task definition without an ECS service,
@@ -92,7 +93,8 @@ function ecsJobs(d: JobDeploy): JobCloud {
     async deployedJobs() {
       const clients = cloudClients(d.region);
       try {
-        return (await discoverEnvironment(d.app, clients)).jobs;
+        return (await discoverEnvironment(d.app, clients, environmentRecord(d.app, d.app.x.environment)))
+          .jobs;
       } finally {
         clients.destroy();
       }

@@ -6,10 +6,10 @@ import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
 import { assertCloudReady } from '../policy/gate.js';
 import { onCleanup } from '../support/cleanup.js';
-import { resolveTarget, type AwsTarget } from './aws.js';
+import { resolveTarget, type AwsTarget } from '../aws/config.js';
 import { copyRecordedAssembly, type DeployableSynth, type RecordedAssembly } from './history.js';
 import { DeployIoHost } from './io-host.js';
-import { bootstrapStatus } from './stacks.js';
+import { bootstrapStatus } from '../aws/stacks.js';
 
 /**
  * What deploy, diff and destroy share: the cloud gate (same refusal as synth, worded for the

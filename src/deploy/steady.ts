@@ -1,5 +1,5 @@
-import { clientConfig } from './aws.js';
-import type { StackResource } from './stacks.js';
+import { clientConfig } from '../aws/config.js';
+import type { StackResource } from '../aws/stacks.js';
 
 /**
  * After CloudFormation: wait until every ECS service of the app has reached a steady state (one

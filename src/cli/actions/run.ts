@@ -4,7 +4,7 @@ import { loadAppForCommand } from '../load-app.js';
 import { ExitCode, ShipshapeError } from '../../model/errors.js';
 import { onCleanup } from '../../support/cleanup.js';
 import { errColors, printJson } from '../../support/output.js';
-import { runExitCode, type OneOffTaskResult } from '../../cloud/one-off-task.js';
+import { runExitCode, type OneOffTaskResult } from '../../aws/one-off-task.js';
 import { runInService } from '../../cloud/run.js';
 
 function describeEnd(r: OneOffTaskResult): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_EXIT, outcomeOf, runExitCode } from '../../../src/cloud/one-off-task.js';
-import type { TaskView } from '../../../src/cloud/ecs.js';
+import { RUN_EXIT, outcomeOf, runExitCode } from '../../../src/aws/one-off-task.js';
+import type { TaskView } from '../../../src/aws/ecs.js';
 
 const task = (containers: TaskView['containers']): TaskView => ({
   taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc',

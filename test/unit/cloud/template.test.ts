@@ -10,7 +10,7 @@ import {
   templateServices,
   type ResolveContext,
   type Template,
-} from '../../../src/cloud/template.js';
+} from '../../../src/aws/template.js';
 import { synthesize, type SynthResult } from '../../../src/infra/synth.js';
 import { example, load } from '../infra/helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsError } from '../../../src/deploy/aws.js';
+import { credentialsError } from '../../../src/aws/config.js';
 import { planDestroy } from '../../../src/deploy/destroy.js';
 import { decodeAuthorization } from '../../../src/deploy/ecr.js';
 import {
@@ -8,7 +8,7 @@ import {
   digestParameters,
   isInsecureRegistry,
 } from '../../../src/deploy/images.js';
-import { assertDeployable } from '../../../src/deploy/stacks.js';
+import { assertDeployable } from '../../../src/aws/stacks.js';
 import { ecsServices, verdict, type ServiceState } from '../../../src/deploy/steady.js';
 import { helperRepositoryName, imageParameterName, repositoryName } from '../../../src/infra/registry.js';
 import type { AppModel } from '../../../src/model/types.js';

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { deployWithJobs, type JobCloud, type JobDeploy } from '../../../src/deploy/jobs.js';
 import { loadApp } from '../../../src/model/load.js';
-import type { CloudJob } from '../../../src/cloud/environment.js';
-import type { OneOffTaskResult } from '../../../src/cloud/one-off-task.js';
+import type { CloudJob } from '../../../src/aws/environment.js';
+import type { OneOffTaskResult } from '../../../src/aws/one-off-task.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const app = loadApp([], {

@@ -1,5 +1,5 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { clientConfig, credentialsError, followHint } from './aws.js';
+import { clientConfig, credentialsError, followHint } from './config.js';
 
 /** CloudFormation look-ups deploy, diff and destroy share (SDK loaded on first use). */
 

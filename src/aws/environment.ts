@@ -1,7 +1,6 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
-import { environmentRecord, type DeploymentRecord } from '../deploy/record.js';
-import { deployedTemplate, stackResources, type StackResource } from '../deploy/stacks.js';
+import { deployedTemplate, stackResources, type StackResource } from './stacks.js';
 import { aws, type CloudClients } from './clients.js';
 import {
   needsExports,
@@ -58,7 +57,7 @@ export interface CloudEnvironment {
   /** Load balancer ARNs. */
   loadBalancers: string[];
   /** What deploy recorded for the environment, when this project deployed it. */
-  record?: DeploymentRecord;
+  record?: RecordedDeployment;
 }
 
 interface DeployedStack {
@@ -69,10 +68,23 @@ interface DeployedStack {
   template: Template;
 }
 
-/** Find the environment's stacks and what runs in them. Not deployed: exit 1, with the fix. */
-export async function discoverEnvironment(app: AppModel, clients: CloudClients): Promise<CloudEnvironment> {
+/** What this reads of deploy's record of an environment (src/deploy/record.ts writes it). */
+export interface RecordedDeployment {
+  stacks: { name: string; status?: string }[];
+  images?: { service: string; reference: string; digest?: string }[];
+  outputs?: Record<string, string>;
+}
+
+/**
+ * Find the environment's stacks and what runs in them: the stacks `record` lists (what deploy
+ * recorded in this project), else the names synth gives them. Not deployed: exit 1, with the fix.
+ */
+export async function discoverEnvironment(
+  app: AppModel,
+  clients: CloudClients,
+  record: RecordedDeployment | undefined,
+): Promise<CloudEnvironment> {
   const environment = app.x.environment;
-  const record = environmentRecord(app, environment);
   const names = record?.stacks.map((s) => s.name) ?? (await conventionalStackNames(app));
   const stacks: DeployedStack[] = [];
   for (const name of names) {

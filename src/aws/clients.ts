@@ -1,9 +1,9 @@
-import { clientConfig, credentialsError } from '../deploy/aws.js';
+import { clientConfig, credentialsError } from './config.js';
 
 /**
  * The AWS SDK v3 clients the day-2 verbs (ps, logs, run, rollback) use, one of each per command,
  * each loaded on first use (`logs` never loads the ELBv2 client), with the standard configuration
- * deploy uses (src/deploy/aws.ts): AWS_PROFILE, the credentials chain, AWS_ENDPOINT_URL.
+ * deploy uses (src/aws/config.ts): AWS_PROFILE, the credentials chain, AWS_ENDPOINT_URL.
  */
 
 type Ecs = import('@aws-sdk/client-ecs').ECSClient;
