@@ -87,12 +87,18 @@ async function assertSameTarget(app: AppModel, entry: HistoryEntry): Promise<voi
   }
 }
 
-/** `host/repository:tag` → its parts (undefined for references without a registry host). */
+/**
+ * `host/repository:tag` or `host/repository@sha256:…` (what deploy records: tasks run images by
+ * digest) → its parts, the tag being the digest for the latter; undefined without a registry host.
+ */
 export function parseReference(
   reference: string,
 ): { host: string; repository: string; tag: string } | undefined {
-  const m = /^([^/]+\.[^/]+|[^/]+:\d+|localhost)\/(.+):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(reference);
-  return m ? { host: m[1]!, repository: m[2]!, tag: m[3]! } : undefined;
+  const m =
+    /^([^/]+\.[^/]+|[^/]+:\d+|localhost)\/(.+?)(?::([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|@(sha256:[0-9a-f]{64}))$/.exec(
+      reference,
+    );
+  return m ? { host: m[1]!, repository: m[2]!, tag: (m[3] ?? m[4])! } : undefined;
 }
 
 /**

@@ -42,7 +42,11 @@ export async function ecrRegistry(region: string): Promise<RegistryTarget> {
     async existingDigest(repositoryName, tag) {
       try {
         const res = await ecr.send(
-          new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag: tag }] }),
+          new DescribeImagesCommand({
+            repositoryName,
+            // A reference by digest (`sha256:…`, what tasks run) or by tag.
+            imageIds: [tag.startsWith('sha256:') ? { imageDigest: tag } : { imageTag: tag }],
+          }),
         );
         return res.imageDetails?.[0]?.imageDigest;
       } catch (e) {

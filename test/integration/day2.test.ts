@@ -173,10 +173,13 @@ describe('ps --env: the deployed environment', () => {
       expect.objectContaining({ targetGroup: expect.stringMatching(/AppwebT/), total: 0 }),
     ]);
     expect(ps.services.find((s) => s.name === 'api')!.targets).toEqual([]);
+    const init = firstDeploy.images.find((i) => i.service === 'shipshape-init')!;
     for (const s of ps.services) {
       const pushed = firstDeploy.images.find((i) => i.service === s.name)!;
+      // The app container's image and its init container's, each by the digest deploy recorded.
       expect(s.images).toEqual([
         { container: s.name, image: pushed.reference, digest: pushed.digest, from: 'deploy record' },
+        { container: 'shipshape-init', image: init.reference, digest: init.digest, from: 'deploy record' },
       ]);
     }
     expect(ps.jobs).toEqual([]); // web-api has no task definition without a service
@@ -429,7 +432,7 @@ describe('rollback --env: back to the previous successful deployment', () => {
     expect(second.code, second.stderr).toBe(0);
     const secondId = record().id;
     expect(secondId).not.toBe(first);
-    const apiTag = (json: DeployJson) => json.images.find((i) => i.service === 'api')!.tag;
+    const apiTag = (json: DeployJson) => json.images.find((i) => i.service === 'api')!.digest!;
     const tags = { first: apiTag(firstDeploy), second: apiTag(JSON.parse(second.stdout) as DeployJson) };
     expect(tags.second).not.toBe(tags.first);
 
@@ -439,12 +442,14 @@ describe('rollback --env: back to the previous successful deployment', () => {
       JSON.parse(dry.stdout) as { plan: { from: { id: string }; to: { id: string }; changes: unknown[] } }
     ).plan;
     expect([plan.from.id, plan.to.id]).toEqual([secondId, first]);
-    expect(plan.changes).toEqual([{ parameter: `${STACK}:ImageTagApi`, from: tags.second, to: tags.first }]);
+    expect(plan.changes).toEqual([
+      { parameter: `${STACK}:ImageDigestApi`, from: tags.second, to: tags.first },
+    ]);
 
     const r = shipshape(['rollback', '--env', 'dev', '--method', 'direct', '--yes', '--timeout', '30']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`rolled back dev to ${first}`);
-    expect(r.stderr).toContain(`api: ${REGISTRY}/web-api-dev/api:${tags.first} is in the registry`);
+    expect(r.stderr).toContain(`api: ${REGISTRY}/web-api-dev/api@${tags.first} is in the registry`);
     expect(r.stderr).toMatch(/waiting for 2 service\(s\) to reach a steady state/);
     // What CloudFormation received: the first deployment's image tags.
     const [stack] = (
@@ -452,8 +457,8 @@ describe('rollback --env: back to the previous successful deployment', () => {
     ).Stacks!;
     const parameters = Object.fromEntries(stack!.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]));
     expect(parameters).toMatchObject({
-      ImageTagApi: tags.first,
-      ImageTagWeb: firstDeploy.images.find((i) => i.service === 'web')!.tag,
+      ImageDigestApi: tags.first,
+      ImageDigestWeb: firstDeploy.images.find((i) => i.service === 'web')!.digest,
     });
     // The record: the rollback is the newest successful deployment, the first one's content again.
     const after = record();

@@ -104,6 +104,7 @@ afterAll(async () => {
 interface DeployJson {
   images: {
     service: string;
+    repositoryName: string;
     imageId: string;
     reference: string;
     digest: string;
@@ -147,12 +148,13 @@ describe('shipshape deploy examples/web-api to moto', () => {
 
   it('pushed each image under a content-derived tag; pulling the digest back gives the built image', async () => {
     const docker = new Docker();
-    expect(report.images.map((i) => i.service).sort()).toEqual(['api', 'web']);
+    // The two services' images, and the task init container's (copied into the app's registry).
+    expect(report.images.map((i) => i.service).sort()).toEqual(['api', 'shipshape-init', 'web']);
     for (const image of report.images) {
       expect(image.tag).toBe(`sha-${image.imageId.replace('sha256:', '').slice(0, 20)}`);
       expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
       // What the tasks run: the repository pinned by the digest the registry reported.
-      const byDigest = `${REGISTRY}/web-api-dev/${image.service}@${image.digest}`;
+      const byDigest = `${REGISTRY}/${image.repositoryName}@${image.digest}`;
       expect(image.reference).toBe(byDigest);
       const stream = await docker.pull(byDigest);
       await new Promise((res, rej) =>
@@ -217,7 +219,8 @@ describe('shipshape deploy examples/web-api to moto', () => {
   it('task definitions run the pushed images by digest, with the compose environment (ECS)', async () => {
     const ecs = new ECSClient(aws);
     const ids = await physicalIds();
-    for (const image of report.images) {
+    const init = report.images.find((i) => i.service === 'shipshape-init')!;
+    for (const image of report.images.filter((i) => i !== init)) {
       const serviceArn = byPrefix(ids, 'AWS::ECS::Service', `App${image.service}Service`);
       const cluster = serviceArn.split('/').slice(-2)[0];
       const [svc] = (await ecs.send(new DescribeServicesCommand({ cluster, services: [serviceArn] })))
@@ -227,6 +230,8 @@ describe('shipshape deploy examples/web-api to moto', () => {
       ).taskDefinition!;
       const container = def.containerDefinitions!.find((c) => c.name === image.service)!;
       expect(container.image).toBe(image.reference);
+      // Its init container (/tmp for the non-root app) runs the copy in the app's registry too.
+      expect(def.containerDefinitions!.find((c) => c.name === 'shipshape-init')!.image).toBe(init.reference);
       if (image.service === 'web')
         expect(container.environment).toContainEqual({ name: 'API_URL', value: 'http://api:5000' });
     }
@@ -343,7 +348,7 @@ describe('shipshape deploy examples/web-api to moto', () => {
     expect(r.code, r.stderr).toBe(0);
     const again = JSON.parse(r.stdout) as DeployJson;
     expect(again.stacks).toEqual([{ name: STACK, status: 'CREATE_COMPLETE' }]);
-    expect(again.images.map((i) => i.pushed)).toEqual([false, false]);
+    expect(again.images.map((i) => i.pushed)).toEqual([false, false, false]);
     expect(again.images.map((i) => i.digest).sort()).toEqual(report.images.map((i) => i.digest).sort());
     const d = shipshape([...files(), 'destroy', '--yes']);
     expect(d.code, d.stderr).toBe(0);

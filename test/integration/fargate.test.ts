@@ -20,6 +20,7 @@ import { initScript } from '../../src/runtime/init-script.js';
 import { INIT_IMAGE } from '../../src/runtime/task.js';
 import { shipshape } from '../support/cli.js';
 import { docker, get, leftovers } from '../support/local-apps.js';
+import { LABELS } from '../../src/engine/client.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = `fg${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -59,6 +60,13 @@ afterEach(async () => {
   for (const a of apps.splice(0)) {
     cli(a, ['down', '-v']);
     expect(await leftovers(a.name), `${a.name} left objects behind`).toBe(0);
+    // The images `up` built for the run (labelled with the app), so runs do not pile up.
+    const filters = JSON.stringify({ label: [`${LABELS.app}=${a.name}`] });
+    for (const image of await docker.listImages({ filters }))
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 });
 
