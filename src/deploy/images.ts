@@ -90,7 +90,9 @@ async function buildDerived(
     const built = await buildServiceImage(
       app,
       { ...service, build: { context: dir, dockerfile: 'Dockerfile', args: {} } },
-      { docker, onProgress: stepsOnly(onProgress) },
+      // A tag of its own: the service's `image:` name is the base it is built FROM, which a
+      // build tagged by compose's rule (build + image → the image's name) would take over.
+      { docker, onProgress: stepsOnly(onProgress), tag: `${app.name}-${service.name}:derived` },
     );
     return built.imageId;
   } finally {

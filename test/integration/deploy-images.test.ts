@@ -76,8 +76,12 @@ services:
       },
     ];
     const lines: string[] = [];
+    const base = (await docker.getImage('nginx:stable-bookworm').inspect()).Id;
     const [local] = await makeImages(app, slots, { docker, onProgress: (l) => lines.push(l) });
     made.push(local!.imageId);
+    // The base keeps its name: the derived image is tagged on its own, not as the `image:` it bakes.
+    expect((await docker.getImage('nginx:stable-bookworm').inspect()).Id).toBe(base);
+    expect(local!.imageId).not.toBe(base);
     expect(local!.source).toBe('derived');
     expect(lines.join('\n')).toMatch(/baking 2 file\(s\) into nginx:stable-bookworm/);
 
