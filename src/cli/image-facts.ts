@@ -22,7 +22,7 @@ export async function loadAppWithImageFacts(
     envFile: o.envFile,
     environment: options.environment,
   });
-  const { pinImages, pinTargets } = await import('../images/pin.js');
+  const { pinImages, pinTargets } = await import('../engine/pin-images.js');
   if (pinTargets(first).length > 0) {
     const result = await pinImages(first, {
       update: options.update,

@@ -95,3 +95,22 @@ export function serviceImageName(appName: string, service: { name: string; image
       .replace(/^[^a-z0-9]+/, '');
   return `${clean(appName)}-${clean(service.name)}:latest`;
 }
+
+/** The name `shipshape slim` tags an image's slim version with by default: `repo:slim`, or `repo:TAG-slim`. */
+export function slimImageName(reference: string): string {
+  const { repo, tag } = engineParts(reference, 'tag');
+  return tag === 'latest' ? `${repo}:slim` : `${repo}:${tag}-slim`;
+}
+
+/**
+ * The images of a service on the local engine, named once for every command: `built` is what `up`
+ * builds and tags (its `image:` when it has one, compose's rule) or the `image:` it runs, `slim`
+ * what `shipshape slim SERVICE` tags by default.
+ */
+export function serviceImages(
+  appName: string,
+  s: { name: string; image?: string; build?: unknown },
+): { built?: string; slim: string } {
+  const built = serviceImageName(appName, s);
+  return { built: s.build || s.image ? built : undefined, slim: slimImageName(built) };
+}

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
-import { ExitCode, ShipshapeError } from '../model/errors.js';
+import { ShipshapeError } from '../model/errors.js';
 import { composeLocator } from '../model/locate.js';
+import { selectServices } from '../model/select.js';
 import type { AppModel, ServiceModel, SourceLocation } from '../model/types.js';
 import type { DocPath } from '../model/yaml-source.js';
 import type { CostEstimate } from '../infra/cost.js';
@@ -48,17 +49,7 @@ export interface CheckResult {
   cloud?: { cost: CostEstimate; stacks: { name: string; resources: number }[] };
 }
 
-export function selectServices(app: AppModel, names: readonly string[] = []): ServiceModel[] {
-  const unknown = names.filter((n) => !app.services.some((s) => s.name === n));
-  if (unknown.length > 0) {
-    throw new ShipshapeError(`no service named ${unknown.map((n) => `"${n}"`).join(', ')} in ${app.name}`, {
-      exitCode: ExitCode.usage,
-      location: app.services[0]?.location,
-      hint: `services: ${app.services.map((s) => s.name).join(', ')}`,
-    });
-  }
-  return names.length === 0 ? [...app.services] : app.services.filter((s) => names.includes(s.name));
-}
+export { selectServices } from '../model/select.js';
 
 export async function runCheck(app: AppModel, options: CheckOptions = {}): Promise<CheckResult> {
   const families = new Set(options.families ?? FAMILIES);
@@ -102,7 +93,7 @@ async function imageFamily(
   const { engine } = await import('../engine/client.js');
   const { imageId, readImage } = await import('../engine/image-read.js');
   const { imageFindings, imageIndexOptions } = await import('./rules/image.js');
-  const { serviceImages } = await import('./service-images.js');
+  const { serviceImages } = await import('../model/image-ref.js');
   const docker = options.docker ?? engine();
   try {
     await docker.ping();
@@ -112,7 +103,7 @@ async function imageFamily(
   }
   const deployed = new Set(cloudContainers(app).map((s) => s.name));
   for (const s of selected.filter((x) => deployed.has(x.name))) {
-    const refs = serviceImages(app, s);
+    const refs = serviceImages(app.name, s);
     const slimmed = (await imageId(docker, refs.slim)) !== undefined;
     const location = s.build
       ? (serviceDockerfile(s, locate)?.built?.location ?? locate(['services', s.name, 'build']))

@@ -3,8 +3,8 @@ import { engine, requireEngine } from '../engine/client.js';
 import { readImage } from '../engine/image-read.js';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
-import { selectServices } from '../policy/check.js';
-import { serviceImages } from '../policy/service-images.js';
+import { selectServices } from '../model/select.js';
+import { serviceImages } from '../model/image-ref.js';
 import { buildBom } from './bom.js';
 import {
   keptPackages,
@@ -54,7 +54,7 @@ export async function serviceSbom(
   const [service] = selectServices(app, [serviceName]);
   const docker = await requireEngine(options.docker ?? engine());
   const progress = options.onProgress ?? (() => {});
-  const refs = serviceImages(app, service!);
+  const refs = serviceImages(app.name, service!);
   let result: Omit<SbomResult, 'json' | 'counts'>;
   if (!options.slim) {
     if (!refs.built)

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LABELS, engine, requireEngine } from '../engine/client.js';
-import { serviceImageTag } from '../engine/build.js';
 import { environmentList, serviceHardening } from '../engine/container-spec.js';
 import { tagImage } from '../engine/images.js';
-import { engineParts } from '../model/image-ref.js';
+import { serviceImageName, slimImageName } from '../model/image-ref.js';
 import { RunScope } from '../engine/run-scope.js';
 import { ShipshapeError } from '../model/errors.js';
 import type { AppModel, ServiceModel } from '../model/types.js';
@@ -19,7 +18,8 @@ import { exercise, type ExerciseResult, type ExerciseSpec } from './exercise.js'
 import { SlimVerificationError, describeFailures, writeFailureFolder } from './failure.js';
 import { indexExport, type ImageIndex } from '../images/image-fs.js';
 import { missedPaths } from './missed.js';
-import { PACKAGE_MANAGERS, SHELLS, computeKeepSet, findNamed, findSetuid, type KeepSet } from './keep.js';
+import { computeKeepSet, type KeepSet } from './keep.js';
+import { PACKAGE_MANAGERS, SHELLS, findNamed, findSetuid } from '../images/contents.js';
 import { parseProbe, type ProbeResult } from './probes.js';
 import { parseTrace } from './trace.js';
 import { TRACE_FILE, buildTracerBundle, type TracerBundle } from './tracer.js';
@@ -216,7 +216,7 @@ async function inspectSource(run: SlimRun, options: SlimOptions): Promise<Source
   const image = await run.docker.getImage(imageId).inspect();
   const projectDir = app?.projectDir ?? process.cwd();
   return {
-    ref: target.kind === 'image' ? target.ref : serviceImageTag(target.app, target.service),
+    ref: target.kind === 'image' ? target.ref : serviceImageName(target.app.name, target.service),
     imageId,
     image,
     config: image.Config,
@@ -600,11 +600,9 @@ function clean(ports: number[]): number[] {
 
 /** The slim image's tag: the service's image name (`serviceImageName`) or the image, `:1.0` → `:1.0-slim`, `:latest` → `:slim`. */
 export function defaultTag(target: SlimTarget): string {
-  const { repo, tag } = engineParts(
-    target.kind === 'service' ? serviceImageTag(target.app, target.service) : target.ref,
-    'tag',
+  return slimImageName(
+    target.kind === 'service' ? serviceImageName(target.app.name, target.service) : target.ref,
   );
-  return tag === 'latest' ? `${repo}:slim` : `${repo}:${tag}-slim`;
 }
 
 function sanitize(s: string): string {

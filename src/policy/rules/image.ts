@@ -3,7 +3,7 @@ import type { ImageSnapshot } from '../../engine/image-read.js';
 import { isRootUser, isSensitive, runsAsRoot } from '../../model/intent/index.js';
 import type { ServiceModel, SourceLocation } from '../../model/types.js';
 import type { FsEntry, IndexOptions } from '../../images/image-fs.js';
-import { PACKAGE_MANAGERS, SHELLS, findNamed, findSetuid } from '../../slim/keep.js';
+import { PACKAGE_MANAGERS, SHELLS, findNamed, findSetuid } from '../../images/contents.js';
 import type { Finding } from '../findings.js';
 import { ruleFinding } from './catalog.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { factsFromConfig, imageHealthcheck } from '../../../src/images/config-facts.js';
 import { credentialsFor, DOCKER_HUB_KEY } from '../../../src/images/credentials.js';
-import { repositoryDigest } from '../../../src/images/engine-read.js';
+import { repositoryDigest } from '../../../src/engine/image-facts.js';
 import { endpointOf, isLoopback, parseChallenge } from '../../../src/images/registry-client.js';
 import { choosePlatform, configuredMirrors } from '../../../src/images/registry-read.js';
 

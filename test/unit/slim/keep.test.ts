@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  PACKAGE_MANAGERS,
-  SHELLS,
-  computeKeepSet,
-  findNamed,
-  findSetuid,
-  globMatcher,
-} from '../../../src/slim/keep.js';
+import { computeKeepSet, globMatcher } from '../../../src/slim/keep.js';
+import { PACKAGE_MANAGERS, SHELLS, findNamed, findSetuid } from '../../../src/images/contents.js';
 import { parseTrace } from '../../../src/slim/trace.js';
 import { fakeIndex } from './helpers.js';
 

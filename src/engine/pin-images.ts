@@ -11,10 +11,10 @@ import {
 import { parseImageRef } from '../model/image-ref.js';
 import { requestedPlatform } from '../model/intent/index.js';
 import type { AppModel, ImageFacts } from '../model/types.js';
-import { cacheDir } from './blob-cache.js';
-import { readFromEngine } from './engine-read.js';
-import { RegistryError, type RegistryClient } from './registry-client.js';
-import { configuredMirrors, readFromRegistry } from './registry-read.js';
+import { cacheDir } from '../images/blob-cache.js';
+import { readFromEngine } from './image-facts.js';
+import { RegistryError, type RegistryClient } from '../images/registry-client.js';
+import { configuredMirrors, readFromRegistry } from '../images/registry-read.js';
 
 /**
  * Pin the images of the app's image-only services in shipshape.lock: read each image's config

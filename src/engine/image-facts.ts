@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
-import { isStatus } from '../engine/client.js';
+import { isStatus } from './client.js';
 import { parseImageRef } from '../model/image-ref.js';
 import type { ImageFacts } from '../model/types.js';
-import { factsFromConfig, type ImageConfigJson } from './config-facts.js';
+import { factsFromConfig, type ImageConfigJson } from '../images/config-facts.js';
 
 /**
  * An image's facts from the engine's own copy, when the engine has it for the platform asked: what
