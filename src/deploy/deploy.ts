@@ -73,83 +73,93 @@ export async function deployApp(app: AppModel, options: DeployOptions = {}): Pro
   });
   try {
     for (const line of describeProfile(s.synth.profile)) progress(line);
-    const { region } = s.target;
     for (const name of s.synth.stacks.map((x) => x.name))
-      assertDeployable(name, await stackStatus(region, name), region);
+      assertDeployable(name, await stackStatus(s.target.region, name), s.target.region);
     const bootstrap = await ensureBootstrap(s, options.yes ?? false, confirm, progress);
     const security = await reviewSecurity(s, options.yes ?? false, confirm, progress);
     await confirmChanges(security, options.yes ?? false, confirm, progress);
     const images = options.redeploy ? [] : await buildAndPush(s, options, progress);
     const parameters = options.redeploy?.entry.parameters ?? digestParameters(s.synth.imageSlots, images);
-    const stackStates = () =>
-      Promise.all(
-        s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
-      );
-    try {
-      await deployWithJobs({
-        app,
-        region,
-        stacks: s.appStacks,
-        gates: s.synth.jobGates,
-        dependentImages: dependentImages(s),
-        parameters,
-        deploy: (p) => deployStacks(s, s.appStacks, p, options.method ?? 'change-set', progress),
-        deployedParameters: (stack) => deployedParameters(region, stack),
-        stackStatus: (stack) => stackStatus(region, stack),
-        timeoutMs: options.timeoutMs ?? 15 * 60_000,
-        progress,
-      });
-      const services =
-        options.wait === false ? [] : await settle(s, options.timeoutMs ?? 15 * 60_000, progress);
-      const report: DeployReport = {
-        app: app.name,
-        environment: app.x.environment,
-        profile: s.synth.profile.kind,
-        account: s.target.account,
-        region,
-        bootstrap,
-        stacks: await stackStates(),
-        images,
-        urls: await appUrls(s),
-        services,
-        security: security.security,
-        durationMs: Date.now() - started,
-      };
-      const recordedImages = options.redeploy?.entry.images ?? report.images;
-      record(
-        app,
-        s,
-        'DEPLOYED',
-        report.stacks,
-        report.urls,
-        {
-          images: recordedImages.map((i) => ({
-            service: i.service,
-            reference: i.reference,
-            digest: i.digest,
-          })),
-        },
-        progress,
-        { synth: s.synth, parameters, rollbackFrom: options.redeploy?.from },
-      );
-      return report;
-    } catch (err) {
-      // The stacks were touched: record how far it got, for `shipshape report`.
-      const stacks = await stackStates().catch(() => []);
-      record(
-        app,
-        s,
-        'FAILED',
-        stacks,
-        [],
-        { error: err instanceof Error ? err.message : String(err) },
-        progress,
-      );
-      throw err;
-    }
+    const outcome = { started, bootstrap, security, images, parameters };
+    return await applyAndRecord(s, options, outcome, progress);
   } finally {
     s.io.stop();
     s.close();
+  }
+}
+
+/** What deploy settled before it touched the app's stacks. */
+interface Prepared {
+  started: number;
+  bootstrap: DeployReport['bootstrap'];
+  security: DiffReport;
+  images: PushedImage[];
+  parameters: Record<string, string>;
+}
+
+/**
+ * Deploy the app stacks (jobs run where they must, src/deploy/jobs.ts), wait for steady state,
+ * and record the outcome — failed ones too: the stacks were touched, `report` says how far it got.
+ */
+async function applyAndRecord(
+  s: CloudSession,
+  options: DeployOptions,
+  p: Prepared,
+  progress: (line: string) => void,
+): Promise<DeployReport> {
+  const { app } = s;
+  const { region } = s.target;
+  const timeoutMs = options.timeoutMs ?? 15 * 60_000;
+  const stackStates = () =>
+    Promise.all(
+      s.synth.stacks.map(async (x) => ({ name: x.name, status: await stackStatus(region, x.name) })),
+    );
+  try {
+    await deployWithJobs({
+      app,
+      region,
+      stacks: s.appStacks,
+      gates: s.synth.jobGates,
+      dependentImages: dependentImages(s),
+      parameters: p.parameters,
+      deploy: (params) => deployStacks(s, s.appStacks, params, options.method ?? 'change-set', progress),
+      deployedParameters: (stack) => deployedParameters(region, stack),
+      stackStatus: (stack) => stackStatus(region, stack),
+      timeoutMs,
+      progress,
+    });
+    const services = options.wait === false ? [] : await settle(s, timeoutMs, progress);
+    const report: DeployReport = {
+      app: app.name,
+      environment: app.x.environment,
+      profile: s.synth.profile.kind,
+      account: s.target.account,
+      region,
+      bootstrap: p.bootstrap,
+      stacks: await stackStates(),
+      images: p.images,
+      urls: await appUrls(s),
+      services,
+      security: p.security.security,
+      durationMs: Date.now() - p.started,
+    };
+    const recordedImages = options.redeploy?.entry.images ?? report.images;
+    const images = recordedImages.map((i) => ({
+      service: i.service,
+      reference: i.reference,
+      digest: i.digest,
+    }));
+    record(app, s, 'DEPLOYED', report.stacks, report.urls, { images }, progress, {
+      synth: s.synth,
+      parameters: p.parameters,
+      rollbackFrom: options.redeploy?.from,
+    });
+    return report;
+  } catch (err) {
+    const stacks = await stackStates().catch(() => []);
+    const error = err instanceof Error ? err.message : String(err);
+    record(app, s, 'FAILED', stacks, [], { error }, progress);
+    throw err;
   }
 }
 

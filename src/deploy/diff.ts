@@ -1,5 +1,6 @@
 import type { ResourceDifference, TemplateDiff } from '@aws-cdk/cloudformation-diff';
 import type { ChangeHazard, Replacement } from './hazards.js';
+import { namer, type TemplateLike } from './template-names.js';
 
 /**
  * What a deploy would change, security first: security-group rules opened or closed, what becomes
@@ -48,28 +49,7 @@ export interface DiffReport {
   hasChanges: boolean;
 }
 
-export interface TemplateLike {
-  Resources?: Record<
-    string,
-    { Type?: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
-  >;
-}
-
 const INTERNET_CIDRS = new Set(['0.0.0.0/0', '::/0']);
-
-/** Friendly names for logical ids: construct paths without the stack and `/Resource`. */
-export function namer(...templates: Array<TemplateLike | undefined>): (id: string) => string {
-  const paths = new Map<string, string>();
-  for (const t of templates) {
-    for (const [id, r] of Object.entries(t?.Resources ?? {})) {
-      const path = r.Metadata?.['aws:cdk:path'];
-      if (typeof path === 'string' && !paths.has(id)) {
-        paths.set(id, path.replace(/^[^/]+\//, '').replace(/\/(Resource|Default)$/, ''));
-      }
-    }
-  }
-  return (id) => paths.get(id) ?? id;
-}
 
 /** `${AppapiSecurityGroup1234.GroupId}` → the group's friendly name. */
 function refName(value: string | undefined, name: (id: string) => string): string {

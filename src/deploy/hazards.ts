@@ -5,7 +5,7 @@ import {
   type TemplateDiff,
 } from '@aws-cdk/cloudformation-diff';
 import type { ResourceFactTable } from '../infra/resource-facts.js';
-import { namer, type TemplateLike } from './diff.js';
+import { namer, type TemplateLike } from './template-names.js';
 
 /**
  * The change-hazard check: for a change between two synths (the deployed templates and the new

@@ -127,91 +127,121 @@ const WRITING =
 const LINE = /^(\d+)\s+(.*)$/;
 const CALL = /^([a-z0-9_]+)\((.*)\)\s+=\s+(.*)$/s;
 
+/** What parsing a trace keeps between lines. */
+interface TraceState {
+  summary: TraceSummary;
+  /** Line number of the current call (order of events). */
+  seq: number;
+  /** A call strace split in two (`<unfinished ...>`), by pid. */
+  pending: Map<number, string>;
+  cwd: Map<number, string>;
+  initialCwd: string;
+}
+
 export function parseTrace(text: string, initialCwd = '/'): TraceSummary {
-  const summary: TraceSummary = { accesses: [], execs: [], forks: [], missing: new Set(), listed: new Set() };
-  let seq = 0;
-  const pending = new Map<number, string>();
-  const cwd = new Map<number, string>();
-  const cwdOf = (pid: number) => cwd.get(pid) ?? initialCwd;
-
+  const st: TraceState = {
+    summary: { accesses: [], execs: [], forks: [], missing: new Set(), listed: new Set() },
+    seq: 0,
+    pending: new Map(),
+    cwd: new Map(),
+    initialCwd,
+  };
   for (const raw of text.split('\n')) {
-    const m = LINE.exec(raw);
-    if (!m) continue;
-    seq++;
-    const pid = Number(m[1]);
-    let body = m[2]!;
-    if (body.endsWith('<unfinished ...>')) {
-      pending.set(pid, body.slice(0, -'<unfinished ...>'.length).trimEnd());
-      continue;
-    }
-    const resumed = /^<\.\.\. ([a-z0-9_]+) resumed>\s?(.*)$/s.exec(body);
-    if (resumed) {
-      const head = pending.get(pid);
-      pending.delete(pid);
-      if (head === undefined) continue;
-      const tail = resumed[2]!;
-      body = head.endsWith('(') || tail.startsWith(')') ? head + tail : `${head}, ${tail}`;
-    }
-    const call = CALL.exec(body);
-    if (!call) continue;
-    const [, syscall, argText, result] = call as unknown as [string, string, string, string];
-    const ok = !result.startsWith('-1') && !result.startsWith('?');
-    const args = splitArgs(argText);
+    const line = joinLine(st, raw);
+    if (line) recordCall(st, line.pid, line.body);
+  }
+  return st.summary;
+}
 
-    if (/^(clone3?|fork|vfork)$/.test(syscall) && ok) {
-      const child = Number.parseInt(result, 10);
-      if (child > 0) {
-        cwd.set(child, cwdOf(pid));
-        summary.forks.push({ parent: pid, child, seq });
-      }
-      continue;
-    }
+const cwdOf = (st: TraceState, pid: number) => st.cwd.get(pid) ?? st.initialCwd;
 
-    // The cwd as the kernel sees it, whenever `-y` shows it: the most reliable cwd source.
-    const fdcwd = /^AT_FDCWD<(.*)>$/s.exec(args[0] ?? '');
-    if (fdcwd) cwd.set(pid, unescape(fdcwd[1]!));
+/** One whole call of one pid: a split call (`<unfinished ...>` … `resumed>`) joined again. */
+function joinLine(st: TraceState, raw: string): { pid: number; body: string } | undefined {
+  const m = LINE.exec(raw);
+  if (!m) return undefined;
+  st.seq++;
+  const pid = Number(m[1]);
+  const body = m[2]!;
+  if (body.endsWith('<unfinished ...>')) {
+    st.pending.set(pid, body.slice(0, -'<unfinished ...>'.length).trimEnd());
+    return undefined;
+  }
+  const resumed = /^<\.\.\. ([a-z0-9_]+) resumed>\s?(.*)$/s.exec(body);
+  if (!resumed) return { pid, body };
+  const head = st.pending.get(pid);
+  st.pending.delete(pid);
+  if (head === undefined) return undefined;
+  const tail = resumed[2]!;
+  return { pid, body: head.endsWith('(') || tail.startsWith(')') ? head + tail : `${head}, ${tail}` };
+}
 
-    for (const [pathIndex, dirfdIndex] of PATH_ARGS[syscall] ?? []) {
-      const literal = args[pathIndex];
-      if (!literal || !literal.startsWith('"')) continue;
-      const named = unescape(stringLiteral(literal));
-      let base = cwdOf(pid);
-      if (dirfdIndex !== undefined) {
-        const fd = /^(?:AT_FDCWD|-?\d+)<(.*)>$/s.exec(args[dirfdIndex] ?? '');
-        if (fd) base = unescape(fd[1]!);
-      }
-      if (named === '') {
-        // AT_EMPTY_PATH: the call acts on the dirfd itself, already recorded when it was opened.
-        continue;
-      }
-      const path = posix.resolve(base, named);
-      const flags = /^open/.test(syscall) ? (args[pathIndex + 1] ?? '') : '';
-      const writes = WRITING.test(syscall) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(flags);
-      summary.accesses.push({ path, syscall, pid, ok, seq, writes });
-      if (!ok && /ENOENT|ENOTDIR/.test(result)) summary.missing.add(path);
-      if (ok && /^open/.test(syscall) && /O_DIRECTORY/.test(flags)) summary.listed.add(path);
-      if (syscall === 'chdir' && ok) cwd.set(pid, path);
-      if ((syscall === 'execve' || syscall === 'execveat') && ok) {
-        summary.execs.push({
-          pid,
-          path,
-          argv: stringArray(args[pathIndex + 1] ?? ''),
-          env: stringArray(args[pathIndex + 2] ?? ''),
-          seq,
-        });
-      }
+function recordCall(st: TraceState, pid: number, body: string): void {
+  const call = CALL.exec(body);
+  if (!call) return;
+  const [, syscall, argText, result] = call as unknown as [string, string, string, string];
+  const ok = !result.startsWith('-1') && !result.startsWith('?');
+  const args = splitArgs(argText);
+  if (/^(clone3?|fork|vfork)$/.test(syscall) && ok) {
+    const child = Number.parseInt(result, 10);
+    if (child > 0) {
+      st.cwd.set(child, cwdOf(st, pid));
+      st.summary.forks.push({ parent: pid, child, seq: st.seq });
     }
-    if (syscall === 'fchdir' && ok) {
-      const fd = /^-?\d+<(.*)>$/s.exec(args[0] ?? '');
-      if (fd) cwd.set(pid, unescape(fd[1]!));
+    return;
+  }
+  // The cwd as the kernel sees it, whenever `-y` shows it: the most reliable cwd source.
+  const fdcwd = /^AT_FDCWD<(.*)>$/s.exec(args[0] ?? '');
+  if (fdcwd) st.cwd.set(pid, unescape(fdcwd[1]!));
+  recordPaths(st, pid, syscall, args, ok, result);
+  if (syscall === 'fchdir' && ok) {
+    const fd = /^-?\d+<(.*)>$/s.exec(args[0] ?? '');
+    if (fd) st.cwd.set(pid, unescape(fd[1]!));
+  }
+  // `= 3</real/path>`: the file the kernel actually opened (symlinks resolved).
+  const opened = /^\d+<(.*)>$/s.exec(result.split(' ')[0] ?? '');
+  if (ok && opened && !opened[1]!.includes(':[')) {
+    st.summary.accesses.push({ path: unescape(opened[1]!), syscall, pid, ok, seq: st.seq, writes: false });
+  }
+}
+
+/** The paths a call names (resolved against its cwd or dirfd), with what it did to them. */
+function recordPaths(
+  st: TraceState,
+  pid: number,
+  syscall: string,
+  args: string[],
+  ok: boolean,
+  result: string,
+): void {
+  const { summary, seq } = st;
+  for (const [pathIndex, dirfdIndex] of PATH_ARGS[syscall] ?? []) {
+    const literal = args[pathIndex];
+    if (!literal || !literal.startsWith('"')) continue;
+    const named = unescape(stringLiteral(literal));
+    let base = cwdOf(st, pid);
+    if (dirfdIndex !== undefined) {
+      const fd = /^(?:AT_FDCWD|-?\d+)<(.*)>$/s.exec(args[dirfdIndex] ?? '');
+      if (fd) base = unescape(fd[1]!);
     }
-    // `= 3</real/path>`: the file the kernel actually opened (symlinks resolved).
-    const opened = /^\d+<(.*)>$/s.exec(result.split(' ')[0] ?? '');
-    if (ok && opened && !opened[1]!.includes(':[')) {
-      summary.accesses.push({ path: unescape(opened[1]!), syscall, pid, ok, seq, writes: false });
+    // AT_EMPTY_PATH: the call acts on the dirfd itself, already recorded when it was opened.
+    if (named === '') continue;
+    const path = posix.resolve(base, named);
+    const flags = /^open/.test(syscall) ? (args[pathIndex + 1] ?? '') : '';
+    const writes = WRITING.test(syscall) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(flags);
+    summary.accesses.push({ path, syscall, pid, ok, seq, writes });
+    if (!ok && /ENOENT|ENOTDIR/.test(result)) summary.missing.add(path);
+    if (ok && /^open/.test(syscall) && /O_DIRECTORY/.test(flags)) summary.listed.add(path);
+    if (syscall === 'chdir' && ok) st.cwd.set(pid, path);
+    if ((syscall === 'execve' || syscall === 'execveat') && ok) {
+      summary.execs.push({
+        pid,
+        path,
+        argv: stringArray(args[pathIndex + 1] ?? ''),
+        env: stringArray(args[pathIndex + 2] ?? ''),
+        seq,
+      });
     }
   }
-  return summary;
 }
 
 /** Split a top-level argument list at commas outside quotes, brackets and braces. */

@@ -1,6 +1,7 @@
 import { fullDiff } from '@aws-cdk/cloudformation-diff';
 import { describe, expect, it } from 'vitest';
-import { classifyDiff, weakening, type TemplateLike } from '../../../src/deploy/diff.js';
+import { classifyDiff, weakening } from '../../../src/deploy/diff.js';
+import type { TemplateLike } from '../../../src/deploy/template-names.js';
 
 const meta = (path: string) => ({ 'aws:cdk:path': `app-dev/${path}/Resource` });
 const group = (path: string) => ({
