@@ -1,36 +1,42 @@
-/** shipshape's library API. */
+/**
+ * shipshape's library API: the app model, each command as a function named as the CLI names it,
+ * and the CDK construct. What the CLI prints is its own; these return data.
+ *
+ *   const app = loadApp(['compose.yaml']);
+ *   await up(app);                       // shipshape up
+ *   const result = await synth(app);     // shipshape synth
+ */
+
+// The model: compose → one typed app model with every production decision.
 export { loadApp, findComposeFiles, type LoadOptions } from './model/load.js';
 export { ShipshapeError, ExitCode, formatDiagnostic } from './model/errors.js';
 export type * from './model/types.js';
 export { INTERNET } from './model/types.js';
 export { callersOf, calleesOf } from './model/traffic.js';
+
+// Locally, on the Docker engine.
 export { up, type UpOptions, type UpResult } from './local/up.js';
-export { down } from './local/ops.js';
+export { down } from './local/down.js';
+export { ps, type ReplicaStatus } from './local/ps.js';
+export { logs } from './local/logs.js';
 export { slim, type SlimOptions, type SlimReport } from './slim/slim.js';
-export { ComposeApp, type ComposeAppProps } from './infra/compose-app.js';
+
+// To AWS.
+export { synthesize as synth, type SynthOptions, type SynthResult } from './infra/synth.js';
 export {
-  ManagedDatastore,
-  NetworkDatastore,
-  PostgresDatabase,
-  MysqlDatabase,
-  MariaDbDatabase,
-  CacheReplicationGroup,
-  MemcachedCluster,
-  DocumentDatabase,
-  DynamoTables,
-  ObjectStore,
-  newManagedDatastore,
-} from './infra/datastores/index.js';
-export { AppFileSystem } from './infra/file-system.js';
-export { synthesize, type SynthOptions, type SynthResult } from './infra/synth.js';
-export { SHIPSHAPE_VERSION } from './support/version.js';
-export { resolveProfile, type DeployProfile } from './infra/profile.js';
-export { deployApp, type DeployOptions, type DeployReport } from './deploy/deploy.js';
-export { destroyApp, type DestroyOptions, type DestroyReport } from './deploy/destroy.js';
-export { classifyDiff, type DiffReport } from './deploy/diff.js';
-export { runCheck, type CheckOptions, type CheckResult } from './policy/check.js';
+  deployApp as deploy,
+  diffApp as diff,
+  type DeployOptions,
+  type DeployReport,
+} from './deploy/deploy.js';
+export type { DiffReport } from './deploy/diff.js';
+export { destroyApp as destroy, type DestroyOptions, type DestroyReport } from './deploy/destroy.js';
+export { ComposeApp, type ComposeAppProps } from './infra/compose-app.js';
+
+// The security gate and what it reports on.
+export { runCheck as check, type CheckOptions, type CheckResult } from './policy/check.js';
 export type { Finding, RuleDefinition, CheckSeverity } from './policy/findings.js';
-export { RULES } from './policy/rules/catalog.js';
 export { toSarif } from './policy/sarif.js';
-export { serviceSbom, type SbomOptions, type SbomResult } from './sbom/sbom.js';
-export { estimateCost, type CostEstimate } from './infra/cost.js';
+export { serviceSbom as sbom, type SbomOptions, type SbomResult } from './sbom/sbom.js';
+
+export { SHIPSHAPE_VERSION } from './support/version.js';

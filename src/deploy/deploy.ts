@@ -193,6 +193,26 @@ function record(
   }
 }
 
+/**
+ * What a deploy of the app would change (`shipshape diff`): a session (the same gate and synth as
+ * deploy), then the template diff, security first, with the change hazards.
+ */
+export async function diffApp(
+  app: AppModel,
+  options: { registry?: string; onProgress?: (line: string) => void } = {},
+): Promise<DiffReport> {
+  const s = await openSession(app, {
+    verb: 'diff',
+    imageRegistry: options.registry,
+    onProgress: options.onProgress ?? (() => undefined),
+  });
+  try {
+    return await diffStacks(s);
+  } finally {
+    s.close();
+  }
+}
+
 /** Template diff of the app stacks against what is deployed (empty stacks diff against nothing). */
 export async function diffStacks(s: CloudSession): Promise<DiffReport> {
   const { DiffMethod } = await import('@aws-cdk/toolkit-lib');

@@ -89,8 +89,12 @@ export class AppImages {
 
   /** The image of a service's container. */
   forService(s: ServiceModel, where: Construct): ecs.ContainerImage {
+    // A registry image is copied by the digest shipshape.lock pinned (the image check judged),
+    // else by the tag compose names.
     const source: ImageSource =
-      s.intent.cloudImage.kind === 'registry' ? { kind: 'copy', image: s.image! } : { kind: 'service' };
+      s.intent.cloudImage.kind === 'registry'
+        ? { kind: 'copy', image: s.intent.cloudImage.pinned ?? s.image! }
+        : { kind: 'service' };
     // Construct ids as they always were, so the repositories keep their logical ids.
     return this.image({
       name: s.name,

@@ -179,8 +179,14 @@ describe('image facts from the local registry', () => {
     expect(without.stderr).toMatch(/root-user/);
 
     expect(shipshape(['config', '--update-lock'], { cwd: dir, env: env() }).code).toBe(0);
-    const r = shipshape(['synth', '-o', join(dir, 'out')], { cwd: dir, env: env() });
+    const r = shipshape(['synth', '--json', '-o', join(dir, 'out')], { cwd: dir, env: env() });
     expect(r.code, r.stderr).toBe(0);
+    // Deploy copies the locked digest into the app's registry; the tasks run it by digest.
+    const slots = (JSON.parse(r.stdout) as { imageSlots: { service: string; parameter: string; source: unknown }[] })
+      .imageSlots;
+    const serviceSlots = slots.filter((x) => x.service === 'api' || x.service === 'store');
+    expect(serviceSlots).toHaveLength(2);
+    for (const slot of serviceSlots) expect(slot.source).toEqual({ kind: 'copy', image: `${image}@${pushedDigest}` });
     const template = parse(readFileSync(join(dir, 'out', 'synth-dev.template.yaml'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
@@ -188,7 +194,9 @@ describe('image facts from the local registry', () => {
     expect(tasks).toHaveLength(2);
     for (const t of tasks) {
       const [container] = t.Properties.ContainerDefinitions as Record<string, unknown>[];
-      expect(container!.Image).toBe(`${image}@${pushedDigest}`);
+      const joined = JSON.stringify(container!.Image);
+      expect(joined).toMatch(/\.dkr\.ecr\./);
+      expect(serviceSlots.some((x) => joined.includes(`{"Ref":"${x.parameter}"}`))).toBe(true);
       expect(container!.User).toBe('1001:1001');
       expect(container!.HealthCheck).toMatchObject({ Command: ['CMD', 'true'], Interval: 15 });
       expect(t.Properties.RuntimePlatform).toMatchObject({ CpuArchitecture: 'X86_64' });

@@ -56,19 +56,11 @@ export default async function diffAction(
 ): Promise<void> {
   const app = loadAppForCommand(this, { environment: opts.env });
   const quiet = globalOptions(this).quiet;
-  const { openSession } = await import('../../deploy/session.js');
-  const { diffStacks } = await import('../../deploy/deploy.js');
-  const s = await openSession(app, {
-    verb: 'diff',
-    imageRegistry: opts.registry,
+  const { diffApp } = await import('../../deploy/deploy.js');
+  const report: DiffReport = await diffApp(app, {
+    registry: opts.registry,
     onProgress: quiet ? () => undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
   });
-  let report: DiffReport;
-  try {
-    report = await diffStacks(s);
-  } finally {
-    s.close();
-  }
   if (opts.json) printJson(report);
   else printHuman(report);
   if (report.hazards.some((h) => h.severity === 'refuse')) process.exitCode = DIFF_REFUSED_EXIT;
