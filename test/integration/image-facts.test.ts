@@ -182,11 +182,13 @@ describe('image facts from the local registry', () => {
     const r = shipshape(['synth', '--json', '-o', join(dir, 'out')], { cwd: dir, env: env() });
     expect(r.code, r.stderr).toBe(0);
     // Deploy copies the locked digest into the app's registry; the tasks run it by digest.
-    const slots = (JSON.parse(r.stdout) as { imageSlots: { service: string; parameter: string; source: unknown }[] })
-      .imageSlots;
+    const slots = (
+      JSON.parse(r.stdout) as { imageSlots: { service: string; parameter: string; source: unknown }[] }
+    ).imageSlots;
     const serviceSlots = slots.filter((x) => x.service === 'api' || x.service === 'store');
     expect(serviceSlots).toHaveLength(2);
-    for (const slot of serviceSlots) expect(slot.source).toEqual({ kind: 'copy', image: `${image}@${pushedDigest}` });
+    for (const slot of serviceSlots)
+      expect(slot.source).toEqual({ kind: 'copy', image: `${image}@${pushedDigest}` });
     const template = parse(readFileSync(join(dir, 'out', 'synth-dev.template.yaml'), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };

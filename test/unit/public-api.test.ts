@@ -36,7 +36,19 @@ describe('public API', () => {
       ].sort(),
     );
     const cli = new Set(allCommands().map((c) => c.name()));
-    for (const verb of ['up', 'down', 'ps', 'logs', 'slim', 'synth', 'deploy', 'diff', 'destroy', 'check', 'sbom'])
+    for (const verb of [
+      'up',
+      'down',
+      'ps',
+      'logs',
+      'slim',
+      'synth',
+      'deploy',
+      'diff',
+      'destroy',
+      'check',
+      'sbom',
+    ])
       expect(cli.has(verb), `${verb} is a CLI command`).toBe(true);
   });
 });
