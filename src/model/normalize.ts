@@ -1,11 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { isRemoteContext, listOrDictToMap } from './canonical.js';
 import { EnvFileError, parseEnvFile, parseRawEnvFile } from './dotenv.js';
 import { ShipshapeError } from './errors.js';
 import { serviceExtensionSchema } from './extension.js';
 import { isObj, type Obj } from './merge.js';
+import { isSymlink, reallyInside } from './host-paths.js';
 import { ShellwordsError, splitCommand } from './shellwords.js';
+import { readTextFile } from './text-file.js';
 import type {
   BuildSpec,
   Dependency,
@@ -94,9 +96,21 @@ function commandList(ctx: NormalizeContext, path: DocPath, v: unknown): string[]
   return split.argv;
 }
 
-function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefined {
+function normalizeBuild(ctx: NormalizeContext, base: DocPath, v: unknown): BuildSpec | undefined {
   if (v === undefined || v === null) return undefined;
   const b: Obj = typeof v === 'string' ? { context: v } : (v as Obj);
+  const inline =
+    b.dockerfile_inline === undefined || b.dockerfile_inline === null
+      ? undefined
+      : String(b.dockerfile_inline);
+  if (inline !== undefined && b.dockerfile !== undefined && b.dockerfile !== null) {
+    fail(
+      ctx,
+      [...base, 'dockerfile_inline'],
+      'build sets both dockerfile and dockerfile_inline',
+      'keep one: the Dockerfile in a file (`dockerfile:`) or written here (`dockerfile_inline:`)',
+    );
+  }
   // Relative contexts were made absolute per file (canonical.ts); no context means the project directory.
   const context = String(b.context ?? ctx.projectDir);
   const args: Record<string, string> = {};
@@ -107,6 +121,7 @@ function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefine
   return {
     context: isRemoteContext(context) ? context : resolve(ctx.projectDir, context),
     dockerfile: String(b.dockerfile ?? 'Dockerfile'),
+    ...(inline !== undefined ? { dockerfileInline: inline } : {}),
     args,
     target: b.target === undefined ? undefined : String(b.target),
   };
@@ -182,6 +197,15 @@ function readEnvFiles(
     const path = [...base, i];
     if (!isObj(entry)) return;
     const abs = String(entry.path);
+    if (!reallyInside(ctx.projectDir, abs)) {
+      // Its lines would become the container's environment (and the cloud task definition's).
+      fail(
+        ctx,
+        path,
+        `env_file ${abs} is outside the project directory ${ctx.projectDir}${isSymlink(abs) ? ' (through a symlink)' : ''}`,
+        'move the file into the project, or pass its variables through the shell or --env-file',
+      );
+    }
     if (!existsSync(abs)) {
       if (entry.required === false) return;
       fail(
@@ -202,7 +226,11 @@ function readEnvFiles(
     }
     try {
       const parse = format === 'raw' ? parseRawEnvFile : parseEnvFile;
-      const { unset } = parse(readFileSync(abs, 'utf8'), lookup, vars);
+      const { unset } = parse(
+        readTextFile(abs, { what: 'env file', location: ctx.locate(path), path: formatPath(path) }),
+        lookup,
+        vars,
+      );
       for (const u of unset) {
         ctx.warnings.push({
           severity: 'warning',
@@ -431,7 +459,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   const replicas = intOrFail(ctx, p('deploy', 'replicas'), deploy.replicas ?? raw.scale, 1);
 
   const image = raw.image === undefined ? undefined : String(raw.image);
-  const build = normalizeBuild(ctx, raw.build);
+  const build = normalizeBuild(ctx, p('build'), raw.build);
   if (!image && !build)
     fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');
   const ports = normalizePorts(ctx, p('ports'), raw.ports);

@@ -37,6 +37,8 @@ export interface BuildSpec {
   context: string;
   /** Dockerfile path relative to the context. Default `Dockerfile`. */
   dockerfile: string;
+  /** `build.dockerfile_inline`: the Dockerfile written in the compose file itself (then `dockerfile` is unused). */
+  dockerfileInline?: string;
   args: Record<string, string>;
   target?: string;
 }
@@ -474,7 +476,8 @@ export type RefusalRule =
   | 'devices'
   | 'secret-target'
   | 'unknown-call-port'
-  | 'datastore-version';
+  | 'datastore-version'
+  | 'dockerfile';
 
 export interface Refusal {
   rule: RefusalRule;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   LineCounter,
   isAlias,
@@ -13,6 +12,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { ShipshapeError } from './errors.js';
+import { readTextFile } from './text-file.js';
 import type { SourceLocation } from './types.js';
 
 export type DocPath = readonly (string | number)[];
@@ -42,17 +42,7 @@ export function formatPath(path: DocPath): string {
 }
 
 export function readYamlFile(file: string, what = 'compose file'): YamlSource {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ShipshapeError(code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code})`, {
-      location: { file, line: 0, column: 0 },
-      hint: 'pass an existing file with -f, or run shipshape in the directory holding compose.yaml',
-    });
-  }
-  return parseYaml(text, file);
+  return parseYaml(readTextFile(file, { what }), file);
 }
 
 /** Errors whose reported range starts on the line above the real fault (an over-indented key). */

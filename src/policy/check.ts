@@ -77,6 +77,10 @@ export async function runCheck(app: AppModel, options: CheckOptions = {}): Promi
     for (const s of selected.filter((x) => x.build && isDeployed(x))) {
       const df = serviceDockerfile(s, locate);
       if (df) result.findings.push(...dockerfileFindings(s, df));
+      else if (s.intent.refusals.some((r) => r.rule === 'dockerfile'))
+        result.notes.push(
+          `${s.name}: the Dockerfile cannot be built (SS-COMPOSE-026), Dockerfile rules skipped`,
+        );
       else result.notes.push(`${s.name}: remote build context, Dockerfile not checked`);
     }
   }

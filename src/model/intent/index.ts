@@ -1,5 +1,11 @@
 import { ShipshapeError } from '../errors.js';
-import { exposedPorts, readDockerfile, stageBaseImage, type ParsedDockerfile } from '../dockerfile.js';
+import {
+  exposedPorts,
+  serviceDockerfile,
+  stageBaseImage,
+  type BuildDockerfile,
+  type ParsedDockerfile,
+} from '../dockerfile.js';
 import { parseImageRef } from '../image-ref.js';
 import type { NormalizedService } from '../normalize.js';
 import {
@@ -10,6 +16,7 @@ import {
   type ManagedEngine,
   type Diagnostic,
   type ImageRef,
+  type Refusal,
   type SecretModel,
   type ServiceIntent,
   type ServiceModel,
@@ -281,7 +288,8 @@ interface StaticIntent {
 
 /** Decisions that depend on the service alone. */
 function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
-  const df = s.build ? readDockerfile(s.build) : undefined;
+  const read = serviceDockerfile(s, ctx.locate);
+  const df = read?.kind === 'parsed' ? read.dockerfile : undefined;
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
@@ -306,6 +314,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const mounts = withOwners(plan.mounts, user);
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx));
+  if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {
@@ -335,6 +344,11 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     cloudImage,
     refusals: placement.placement === 'local-only' || managed ? [] : refusals,
   };
+}
+
+/** A Dockerfile `docker build` would fail on: the cloud image cannot be built. */
+function dockerfileRefusal(p: Extract<BuildDockerfile, { kind: 'problem' }>): Refusal {
+  return { rule: 'dockerfile', path: p.path, location: p.location, message: p.message, fix: p.fix };
 }
 
 /**

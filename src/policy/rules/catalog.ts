@@ -185,6 +185,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'the image would become a managed AWS service at a version that service does not run; the app was tested against another',
     fix: 'pin an image version the managed service offers, or keep it a container with `x-shipshape.managed: false` and a named volume',
   },
+  '026': {
+    name: 'dockerfile',
+    severity: 'high',
+    title: 'Dockerfile that cannot be built',
+    why: 'the Dockerfile is missing, has no FROM, uses an unknown instruction or lacks the build.target stage: docker build fails, so the cloud image cannot exist, and nothing the gate says about it (its user, its ports) is known',
+    fix: 'fix build.context / build.dockerfile (or dockerfile_inline) so docker build succeeds',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

@@ -1,4 +1,4 @@
-import { readDockerfile, stageInstructions } from '../../model/dockerfile.js';
+import { serviceDockerfile, stageInstructions } from '../../model/dockerfile.js';
 import { isPinned, parseImageRef } from '../../model/image-ref.js';
 import type { AppModel, ServiceModel, SourceLocation, UnsafeRule, RefusalRule } from '../../model/types.js';
 import { INTERNET } from '../../model/types.js';
@@ -35,6 +35,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'secret-target': 'secret-target',
   'unknown-call-port': 'unknown-call-port',
   'datastore-version': 'datastore-version',
+  dockerfile: 'dockerfile',
 };
 
 const DANGEROUS_CAPS =
@@ -132,7 +133,8 @@ function missingHealthcheck(s: ServiceModel, ctx: ComposeContext): Finding[] {
       finding(s, 'no-healthcheck', ['services', s.name, 'healthcheck'], 'the health check is disabled', ctx),
     ];
   if (s.healthcheck) return [];
-  const df = s.build ? readDockerfile(s.build) : undefined;
+  const read = serviceDockerfile(s, ctx.locate);
+  const df = read?.kind === 'parsed' ? read.dockerfile : undefined;
   if (df?.built && stageInstructions(df.built, 'HEALTHCHECK').length > 0) return [];
   if (s.build && s.public) return [];
   return [finding(s, 'no-healthcheck', ['services', s.name], `"${s.name}" has no health check`, ctx)];
