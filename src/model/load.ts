@@ -115,7 +115,8 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
       const path = ['services', service, 'environment', variable];
       const written = writtenAt(merged, path);
       return {
-        literal: written !== undefined && isLiteralValue(written.source.value, written.path, variable),
+        literal:
+          written !== undefined && isLiteralValue(written.source.value, written.path, variable, lookup),
         location: locate(path),
       };
     },

@@ -477,7 +477,8 @@ export type RefusalRule =
   | 'secret-target'
   | 'unknown-call-port'
   | 'datastore-version'
-  | 'dockerfile';
+  | 'dockerfile'
+  | 'secret-argument';
 
 export interface Refusal {
   rule: RefusalRule;

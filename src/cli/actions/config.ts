@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { loadAppForCommand } from '../load-app.js';
 import type { AppModel } from '../../model/types.js';
 import { printJson } from '../../support/output.js';
+import { redactService } from '../../model/intent/credentials.js';
 
 /** The model as printed: stable key order, no source locations (those are for error messages). */
 export function printableModel(app: AppModel): unknown {
@@ -10,11 +11,11 @@ export function printableModel(app: AppModel): unknown {
     name: app.name,
     projectDir: app.projectDir,
     files: app.files,
+    // Every value the model classified as a credential is masked (never printed).
     services: Object.fromEntries(
-      app.services.map(({ location: _l, name, intent, ...s }) => [
-        name,
-        { ...s, intent: withoutLocations(intent) },
-      ]),
+      app.services
+        .map(redactService)
+        .map(({ location: _l, name, intent, ...s }) => [name, { ...s, intent: withoutLocations(intent) }]),
     ),
     networks: app.networks,
     volumes: app.volumes,

@@ -326,7 +326,9 @@ function decideVariable(
         urlWarning(e.name, value, store),
       );
     }
-    if (!isStandIn(engine) && value && store.local.passwords.includes(value)) {
+    // Only a variable that is itself a credential gets the generated password: `DB_USER=postgres`
+    // is a user name even when the local password is "postgres" too.
+    if (!isStandIn(engine) && value && e.handling === 'secret' && store.local.passwords.includes(value)) {
       return to(
         store,
         [{ field: 'password' }],

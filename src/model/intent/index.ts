@@ -34,11 +34,18 @@ import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './envi
 import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
 import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
 import { describeService } from './describe.js';
+import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
-export { isSensitive } from './environment.js';
+export {
+  isSensitive,
+  isCredentialName,
+  credentialInValue,
+  redactCredentials,
+  redactArguments,
+} from './credentials.js';
 export {
   balancerFor,
   cloudContainers,
@@ -315,6 +322,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx));
   if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
+  refusals.push(...argumentRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {

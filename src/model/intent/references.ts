@@ -1,3 +1,4 @@
+import { redactCredentials } from './credentials.js';
 import type { DocPath } from '../yaml-source.js';
 
 /**
@@ -68,7 +69,7 @@ export function referencesIn(
 ): HostReference[] {
   const out: HostReference[] = [];
   const add = (host: string, port: number | undefined, explicitPort: boolean, text: string) => {
-    if (hosts.has(host)) out.push({ host, port, explicitPort, text: withoutPassword(text), path });
+    if (hosts.has(host)) out.push({ host, port, explicitPort, text: redactCredentials(text), path });
   };
   let rest = value;
   for (const m of value.matchAll(URL_RE)) {
@@ -90,11 +91,6 @@ export function referencesIn(
     for (const word of value.split(/[\s,;]+/)) add(word, undefined, false, `${name}=${value}`);
   }
   return dedupe(out);
-}
-
-/** Evidence is printed (`config`, errors): a password in a URL is masked. */
-function withoutPassword(text: string): string {
-  return text.replace(/(:\/\/[^/\s:@]*:)[^/\s@]+@/g, '$1***@');
 }
 
 /** References in a command: each argument, and `--flag=value` / `--flag value` pairs by flag name. */

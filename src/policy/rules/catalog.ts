@@ -192,6 +192,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'the Dockerfile is missing, has no FROM, uses an unknown instruction or lacks the build.target stage: docker build fails, so the cloud image cannot exist, and nothing the gate says about it (its user, its ports) is known',
     fix: 'fix build.context / build.dockerfile (or dockerfile_inline) so docker build succeeds',
   },
+  '027': {
+    name: 'secret-argument',
+    severity: 'high',
+    title: 'credential in a command, entrypoint or health check',
+    why: 'a password on a command line (`--db-password x`, `curl -u admin:x`, `mysql -px`, a URL with a password) is written into the task definition in plain text, and is visible in every process listing',
+    fix: 'read it at run time from an environment variable delivered from a secret: `["sh", "-c", "exec app --password \\"$$DB_PASSWORD\\""]` with `DB_PASSWORD: ${DB_PASSWORD}`',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

@@ -36,6 +36,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'unknown-call-port': 'unknown-call-port',
   'datastore-version': 'datastore-version',
   dockerfile: 'dockerfile',
+  'secret-argument': 'secret-argument',
 };
 
 const DANGEROUS_CAPS =
