@@ -41,13 +41,13 @@ export function parseImageRef(reference: string): ImageRef {
 
 /** The major version in a tag (`16-alpine` → 16, `10.6.4-focal` → 10); undefined for `latest` and the like. */
 export function tagMajor(ref: ImageRef): number | undefined {
-  const m = /^v?(\d+)/.exec(ref.tag ?? '');
+  const m = /^(?:v|pg)?(\d+)/.exec(ref.tag ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
 /** The version in a tag (`10.6.4-focal` → 10.6, `7-alpine` → 7); undefined for `latest`, `alpine` and the like. */
 export function tagVersion(ref: ImageRef): { major: number; minor?: number } | undefined {
-  const m = /^v?(\d+)(?:\.(\d+))?/.exec(ref.tag ?? '');
+  const m = /^(?:v|pg)?(\d+)(?:\.(\d+))?/.exec(ref.tag ?? '');
   if (!m) return undefined;
   return m[2] === undefined ? { major: Number(m[1]) } : { major: Number(m[1]), minor: Number(m[2]) };
 }

@@ -287,7 +287,11 @@ export type DatastoreKind =
   | 'clickhouse'
   | 'influxdb'
   | 'neo4j'
-  | 'couchdb';
+  | 'couchdb'
+  | 'cockroachdb'
+  | 'mqtt'
+  | 'pooler'
+  | 'database';
 
 export interface DatastoreIntent {
   kind: DatastoreKind;
@@ -478,7 +482,8 @@ export type RefusalRule =
   | 'unknown-call-port'
   | 'datastore-version'
   | 'dockerfile'
-  | 'secret-argument';
+  | 'secret-argument'
+  | 'public-datastore';
 
 export interface Refusal {
   rule: RefusalRule;

@@ -1,5 +1,5 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { cloudContainers, runsAsRoot } from '../model/intent/index.js';
+import { cloudContainers, isDeployed, runsAsRoot } from '../model/intent/index.js';
 import type {
   Acknowledgement,
   AppModel,
@@ -92,6 +92,9 @@ export function gateFindings(app: AppModel): GateFinding[] {
     }
     for (const cap of s.capAdd)
       unsafe('added-capability', `services.${s.name}.cap_add`, `adds Linux capability ${cap}`);
+  }
+  // Refusals of every deployed service: a managed datastore's too (`public: true` on it).
+  for (const s of app.services.filter(isDeployed)) {
     for (const r of s.intent.refusals) {
       findings.push({
         rule: r.rule,

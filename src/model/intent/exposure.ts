@@ -1,14 +1,24 @@
-import type { DatastoreIntent, EntryPort, EntryProtocol, PortMapping, TrafficEdge } from '../types.js';
+import type {
+  CloudPlacement,
+  DatastoreIntent,
+  EntryPort,
+  EntryProtocol,
+  PortMapping,
+  TrafficEdge,
+} from '../types.js';
 import type { NormalizedService } from '../normalize.js';
-import { appProtocolOf, HTTPS_PORTS, nonHttpPort } from './catalog.js';
+import { appProtocolOf, datastorePortProtocol, HTTPS_PORTS, nonHttpPort } from './catalog.js';
 import { balancerFor } from './placement.js';
 
 /**
  * Who the internet reaches in the cloud. Compose publishes ports for a laptop: the web entry, but
  * also a database or an API for debugging. A service is public when it publishes ports and is
- * none of: marked `x-shipshape.public: false`, a datastore, or a service another would-be entry
- * calls (it sits behind that entry). `x-shipshape.public` always wins. Ports a public service
- * publishes for a debugger, and every published port of a private service, stay local debug ports.
+ * none of: marked `x-shipshape.public: false`, a datastore (by image: databases, caches, brokers,
+ * poolers), an admin tool (not deployed), a service whose published ports all speak a datastore
+ * protocol or are debugger ports, or a service another would-be entry calls (it sits behind that
+ * entry). `x-shipshape.public: true` wins, except that the gate refuses it on a datastore or an
+ * admin tool. Debugger and datastore-protocol ports of a public service, and every published port
+ * of a private service, stay local debug ports.
  */
 export interface Exposure {
   exposure: 'public' | 'private';
@@ -17,15 +27,23 @@ export interface Exposure {
   debugPorts: PortMapping[];
 }
 
-/** Debugger and profiler ports: published for a developer, never an entry. */
+/** Debugger and profiler ports: published for a developer, never an entry, never called by another service. */
 const DEBUGGER_PORTS = new Map<number, string>([
   [9229, 'Node.js inspector'],
+  [9230, 'Node.js inspector'],
+  [5858, 'Node.js legacy debugger'],
+  [9222, 'Chrome DevTools protocol'],
   [5005, 'Java debugger (JDWP)'],
   [5678, 'Python debugger (debugpy)'],
   [2345, 'Go debugger (Delve)'],
   [9003, 'Xdebug'],
   [4000, 'Elixir debugger'],
 ]);
+
+/** The debugger a port is for, when it is a debugger port (never reachable in the cloud). */
+export function debuggerPort(port: number): string | undefined {
+  return DEBUGGER_PORTS.get(port);
+}
 
 /** The protocol of an entry port, with the reason for it. */
 export function entryProtocol(
@@ -46,24 +64,73 @@ export function entryProtocol(
   return { protocol: 'http', reason: 'the default for a web entry' };
 }
 
+/**
+ * Why a published port is never an entry, whatever the image: a debugger's port, or a port that
+ * speaks a datastore's protocol (unless `x-shipshape.protocols` says what it speaks).
+ */
+function notAnEntry(s: Pick<NormalizedService, 'x'>, port: number): string | undefined {
+  const debug = DEBUGGER_PORTS.get(port);
+  if (debug) return debug;
+  const store = datastorePortProtocol(port);
+  return store && !s.x.protocols[port] ? `${store} port` : undefined;
+}
+
+/** What keeps a service off the internet whatever its ports: a datastore (pooler too) or an admin tool. */
+export interface Internal {
+  datastore?: DatastoreIntent;
+  adminTool?: string;
+}
+
 /** Services that publish ports and could be entries (before "called by another entry"). */
 export function entryCandidates(
   services: readonly NormalizedService[],
-  datastores: ReadonlyMap<string, DatastoreIntent>,
+  internal: ReadonlyMap<string, Internal & { placement: CloudPlacement }>,
 ): Set<string> {
   return new Set(
     services
-      .filter((s) => !s.x.localOnly && s.x.public !== false && !datastores.has(s.name))
-      .filter((s) => s.x.public === true || s.ports.some((p) => !DEBUGGER_PORTS.has(p.target)))
+      .filter((s) => {
+        const i = internal.get(s.name);
+        return i?.placement !== 'local-only' && s.x.public !== false && !i?.datastore && !i?.adminTool;
+      })
+      .filter((s) => s.x.public === true || s.ports.some((p) => !notAnEntry(s, p.target)))
       .map((s) => s.name),
   );
 }
 
-export function decideExposure(
+/** How entry-like a service looks, for two entry candidates that call each other: lower wins. */
+function entryRank(s: Pick<NormalizedService, 'name' | 'ports'>): number {
+  if (s.ports.some((p) => p.published === 80 || p.published === 443)) return 0;
+  return ENTRY_NAMES.test(s.name) ? 1 : 2;
+}
+
+/**
+ * The candidates `s` sits behind: those that call it, unless `s` calls them back and looks more
+ * like the entry (host port 80/443, then a front-end name, then file order). An API that other
+ * services call is behind them even when it also calls them back (a webhook, a callback).
+ */
+export function entriesInFront(
   s: NormalizedService,
-  datastore: DatastoreIntent | undefined,
+  all: readonly NormalizedService[],
   candidates: ReadonlySet<string>,
   calls: readonly TrafficEdge[],
+): string[] {
+  const index = (n: string) => all.findIndex((x) => x.name === n);
+  const rank = (n: string) => entryRank(all[index(n)]!);
+  return calls
+    .filter((e) => e.to === s.name && e.from !== s.name && candidates.has(e.from))
+    .filter((e) => {
+      const back = calls.some((b) => b.from === s.name && b.to === e.from);
+      if (!back) return true;
+      const [mine, theirs] = [rank(s.name), rank(e.from)];
+      return theirs < mine || (theirs === mine && index(e.from) < index(s.name));
+    })
+    .map((e) => e.from);
+}
+
+export function decideExposure(
+  s: NormalizedService,
+  internal: Internal & { placement: CloudPlacement; placementReason: string },
+  inFront: readonly string[],
   listenPorts: readonly number[],
 ): Exposure {
   const allDebug = (reason: string): Exposure => ({
@@ -77,29 +144,32 @@ export function decideExposure(
     debugTargets.length === 0
       ? ''
       : `; ${debugTargets.join(', ')} ${debugTargets.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`;
-  if (s.x.localOnly) return allDebug('local only (x-shipshape.local-only): not deployed');
+  const { datastore, adminTool } = internal;
+  if (internal.placement === 'local-only') return allDebug(`local only: ${internal.placementReason}`);
   if (s.x.public === false) return allDebug(`private (x-shipshape.public: false)${debugNote}`);
   if (s.x.public !== true) {
     if (datastore) return allDebug(`private in the cloud (${datastore.kind} image)${debugNote}`);
+    if (adminTool) return allDebug(`private (${adminTool}, an admin tool)${debugNote}`);
     if (s.ports.length === 0) return allDebug('private (publishes no port)');
-    const behind = calls
-      .filter((e) => e.to === s.name && candidates.has(e.from))
-      .filter((e) => !calls.some((back) => back.from === s.name && back.to === e.from))
-      .map((e) => e.from);
-    if (behind.length > 0)
-      return allDebug(`private (called by ${behind.join(', ')}, the entry in front of it)${debugNote}`);
+    if (s.ports.every((p) => notAnEntry(s, p.target)))
+      return allDebug(
+        `private (it publishes only ${[...new Set(s.ports.map((p) => `${p.target} (${notAnEntry(s, p.target)})`))].join(', ')})${debugNote}`,
+      );
+    if (inFront.length > 0)
+      return allDebug(`private (called by ${inFront.join(', ')}, the entry in front of it)${debugNote}`);
   }
-  const published = s.ports.filter((p) => !DEBUGGER_PORTS.has(p.target));
-  const debugPorts = s.ports.filter((p) => DEBUGGER_PORTS.has(p.target));
+  const published = s.ports.filter((p) => !notAnEntry(s, p.target));
+  const debugPorts = s.ports.filter((p) => notAnEntry(s, p.target));
   // One entry per published (container port, protocol): `53:53/udp` and `53:53/tcp` are two entries.
   const mappings: (PortMapping | undefined)[] =
     published.length > 0
       ? published.filter(
           (p, i) => published.findIndex((q) => q.target === p.target && q.protocol === p.protocol) === i,
         )
-      : listenPorts.map(() => undefined);
+      : listenPorts.filter((p) => !notAnEntry(s, p)).map(() => undefined);
+  const unpublished = listenPorts.filter((p) => !notAnEntry(s, p));
   const entryPorts = mappings.map((mapping, i): EntryPort => {
-    const port = mapping?.target ?? listenPorts[i]!;
+    const port = mapping?.target ?? unpublished[i]!;
     const { protocol, reason } = entryProtocol(s, port, mapping);
     return {
       port,
@@ -113,7 +183,7 @@ export function decideExposure(
     s.x.public === true ? 'x-shipshape.public: true' : 'publishes ports and no other entry calls it';
   const debug =
     debugPorts.length > 0
-      ? `; ${debugPorts.map((p) => `${p.target} (${DEBUGGER_PORTS.get(p.target)})`).join(', ')} stays a local debug port`
+      ? `; ${[...new Set(debugPorts.map((p) => `${p.target} (${notAnEntry(s, p.target)})`))].join(', ')} ${debugPorts.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`
       : '';
   return { exposure: 'public', reason: `public (${why})${debug}`, entryPorts, debugPorts };
 }

@@ -25,13 +25,13 @@ import {
   type TrafficGraph,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
-import { datastoreRuntime, labelledPorts } from './catalog.js';
+import { adminToolOf, datastoreRuntime, labelledPorts } from './catalog.js';
 import { decideConnections, type ManagedStore } from './connections.js';
 import { decideDatastore, type LocalCredentials } from './datastores.js';
 import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
-import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
+import { debuggerPort, decideCatchAll, decideExposure, entriesInFront, entryCandidates } from './exposure.js';
 import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
 import { describeService } from './describe.js';
 import { argumentRefusals } from './credentials.js';
@@ -98,12 +98,23 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const { edges: calls, unknownPorts, listenPorts } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
   const stores = managedStores(normalized, statics);
-  const entryNames = entryCandidates(normalized, datastores);
+  const internal = new Map(
+    [...statics].map(([name, st]) => [
+      name,
+      { datastore: st.datastore, adminTool: st.adminTool, ...st.placement },
+    ]),
+  );
+  const entryNames = entryCandidates(normalized, internal);
   const services = normalized.map((s): ServiceModel => {
     const st = statics.get(s.name)!;
-    const reach = decideConnections(s, st, calls, stores);
+    // A service that is not deployed reaches nothing in the cloud.
+    const reach =
+      st.placement.placement === 'local-only'
+        ? { environment: st.environment, secrets: st.secrets, connections: [], warnings: [] }
+        : decideConnections(s, st, calls, stores);
     warnings.push(...reach.warnings);
-    const exposure = decideExposure(s, st.datastore, entryNames, calls, listenPorts.get(s.name)!);
+    const inFront = entriesInFront(s, normalized, entryNames, calls);
+    const exposure = decideExposure(s, internal.get(s.name)!, inFront, listenPorts.get(s.name)!);
     const intent: ServiceIntent = {
       placement: st.placement.placement,
       placementReason: st.placement.placementReason,
@@ -180,9 +191,23 @@ function settleCalls(
   // A port a reference names is a port the callee listens on.
   const listenPorts = new Map<string, number[]>();
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
-  for (const c of candidates)
-    listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
-  const settled = settleCallPorts(candidates, listenPorts);
+  // A reference to a debugger's port is never a call the cloud allows.
+  const calls = candidates.flatMap((c) => {
+    const debug = c.ports.filter((p) => debuggerPort(p));
+    if (debug.length === 0) return [c];
+    const ev = c.evidence.find((e) => debug.some((p) => e.text.includes(String(p)))) ?? c.evidence[0]!;
+    warnings.push({
+      severity: 'warning',
+      message: `${c.from} names ${c.to}'s debugger port ${debug.join(', ')} (${debuggerPort(debug[0]!)}); no service may reach a debugger in the cloud`,
+      path: ev.path,
+      location: ev.location,
+      hint: `remove the reference, or add \`x-shipshape: { ignore-edges: [${c.to}] }\` to ${c.from}`,
+    });
+    const ports = c.ports.filter((p) => !debuggerPort(p));
+    return ports.length > 0 || c.reason !== 'reference' ? [{ ...c, ports }] : [];
+  });
+  for (const c of calls) listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
+  const settled = settleCallPorts(calls, listenPorts);
   for (const { refusal: r } of settled.unknownPorts) {
     warnings.push({
       severity: 'warning',
@@ -281,6 +306,8 @@ interface StaticIntent {
   image?: ImageRef;
   configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
+  /** The admin tool the image is (phpMyAdmin...), when it is one. */
+  adminTool?: string;
   /** Local credentials of a managed datastore (to map its callers' variables; never printed). */
   local?: LocalCredentials;
   warnings: Diagnostic[];
@@ -300,12 +327,13 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
+  // A debugger's port is never reachable in the cloud: not a listening port, not a call's port.
   const declaredPorts = sortedUnique([
     ...s.servicePorts,
     ...(df?.built ? exposedPorts(df.built) : []),
     ...(datastore ? [datastore.port] : []),
     ...labelledPorts(s.labels),
-  ]);
+  ]).filter((p) => !debuggerPort(p));
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
     s,
@@ -314,7 +342,8 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     s.user !== undefined ? ctx.locate(userPath) : undefined,
     runtime?.user,
   );
-  const placement = decidePlacement(s, datastore);
+  const adminTool = ref ? adminToolOf(ref) : undefined;
+  const placement = decidePlacement(s, datastore, adminTool);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
   const { refusals, cloudImage } = plan;
@@ -339,6 +368,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   });
   return {
     placement,
+    ...(adminTool ? { adminTool } : {}),
     ...(ref && !built ? { image: ref } : {}),
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
@@ -350,8 +380,35 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),
     mounts,
     cloudImage,
-    refusals: placement.placement === 'local-only' || managed ? [] : refusals,
+    refusals: [
+      ...(placement.placement === 'local-only' || managed ? [] : refusals),
+      ...publicRefusals(s, datastore, adminTool, ctx),
+    ],
   };
+}
+
+/**
+ * `x-shipshape.public: true` on a datastore (poolers included) or an admin tool: refused, also for
+ * a datastore that becomes a managed service (which shipshape never makes public).
+ */
+function publicRefusals(
+  s: NormalizedService,
+  datastore: DatastoreIntent | undefined,
+  adminTool: string | undefined,
+  ctx: IntentContext,
+): Refusal[] {
+  if (s.x.public !== true || (!datastore && !adminTool)) return [];
+  const path = ['services', s.name, 'x-shipshape', 'public'];
+  const what = datastore ? `${datastore.kind} datastore` : `${adminTool} (an admin tool)`;
+  return [
+    {
+      rule: 'public-datastore',
+      path: formatPath(path),
+      location: ctx.locate(path),
+      message: `x-shipshape.public: true would put the ${what} "${s.name}" on the internet`,
+      fix: `remove \`public: true\`; its callers reach it privately${adminTool ? ' (an admin tool stays a local tool)' : ''}`,
+    },
+  ];
 }
 
 /** A Dockerfile `docker build` would fail on: the cloud image cannot be built. */

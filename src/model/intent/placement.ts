@@ -15,9 +15,16 @@ import type { NormalizedService } from '../normalize.js';
 export function decidePlacement(
   s: Pick<NormalizedService, 'x'>,
   datastore: DatastoreIntent | undefined,
+  adminTool?: string,
 ): { placement: CloudPlacement; placementReason: string } {
   if (s.x.localOnly)
     return { placement: 'local-only', placementReason: 'not deployed (x-shipshape.local-only)' };
+  // An admin tool in the cloud would face the internet holding the database's credentials.
+  if (adminTool && s.x.public !== true)
+    return {
+      placement: 'local-only',
+      placementReason: `not deployed: ${adminTool} is a local admin tool (it would hold the database's credentials)`,
+    };
   if (datastore?.cloud === 'managed')
     return {
       placement: 'managed',

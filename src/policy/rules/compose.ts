@@ -37,6 +37,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'datastore-version': 'datastore-version',
   dockerfile: 'dockerfile',
   'secret-argument': 'secret-argument',
+  'public-datastore': 'public-datastore',
 };
 
 const DANGEROUS_CAPS =
@@ -141,22 +142,14 @@ function missingHealthcheck(s: ServiceModel, ctx: ComposeContext): Finding[] {
   return [finding(s, 'no-healthcheck', ['services', s.name], `"${s.name}" has no health check`, ctx)];
 }
 
-/** The model's exposure decisions judged: a public datastore, a public raw TCP/UDP entry. */
+/**
+ * The model's exposure decisions judged: a public raw TCP/UDP entry. (A public datastore or admin
+ * tool is the gate's `public-datastore` refusal, reported above.)
+ */
 function exposure(s: ServiceModel, ctx: ComposeContext): Finding[] {
-  if (s.intent.exposure !== 'public') return [];
+  if (s.intent.exposure !== 'public' || s.intent.datastore) return [];
   const where =
     s.x.public === true ? ['services', s.name, 'x-shipshape', 'public'] : ['services', s.name, 'ports'];
-  if (s.intent.datastore) {
-    return [
-      finding(
-        s,
-        'public-datastore',
-        where,
-        `${s.intent.datastore.kind} datastore "${s.name}" would be public: ${s.intent.exposureReason}`,
-        ctx,
-      ),
-    ];
-  }
   return s.intent.entryPorts
     .filter((p) => p.balancer === 'network')
     .map((p) =>

@@ -32,10 +32,7 @@ const EXPECTED: Record<string, [string, string, number][]> = {
   'SS-COMPOSE-014': [['web', 'compose.yaml', 15]],
   'SS-COMPOSE-015': [['web', 'compose.yaml', 7]],
   'SS-COMPOSE-016': [['web', 'compose.yaml', 7]],
-  'SS-COMPOSE-017': [
-    ['web', 'compose.yaml', 9],
-    ['cache', 'compose.yaml', 22],
-  ],
+  'SS-COMPOSE-017': [['web', 'compose.yaml', 9]],
   'SS-COMPOSE-018': [
     ['agent', 'compose.yaml', 26],
     ['worker', 'compose.yaml', 47],
@@ -51,7 +48,10 @@ const EXPECTED: Record<string, [string, string, number][]> = {
     ['game', 'compose.yaml', 45],
   ],
   'SS-COMPOSE-023': [['web', 'compose.yaml', 16]],
-  'SS-COMPOSE-024': [['db', 'compose.yaml', 52]],
+  'SS-COMPOSE-024': [
+    ['cache', 'compose.yaml', 22],
+    ['db', 'compose.yaml', 52],
+  ],
   'SS-COMPOSE-025': [['docs', 'compose.yaml', 54]],
   'SS-COMPOSE-026': [['broken', 'compose.yaml', 56]],
   'SS-COMPOSE-027': [['cli', 'compose.yaml', 61]],
