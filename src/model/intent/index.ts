@@ -93,7 +93,6 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const decisions: Decision[] = [];
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
   settleVolumeOwners(normalized, statics, warnings);
-  const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
   const { edges: calls, unknownPorts, listenPorts } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
