@@ -1,5 +1,5 @@
-import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /**
  * "Reaches the host", judged on where a path really leads: `..` segments and symlinks are
@@ -12,7 +12,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
  * The path with every symlink resolved: the longest existing prefix through `realpath`, the rest
  * appended as written (a missing path is created by the engine where its parent really is).
  */
-export function realPath(path: string): string {
+export function realPath(path: string, depth = 0): string {
   let head = path;
   const tail: string[] = [];
   for (;;) {
@@ -20,6 +20,11 @@ export function realPath(path: string): string {
       const real = realpathSync(head);
       return tail.length > 0 ? join(real, ...tail.reverse()) : real;
     } catch {
+      // A dangling symlink (to a socket not present here, say) still says where it leads.
+      if (depth < 32 && isSymlink(head)) {
+        const target = resolve(dirname(head), readlinkSync(head));
+        return realPath(tail.length > 0 ? join(target, ...[...tail].reverse()) : target, depth + 1);
+      }
       const parent = dirname(head);
       if (parent === head) return path;
       tail.push(basename(head));

@@ -109,6 +109,7 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const decided = decideIntent(services, {
     projectDir,
     secrets,
+    volumes,
     catchAll: appX['catch-all'],
     locate,
     environmentOrigin: (service, variable) => {
@@ -234,6 +235,9 @@ function topLevelModels(merged: Record<string, unknown>): {
     name,
     external: raw.external === true,
     driver: raw.driver === undefined ? undefined : String(raw.driver),
+    driverOpts: isObj(raw.driver_opts)
+      ? Object.fromEntries(Object.entries(raw.driver_opts).map(([k, v]) => [k, String(v)]))
+      : {},
   }));
   const secrets = topLevel(merged.secrets, (name, raw): SecretModel => ({
     name,

@@ -399,6 +399,23 @@ function aliasesOf(raw: Obj): string[] {
   return [...out].sort();
 }
 
+/** Compose keys that only a Docker host has (the gate refuses them; see `ServiceModel.hostSettings`). */
+const HOST_KEYS = ['userns_mode', 'uts', 'cgroup', 'cgroup_parent', 'runtime', 'isolation'];
+
+function hostSettingsOf(raw: Obj, resources: Obj): NormalizedService['hostSettings'] {
+  const out: NormalizedService['hostSettings'] = [];
+  for (const key of HOST_KEYS)
+    if (raw[key] !== undefined && raw[key] !== null) out.push({ key, value: String(raw[key]) });
+  for (const [k, v] of Object.entries(listOrDictToMap(raw.sysctls)))
+    out.push({ key: 'sysctls', value: v === null || v === undefined ? k : `${k}=${String(v)}` });
+  for (const key of ['device_cgroup_rules', 'volumes_from', 'gpus', 'external_links'])
+    for (const v of stringList(raw[key])) out.push({ key, value: v });
+  const reserved = isObj(resources.reservations) ? resources.reservations : {};
+  for (const d of Array.isArray(reserved.devices) ? reserved.devices : [])
+    out.push({ key: 'deploy.resources.reservations.devices', value: JSON.stringify(d) });
+  return out;
+}
+
 /** `deploy.resources.limits`, else the legacy service-level `mem_limit` / `cpus` / `pids_limit`. */
 function serviceLimits(ctx: NormalizeContext, base: DocPath, raw: Obj, written: unknown): ResourceSpec {
   const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
@@ -509,6 +526,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
       isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
     ),
+    hostSettings: hostSettingsOf(raw, resources),
     x: serviceExtension(ctx, raw, p('x-shipshape')),
     location: ctx.locate(base),
   };

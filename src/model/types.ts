@@ -78,6 +78,14 @@ export interface TmpfsMount {
   options: string;
 }
 
+/** One host-only compose setting (see `ServiceModel.hostSettings`). */
+export interface HostSetting {
+  /** The compose key (`sysctls`, `userns_mode`). */
+  key: string;
+  /** The value as written (`host`, `net.core.somaxconn=1024`). */
+  value: string;
+}
+
 export interface ServiceSecret {
   /** Name of the top-level secret. */
   source: string;
@@ -194,6 +202,12 @@ export interface ServiceModel {
   ipc?: string;
   /** Compose `devices` as written. */
   devices: string[];
+  /**
+   * Settings that exist only on a Docker host, as written, for the gate to refuse (Fargate has
+   * none of them): `userns_mode`, `uts`, `cgroup`, `cgroup_parent`, `sysctls`,
+   * `device_cgroup_rules`, `runtime`, `volumes_from`, GPU reservations.
+   */
+  hostSettings: HostSetting[];
   /** Derived: reachable from the internet in the cloud (`intent.exposure`). */
   public: boolean;
   /** Production intent: what this service becomes in the cloud, decided once with reasons. */
@@ -483,7 +497,9 @@ export type RefusalRule =
   | 'datastore-version'
   | 'dockerfile'
   | 'secret-argument'
-  | 'public-datastore';
+  | 'public-datastore'
+  | 'fargate-unsupported'
+  | 'confinement-disabled';
 
 export interface Refusal {
   rule: RefusalRule;
@@ -535,6 +551,8 @@ export interface VolumeModel {
   name: string;
   external: boolean;
   driver?: string;
+  /** `driver_opts` as written (`{ type: none, o: bind, device: /srv/data }` makes it a bind mount). */
+  driverOpts: Record<string, string>;
 }
 
 export interface SecretModel {

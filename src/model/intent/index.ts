@@ -23,6 +23,7 @@ import {
   type SourceLocation,
   type TrafficEdge,
   type TrafficGraph,
+  type VolumeModel,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
 import { adminToolOf, datastoreRuntime, labelledPorts } from './catalog.js';
@@ -32,7 +33,13 @@ import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type Co
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import { debuggerPort, decideCatchAll, decideExposure, entriesInFront, entryCandidates } from './exposure.js';
-import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
+import {
+  buildContextRefusals,
+  decideMounts,
+  hostOnlyRefusals,
+  impliedMounts,
+  volumeOwner,
+} from './mounts.js';
 import { describeService } from './describe.js';
 import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
@@ -57,6 +64,8 @@ export {
 export interface IntentContext {
   projectDir: string;
   secrets: SecretModel[];
+  /** Top-level volumes (a `driver_opts` bind is judged as the host path it mounts). */
+  volumes: VolumeModel[];
   /** App-level `x-shipshape.catch-all`. */
   catchAll?: string;
   locate(path: DocPath): SourceLocation;
@@ -348,7 +357,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const { refusals, cloudImage } = plan;
   const mounts = withOwners(plan.mounts, user);
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
-  refusals.push(...hostOnlyRefusals(s, ctx));
+  refusals.push(...hostOnlyRefusals(s, ctx), ...buildContextRefusals(s, ctx));
   if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
   refusals.push(...argumentRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);

@@ -199,6 +199,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'a password on a command line (`--db-password x`, `curl -u admin:x`, `mysql -px`, a URL with a password) is written into the task definition in plain text, and is visible in every process listing',
     fix: 'read it at run time from an environment variable delivered from a secret: `["sh", "-c", "exec app --password \\"$$DB_PASSWORD\\""]` with `DB_PASSWORD: ${DB_PASSWORD}`',
   },
+  '028': {
+    name: 'fargate-unsupported',
+    severity: 'high',
+    title: 'a setting Fargate cannot run',
+    why: 'network_mode none or service:x, pid/ipc of another container, userns_mode/uts/cgroup host, sysctls, device_cgroup_rules, a custom runtime, volumes_from, GPUs, a custom seccomp or AppArmor profile: none exists on Fargate, and dropping it silently would deploy something other than what was reviewed',
+    fix: 'remove the setting (each finding names it and says what to do instead), or keep the service local with `x-shipshape: { local-only: true }`',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

@@ -38,6 +38,8 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   dockerfile: 'dockerfile',
   'secret-argument': 'secret-argument',
   'public-datastore': 'public-datastore',
+  'fargate-unsupported': 'fargate-unsupported',
+  'confinement-disabled': 'confinement-disabled',
 };
 
 const DANGEROUS_CAPS =
@@ -62,17 +64,14 @@ function fromGate(g: GateFinding, ctx: ComposeContext): Finding {
   let severity: CheckSeverity = r.severity;
   if (g.rule === 'added-capability' && DANGEROUS_CAPS.test(g.message.split(' ').at(-1) ?? ''))
     severity = 'high';
-  // The gate points some settings at the service; the compose path says exactly where.
-  const service = ctx.app.services.find((s) => s.name === g.service);
-  const generic =
-    !g.location || (g.location.line === service?.location.line && g.location.file === service?.location.file);
   return {
     ruleId: r.id,
     severity,
     service: g.service,
     message: g.message,
     fix: g.fix,
-    location: generic ? ctx.locate(g.path.split('.')) : g.location!,
+    // The gate's own location: check and synth name the same file:line.
+    location: g.location ?? ctx.locate(g.path.split('.')),
     path: g.path,
     ...(g.acknowledged ? { suppressed: { reason: g.acknowledged.reason } } : {}),
   };
@@ -103,8 +102,6 @@ function hardening(s: ServiceModel, ctx: ComposeContext): Finding[] {
     const path = [...base, 'security_opt', i];
     if (/^no-new-privileges[:=]false$/.test(opt))
       out.push(finding(s, 'no-new-privileges-off', path, `security_opt turns no-new-privileges off`, ctx));
-    if (/^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$|^systempaths[:=]unconfined$/.test(opt))
-      out.push(finding(s, 'confinement-disabled', path, `security_opt "${opt}" disables confinement`, ctx));
   });
   const limits = [...base, 'deploy', 'resources', 'limits'];
   if (s.resources.limits.memoryBytes === undefined)
