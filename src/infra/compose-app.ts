@@ -442,11 +442,11 @@ export class ComposeApp extends Construct {
     for (const port of e.ports) {
       allowTraffic(
         where,
-        `To-${e.to}-${port}`,
+        `To-${e.to}-${port}${e.protocol === 'udp' ? '-udp' : ''}`,
         caller.securityGroup,
         callee.securityGroup,
         port,
-        'tcp',
+        e.protocol,
         `${e.from} to ${e.to}`,
       );
     }

@@ -204,6 +204,16 @@ function checkServiceReferences(
       );
     }
   }
+  s.links.forEach((l, i) => {
+    if (!allNames.has(l.service))
+      fail(
+        ctx,
+        ['services', s.name, 'links', i],
+        `"${s.name}" links to unknown service "${l.service}"`,
+        `known services: ${[...allNames].join(', ')}`,
+      );
+  });
+  s.links = s.links.filter((l) => activeNames.has(l.service));
   s.x.allowFrom.forEach((from, i) => {
     if (!allNames.has(from)) {
       fail(

@@ -171,13 +171,29 @@ function parsePublished(s: string): { start: number; end: number } {
   return { start, end };
 }
 
-function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): number[] {
-  const out: number[] = [];
+function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): { tcp: number[]; udp: number[] } {
+  const out = { tcp: [] as number[], udp: [] as number[] };
   (Array.isArray(v) ? v : []).forEach((e, i) => {
+    const udp = /\/udp$/i.test(String(e));
     const s = String(e).replace(/\/(tcp|udp)$/i, '');
-    out.push(...unit(ctx, [...base, i], () => parsePortRange(s, 'exposed port')));
+    (udp ? out.udp : out.tcp).push(...unit(ctx, [...base, i], () => parsePortRange(s, 'exposed port')));
   });
   return out;
+}
+
+/** Ports declared only over UDP: in `ports` (`/udp`) or `expose`, and nowhere over TCP. */
+function udpOnly(ports: PortMapping[], expose: { tcp: number[]; udp: number[] }): number[] {
+  const tcp = new Set([...ports.filter((p) => p.protocol === 'tcp').map((p) => p.target), ...expose.tcp]);
+  const udp = [...ports.filter((p) => p.protocol === 'udp').map((p) => p.target), ...expose.udp];
+  return [...new Set(udp.filter((p) => !tcp.has(p)))].sort((a, b) => a - b);
+}
+
+/** Compose `links` (`- db`, `- api:backend`): the service, and the name this one calls it by. */
+function normalizeLinks(v: unknown): { service: string; alias: string }[] {
+  return stringList(v).map((l) => {
+    const [service, alias] = l.split(':') as [string, string | undefined];
+    return { service, alias: alias ?? service };
+  });
 }
 
 /**
@@ -480,7 +496,8 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   if (!image && !build)
     fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');
   const ports = normalizePorts(ctx, p('ports'), raw.ports);
-  const expose = normalizeExpose(ctx, p('expose'), raw.expose);
+  const exposed = normalizeExpose(ctx, p('expose'), raw.expose);
+  const expose = [...exposed.tcp, ...exposed.udp];
   const servicePorts = [...new Set([...ports.map((q) => q.target), ...expose])].sort((a, b) => a - b);
   const environment = serviceEnvironment(ctx, base, raw);
   const networks =
@@ -495,6 +512,8 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     environment,
     ports,
     expose,
+    udpPorts: udpOnly(ports, exposed),
+    links: normalizeLinks(raw.links),
     servicePorts,
     replicas,
     resources: {

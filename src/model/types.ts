@@ -170,6 +170,10 @@ export interface ServiceModel {
   ports: PortMapping[];
   /** Container ports declared with `expose`. */
   expose: number[];
+  /** Container ports declared only over UDP (`ports: ["53:53/udp"]`, `expose: ["514/udp"]`). */
+  udpPorts: number[];
+  /** Compose `links`: other services this one reaches, each under the name it uses (`api:backend`). */
+  links: { service: string; alias: string }[];
   /** Container ports compose declares: `ports` targets and `expose`. (`intent.listenPorts` has them all.) */
   servicePorts: number[];
   /** `deploy.replicas`, default 1. */
@@ -242,6 +246,11 @@ export interface ServiceIntent {
   debugPorts: PortMapping[];
   /** Every container port the service listens on: compose ports and expose, Dockerfile EXPOSE, image default. */
   listenPorts: number[];
+  /**
+   * The names its callers use for it besides its service name (a `container_name`, a network
+   * alias, a `links` alias, in lowercase): the cloud registers each (Service Connect client aliases).
+   */
+  callerNames: string[];
   /** Who the container runs as, and whether that is root. */
   user: UserDecision;
   /** How each compose secret reaches the container. */
@@ -604,14 +613,22 @@ export interface AppExtension {
   location: SourceLocation;
 }
 
-/** Who may open a connection to whom. `from: 'internet'` marks public entry points. */
+/** Who may open a connection to whom. `from: INTERNET` marks public entry points. */
 export interface TrafficEdge {
   from: string;
   to: string;
   /** Container ports of `to` that `from` may reach. */
   ports: number[];
+  /** `udp` for a callee that listens on these ports only over UDP (`53/udp`), or a `udp://` reference. */
   protocol: Protocol;
-  reason: 'published' | 'public' | 'depends_on' | 'allow-from' | 'reference';
+  /** The first way the call was found (see `declared` for whether anyone wrote it down). */
+  reason: 'published' | 'public' | 'depends_on' | 'links' | 'allow-from' | 'reference';
+  /**
+   * Whether the compose file declares the call (`depends_on`, `links`, `x-shipshape.allow-from`),
+   * as opposed to the model inferring it only from a reference (a URL, a hostname). Set once here;
+   * rules read it, never the evidence.
+   */
+  declared: boolean;
   /** Where an edge was found: the depends_on entry, or each env/command value naming the callee. */
   evidence: EdgeEvidence[];
 }
@@ -624,7 +641,11 @@ export interface EdgeEvidence {
   location?: SourceLocation;
 }
 
-export const INTERNET = 'internet';
+/**
+ * The traffic graph's node for the internet. Not a valid compose service name (those start with a
+ * letter or digit), so a service may be called `internet`.
+ */
+export const INTERNET = '(internet)';
 
 export interface TrafficGraph {
   edges: TrafficEdge[];

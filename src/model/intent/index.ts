@@ -103,7 +103,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, ctx)]));
   settleVolumeOwners(normalized, statics, warnings);
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
-  const { edges: calls, unknownPorts, listenPorts } = settleCalls(candidates, statics, warnings);
+  const { edges: calls, unknownPorts, listenPorts, callerNames } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
   const stores = managedStores(normalized, statics);
   const internal = new Map(
@@ -133,6 +133,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       entryPorts: exposure.entryPorts,
       debugPorts: exposure.debugPorts,
       listenPorts: listenPorts.get(s.name)!,
+      callerNames: callerNames.get(s.name) ?? [],
       user: st.user,
       secrets: reach.secrets,
       environment: reach.environment,
@@ -166,7 +167,7 @@ function gatherCalls(
   const hosts = hostIndex(normalized);
   const candidates: CallCandidate[] = [];
   for (const s of normalized) {
-    const { calls, startOrderOnly, ignored } = callCandidates(
+    const { calls, startOrderOnly, ignored, apart } = callCandidates(
       s,
       normalized,
       hosts,
@@ -174,6 +175,13 @@ function gatherCalls(
       statics.get(s.name)!.configFiles,
     );
     candidates.push(...calls);
+    for (const c of apart)
+      decisions.push({
+        service: s.name,
+        topic: 'edge',
+        text: `${s.name} → ${c.to}: not a call (they share no compose network, so ${s.name} cannot resolve it; found ${c.evidence.map((e) => e.text).join(', ')})`,
+        location: c.evidence[0]?.location,
+      });
     for (const to of startOrderOnly)
       decisions.push({
         service: s.name,
@@ -195,7 +203,10 @@ function settleCalls(
   candidates: CallCandidate[],
   statics: ReadonlyMap<string, StaticIntent>,
   warnings: Diagnostic[],
-): ReturnType<typeof settleCallPorts> & { listenPorts: Map<string, number[]> } {
+): ReturnType<typeof settleCallPorts> & {
+  listenPorts: Map<string, number[]>;
+  callerNames: Map<string, string[]>;
+} {
   // A port a reference names is a port the callee listens on.
   const listenPorts = new Map<string, number[]>();
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
@@ -215,7 +226,8 @@ function settleCalls(
     return ports.length > 0 || c.reason !== 'reference' ? [{ ...c, ports }] : [];
   });
   for (const c of calls) listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
-  const settled = settleCallPorts(calls, listenPorts);
+  const udp = new Map([...statics].map(([name, st]) => [name, st.udpPorts]));
+  const settled = settleCallPorts(calls, listenPorts, udp);
   for (const { refusal: r } of settled.unknownPorts) {
     warnings.push({
       severity: 'warning',
@@ -225,7 +237,11 @@ function settleCalls(
       hint: r.fix,
     });
   }
-  return { ...settled, listenPorts };
+  // The names callers use for each callee, which the cloud registers beside its service name.
+  const callerNames = new Map<string, string[]>();
+  for (const c of calls)
+    callerNames.set(c.to, [...new Set([...(callerNames.get(c.to) ?? []), ...c.names])].sort());
+  return { ...settled, listenPorts, callerNames };
 }
 
 /** Edges from the internet to each public service's entry ports; a public service without one is a warning. */
@@ -247,6 +263,7 @@ function internetEdges(services: readonly ServiceModel[], warnings: Diagnostic[]
       ports: sortedUnique(s.intent.entryPorts.map((p) => p.port)),
       protocol: 'tcp',
       reason: s.ports.length > 0 ? 'published' : 'public',
+      declared: true,
       evidence: [],
     }));
 }
@@ -320,6 +337,8 @@ interface StaticIntent {
   local?: LocalCredentials;
   warnings: Diagnostic[];
   declaredPorts: number[];
+  /** Ports it declares only over UDP. */
+  udpPorts: number[];
   user: ServiceIntent['user'];
   secrets: ServiceIntent['secrets'];
   environment: ServiceIntent['environment'];
@@ -383,6 +402,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     ...(local ? { local } : {}),
     warnings: datastoreWarnings(s, datastore, mounts, ctx),
     declaredPorts,
+    udpPorts: s.udpPorts,
     user,
     secrets,
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),

@@ -200,9 +200,12 @@ function imagePin(s: ServiceModel, ctx: ComposeContext): Finding[] {
 /** Calls the model inferred from a reference only: no depends_on and no allow-from says so. */
 function undeclaredEdges(ctx: ComposeContext, wanted: (name: string) => boolean): Finding[] {
   const out: Finding[] = [];
+  const seen = new Set<string>();
   for (const e of ctx.app.traffic.edges) {
-    if (e.from === INTERNET || e.reason !== 'reference' || !wanted(e.from)) continue;
-    if (e.evidence.some((x) => /\.depends_on\.|\.allow-from\[/.test(x.path))) continue;
+    if (seen.has(`${e.from}\0${e.to}`)) continue; // its TCP and UDP halves are one call
+    seen.add(`${e.from}\0${e.to}`);
+    // The model says once whether a call is declared; the evidence is only shown.
+    if (e.from === INTERNET || e.declared || !wanted(e.from)) continue;
     const s = ctx.app.services.find((x) => x.name === e.from)!;
     const ev = e.evidence[0];
     const f = finding(

@@ -302,14 +302,31 @@ describe('compose features', () => {
       found: evidence.map((x) => x.path),
     }));
     expect(edges).toEqual([
-      { from: 'internet', to: 'web', ports: [8080], protocol: 'tcp', reason: 'published', found: [] },
-      { from: 'internet', to: 'admin', ports: [9000], protocol: 'tcp', reason: 'public', found: [] },
+      {
+        from: '(internet)',
+        to: 'web',
+        ports: [8080],
+        protocol: 'tcp',
+        reason: 'published',
+        declared: true,
+        found: [],
+      },
+      {
+        from: '(internet)',
+        to: 'admin',
+        ports: [9000],
+        protocol: 'tcp',
+        reason: 'public',
+        declared: true,
+        found: [],
+      },
       {
         from: 'web',
         to: 'api',
         ports: [5000],
         protocol: 'tcp',
         reason: 'depends_on',
+        declared: true,
         found: ['services.web.depends_on.api'],
       },
       {
@@ -318,6 +335,7 @@ describe('compose features', () => {
         ports: [5000],
         protocol: 'tcp',
         reason: 'allow-from',
+        declared: true,
         found: ['services.api.x-shipshape.allow-from[0]'],
       },
     ]);
