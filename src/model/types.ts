@@ -411,6 +411,12 @@ export interface EntryPort {
   balancer: Balancer;
   /** Host port compose publishes it on locally, when it does. */
   published?: number;
+  /**
+   * The load balancer listener port. Unset for a service's first HTTP(S) entry, which the main
+   * listener (80, or 443 with a certificate) routes; every other entry gets a listener of its
+   * own on its published port (else its container port), unique per load balancer.
+   */
+  listener?: number;
   reason: string;
 }
 
@@ -508,7 +514,8 @@ export type RefusalRule =
   | 'secret-argument'
   | 'public-datastore'
   | 'fargate-unsupported'
-  | 'confinement-disabled';
+  | 'confinement-disabled'
+  | 'entry-ports';
 
 export interface Refusal {
   rule: RefusalRule;

@@ -1,5 +1,8 @@
+import { formatPath } from '../yaml-source.js';
 import type {
   CloudPlacement,
+  Refusal,
+  SourceLocation,
   DatastoreIntent,
   EntryPort,
   EntryProtocol,
@@ -168,14 +171,20 @@ export function decideExposure(
         )
       : listenPorts.filter((p) => !notAnEntry(s, p)).map(() => undefined);
   const unpublished = listenPorts.filter((p) => !notAnEntry(s, p));
+  let mainRoute = false;
   const entryPorts = mappings.map((mapping, i): EntryPort => {
     const port = mapping?.target ?? unpublished[i]!;
     const { protocol, reason } = entryProtocol(s, port, mapping);
+    const balancer = balancerFor(protocol);
+    // The first HTTP(S) entry goes through the main listener; every other entry has its own.
+    const main = balancer === 'application' && !mainRoute;
+    if (main) mainRoute = true;
     return {
       port,
       protocol,
-      balancer: balancerFor(protocol),
+      balancer,
       ...(mapping?.published !== undefined ? { published: mapping.published } : {}),
+      ...(main ? {} : { listener: mapping?.published ?? port }),
       reason,
     };
   });
@@ -219,5 +228,83 @@ export function decideCatchAll(
     service: tied[0]!.name,
     reason: why,
     ...(tied.length > 1 ? { ambiguous: tied.map((e) => e.name) } : {}),
+  };
+}
+
+/** Listeners a load balancer may have (the AWS quota for both kinds). */
+export const MAX_LISTENERS = 50;
+
+/**
+ * Every entry's listener, across the app: unique per load balancer and protocol, not the main
+ * listener's 80/443, and within the quota. A clash or an excess is a located refusal (an ALB or
+ * NLB with two listeners on one port does not deploy; a port range must not become a thousand
+ * listeners).
+ */
+export function entryRefusals(
+  services: readonly { name: string; intent: { entryPorts: readonly EntryPort[] } }[],
+  locate: (path: readonly (string | number)[]) => SourceLocation,
+): Map<string, Refusal[]> {
+  const out = new Map<string, Refusal[]>();
+  const refuse = (service: string, message: string, fix: string) => {
+    const path = ['services', service, 'ports'];
+    out.set(service, [
+      ...(out.get(service) ?? []),
+      { rule: 'entry-ports', path: formatPath(path), location: locate(path), message, fix },
+    ]);
+  };
+  const taken = new Map<string, string>();
+  const count = { application: 0, network: 0 };
+  for (const s of services) {
+    for (const p of s.intent.entryPorts) {
+      if (p.listener === undefined) continue;
+      count[p.balancer]++;
+      const key = `${p.balancer}/${p.balancer === 'network' ? p.protocol : 'http'}/${p.listener}`;
+      const owner = taken.get(key);
+      if (p.balancer === 'application' && (p.listener === 80 || p.listener === 443))
+        refuse(
+          s.name,
+          `${s.name}'s HTTP port ${p.port} would need a listener on ${p.listener}, which the main listener of the load balancer serves`,
+          `publish it on another host port (\`"8080:${p.port}"\`), or make it the service's first HTTP port`,
+        );
+      else if (owner !== undefined && owner !== s.name)
+        refuse(
+          s.name,
+          `${s.name} and ${owner} both need a ${p.protocol.toUpperCase()} listener on port ${p.listener}`,
+          'publish one of them on another host port',
+        );
+      else taken.set(key, s.name);
+    }
+  }
+  for (const [balancer, n] of Object.entries(count)) {
+    if (n + (balancer === 'application' ? 1 : 0) <= MAX_LISTENERS) continue;
+    const last = services
+      .filter((s) => s.intent.entryPorts.some((p) => p.balancer === balancer && p.listener !== undefined))
+      .at(-1)!;
+    refuse(
+      last.name,
+      `the app's entries need ${n + (balancer === 'application' ? 1 : 0)} listeners on the ${balancer} load balancer; it can have at most ${MAX_LISTENERS} (a published port range is a listener per port)`,
+      'publish fewer ports (a range meant for local tools can be bound to 127.0.0.1 and made private with `x-shipshape.public: false`)',
+    );
+  }
+  return out;
+}
+
+/** Ports one service may listen on in the cloud: each is a task port mapping and a Service Connect port. */
+export const MAX_LISTEN_PORTS = 100;
+
+/** A service listening on more ports than a task definition should carry (an exposed range of thousands). */
+export function listenPortRefusal(
+  s: { name: string; ports: readonly unknown[] },
+  listenPorts: readonly number[],
+  locate: (path: readonly (string | number)[]) => SourceLocation,
+): Refusal | undefined {
+  if (listenPorts.length <= MAX_LISTEN_PORTS) return undefined;
+  const path = ['services', s.name, s.ports.length > 0 ? 'ports' : 'expose'];
+  return {
+    rule: 'entry-ports',
+    path: formatPath(path),
+    location: locate(path),
+    message: `${s.name} listens on ${listenPorts.length} ports (${listenPorts[0]}-${listenPorts.at(-1)}); a cloud task maps at most ${MAX_LISTEN_PORTS}, each a port mapping and a Service Connect port`,
+    fix: `expose only the ports the service really serves (at most ${MAX_LISTEN_PORTS})`,
   };
 }

@@ -32,7 +32,15 @@ import { decideDatastore, type LocalCredentials } from './datastores.js';
 import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
-import { debuggerPort, decideCatchAll, decideExposure, entriesInFront, entryCandidates } from './exposure.js';
+import {
+  debuggerPort,
+  decideCatchAll,
+  decideExposure,
+  entriesInFront,
+  entryCandidates,
+  entryRefusals,
+  listenPortRefusal,
+} from './exposure.js';
 import {
   buildContextRefusals,
   decideMounts,
@@ -144,6 +152,13 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
+  for (const [name, refusals] of entryRefusals(services, ctx.locate))
+    services.find((s) => s.name === name)!.intent.refusals.push(...refusals);
+  for (const s of services) {
+    const r = listenPortRefusal(s, s.intent.listenPorts, ctx.locate);
+    if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
+      s.intent.refusals.push(r);
+  }
   const fromInternet = internetEdges(services, warnings);
   const catchAll = settleCatchAll(services, ctx, warnings);
   for (const s of services) decisions.push(...describeService(s, calls, ctx.projectDir));

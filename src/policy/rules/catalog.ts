@@ -206,6 +206,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'network_mode none or service:x, pid/ipc of another container, userns_mode/uts/cgroup host, sysctls, device_cgroup_rules, a custom runtime, volumes_from, GPUs, a custom seccomp or AppArmor profile: none exists on Fargate, and dropping it silently would deploy something other than what was reviewed',
     fix: 'remove the setting (each finding names it and says what to do instead), or keep the service local with `x-shipshape: { local-only: true }`',
   },
+  '029': {
+    name: 'entry-ports',
+    severity: 'high',
+    title: 'entry ports the load balancers cannot route',
+    why: 'two entries on one listener port, an extra HTTP port on the main listener’s 80/443, more listeners than a load balancer may have (50), or a service listening on more than 100 ports (a published or exposed range): the cloud would not deploy, or would silently route less than compose publishes',
+    fix: 'publish each entry on its own host port, and fewer of them (a range meant for local tools: `x-shipshape.public: false`)',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

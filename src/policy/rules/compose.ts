@@ -40,6 +40,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'public-datastore': 'public-datastore',
   'fargate-unsupported': 'fargate-unsupported',
   'confinement-disabled': 'confinement-disabled',
+  'entry-ports': 'entry-ports',
 };
 
 const DANGEROUS_CAPS =
