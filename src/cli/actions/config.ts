@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadAppForCommand } from '../load-app.js';
 import type { AppModel } from '../../model/types.js';
-import { printJson } from '../../support/output.js';
+import { printJson, safeData, safeText } from '../../support/output.js';
 import { redactService } from '../../model/intent/credentials.js';
 
 /** The model as printed: stable key order, no source locations (those are for error messages). */
@@ -47,10 +47,11 @@ export default function config(
 ): void {
   const app = loadAppForCommand(this);
   if (opts.services) {
-    for (const s of app.services) process.stdout.write(`${s.name}\n`);
+    for (const s of app.services) process.stdout.write(`${safeText(s.name)}\n`);
     return;
   }
   const model = printableModel(app);
   if (opts.json || opts.format === 'json') printJson(model);
-  else process.stdout.write(stringify(model, { aliasDuplicateObjects: false, lineWidth: 0 }));
+  // Every value from the user's files as a terminal shows it verbatim (controls escaped).
+  else process.stdout.write(stringify(safeData(model), { aliasDuplicateObjects: false, lineWidth: 0 }));
 }

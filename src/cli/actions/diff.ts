@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
+import { colors, errColors, printJson, table, safeText } from '../../support/output.js';
 import type { DiffReport } from '../../deploy/diff.js';
 import { DIFF_CHANGES_EXIT } from '../commands/diff.js';
 
@@ -49,7 +49,9 @@ export default async function diffAction(
   const s = await openSession(app, {
     verb: 'diff',
     imageRegistry: opts.registry,
-    onProgress: quiet ? () => undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+    onProgress: quiet
+      ? () => undefined
+      : (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
   });
   let report: DiffReport;
   try {
