@@ -172,7 +172,9 @@ function activeServices(
   const active = (s: NormalizedService) =>
     s.profiles.length === 0 || profiles.includes('*') || s.profiles.some((p) => profiles.includes(p));
   const services = allServices.filter(active);
-  for (const s of services) checkServiceReferences(ctx, s, allServices, new Set(services.map((x) => x.name)));
+  const activeNames = new Set(services.map((x) => x.name));
+  const allNames = new Set(allServices.map((x) => x.name));
+  for (const s of services) checkServiceReferences(ctx, s, allServices, allNames, activeNames);
   return services;
 }
 
@@ -181,9 +183,9 @@ function checkServiceReferences(
   ctx: NormalizeContext,
   s: NormalizedService,
   allServices: NormalizedService[],
-  activeNames: Set<string>,
+  allNames: ReadonlySet<string>,
+  activeNames: ReadonlySet<string>,
 ): void {
-  const allNames = new Set(allServices.map((x) => x.name));
   for (const dep of s.dependsOn) {
     const path = ['services', s.name, 'depends_on', dep.service];
     if (!allNames.has(dep.service)) {

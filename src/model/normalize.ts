@@ -6,6 +6,7 @@ import { ShipshapeError } from './errors.js';
 import { serviceExtensionSchema } from './extension.js';
 import { isObj, type Obj } from './merge.js';
 import { isSymlink, reallyInside } from './host-paths.js';
+import { invalidImageRef } from './image-ref.js';
 import { ShellwordsError, splitCommand } from './shellwords.js';
 import { readTextFile } from './text-file.js';
 import type {
@@ -492,6 +493,14 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   const replicas = intOrFail(ctx, p('deploy', 'replicas'), deploy.replicas ?? raw.scale, 1);
 
   const image = raw.image === undefined ? undefined : String(raw.image);
+  const invalid = image === undefined ? undefined : invalidImageRef(image);
+  if (invalid !== undefined)
+    fail(
+      ctx,
+      p('image'),
+      `image "${image}" is not a valid image reference: ${invalid}`,
+      'write [REGISTRY/]NAME[:TAG][@DIGEST], e.g. node:20-bookworm-slim',
+    );
   const build = normalizeBuild(ctx, p('build'), raw.build);
   if (!image && !build)
     fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');

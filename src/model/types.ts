@@ -515,7 +515,8 @@ export type RefusalRule =
   | 'public-datastore'
   | 'fargate-unsupported'
   | 'confinement-disabled'
-  | 'entry-ports';
+  | 'entry-ports'
+  | 'service-name';
 
 export interface Refusal {
   rule: RefusalRule;

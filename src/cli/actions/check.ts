@@ -48,7 +48,9 @@ export function formatText(r: CheckResult, failOn: CheckSeverity): string {
     `${open.length} finding(s): ${count('high')} high, ${count('medium')} medium, ${count('low')} low; ${r.findings.length - open.length} suppressed`,
     failing.length > 0
       ? colors.red(`check failed: ${failing.length} finding(s) at or above ${failOn}`)
-      : colors.green(`check passed (--fail-on ${failOn})`),
+      : r.incomplete.length > 0
+        ? colors.red(`check incomplete: ${safeText(r.incomplete.join('; '))}`)
+        : colors.green(`check passed (--fail-on ${failOn})`),
   );
   return `${out.join('\n')}\n`;
 }
@@ -85,11 +87,13 @@ export default async function check(
     text = `${safeJson(JSON.stringify(toSarif(result.findings, result.rules), null, 2))}\n`;
   } else if (opts.format === 'json') {
     const { rules: _rules, ...rest } = result;
-    text = `${safeJson(JSON.stringify({ ...rest, failOn: opts.failOn, passed: failing.length === 0 }, null, 2))}\n`;
+    const passed = failing.length === 0 && result.incomplete.length === 0;
+    text = `${safeJson(JSON.stringify({ ...rest, failOn: opts.failOn, passed }, null, 2))}\n`;
   } else text = formatText(result, opts.failOn);
   if (opts.output) {
     writeFileSync(opts.output, text);
     if (!quiet) process.stderr.write(`wrote ${opts.output}\n`);
   } else process.stdout.write(text);
-  if (failing.length > 0) process.exitCode = ExitCode.verification;
+  // A gate that could not judge what it was asked to has not passed.
+  if (failing.length > 0 || result.incomplete.length > 0) process.exitCode = ExitCode.verification;
 }

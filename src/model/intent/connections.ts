@@ -253,11 +253,7 @@ export function decideConnections(
     variables: conventionalVariables(store).filter((v) => !own.has(v.name)),
     actions: DATA_ACTIONS[store.intent.engine] ?? [],
   }));
-  const passwordSecrets = new Map(
-    [...stores.values()]
-      .filter((s) => s.intent.credentials?.passwordSecret)
-      .map((s) => [s.intent.credentials!.passwordSecret!, s]),
-  );
+  const passwordSecrets = passwordSecretsOf(stores);
   const secrets = decided.secrets.map((d): SecretDelivery => {
     const store = passwordSecrets.get(d.name);
     if (!store) return d;
@@ -268,6 +264,22 @@ export function decideConnections(
     };
   });
   return { environment, connections, secrets, warnings };
+}
+
+const secretsByStores = new WeakMap<object, Map<string, ManagedStore>>();
+
+/** Compose secret → the store whose password it carries; once per app (per caller was quadratic). */
+function passwordSecretsOf(stores: ReadonlyMap<string, ManagedStore>): Map<string, ManagedStore> {
+  let out = secretsByStores.get(stores);
+  if (!out) {
+    out = new Map(
+      [...stores.values()]
+        .filter((s) => s.intent.credentials?.passwordSecret)
+        .map((s) => [s.intent.credentials!.passwordSecret!, s]),
+    );
+    secretsByStores.set(stores, out);
+  }
+  return out;
 }
 
 interface VariableOutcome {

@@ -6,6 +6,7 @@ import {
   referencesInCommand,
   referencesInText,
   siblingPortName,
+  type HostNames,
   type HostReference,
 } from './references.js';
 
@@ -57,18 +58,25 @@ export function hostIndex(services: readonly NormalizedService[]): Map<string, s
 }
 
 /** The names one caller can resolve: every other service's names, plus its own `links` aliases. */
-export function callerHosts(s: NormalizedService, hosts: ReadonlyMap<string, string>): Map<string, string> {
-  const mine = new Map([...hosts].filter(([, to]) => to !== s.name));
-  for (const l of s.links) if (l.service !== s.name) mine.set(l.alias.toLowerCase(), l.service);
-  return mine;
+export interface CallerHosts {
+  has(host: string): boolean;
+  get(host: string): string | undefined;
+}
+
+/** A view, not a copy: copying every name per caller made loading quadratic in the services. */
+export function callerHosts(s: NormalizedService, hosts: ReadonlyMap<string, string>): CallerHosts {
+  const links = new Map(
+    s.links.filter((l) => l.service !== s.name).map((l) => [l.alias.toLowerCase(), l.service]),
+  );
+  const get = (host: string) => {
+    const to = links.get(host) ?? hosts.get(host);
+    return to === s.name ? undefined : to;
+  };
+  return { get, has: (host) => get(host) !== undefined };
 }
 
 /** Every hostname reference one service makes to another, with where it was found. */
-export function findServiceReferences(
-  s: NormalizedService,
-  hosts: ReadonlyMap<string, string>,
-): HostReference[] {
-  const names = new Set(hosts.keys());
+export function findServiceReferences(s: NormalizedService, names: HostNames): HostReference[] {
   const base = ['services', s.name];
   const refs: HostReference[] = [];
   const port = (name: string) => {
@@ -92,9 +100,25 @@ function shareNetwork(a: NormalizedService, b: NormalizedService): boolean {
 }
 
 /** Call candidates of one caller, before ports are settled. */
+/** Services by name, and who allows whom (`x-shipshape.allow-from`), built once per app. */
+export interface ServiceIndex {
+  byName: ReadonlyMap<string, NormalizedService>;
+  /** Caller → the callees whose allow-from names it, with the entry's index. */
+  allowedBy: ReadonlyMap<string, { callee: string; index: number }[]>;
+}
+
+export function serviceIndex(services: readonly NormalizedService[]): ServiceIndex {
+  const allowedBy = new Map<string, { callee: string; index: number }[]>();
+  for (const callee of services)
+    callee.x.allowFrom.forEach((from, index) =>
+      allowedBy.set(from, [...(allowedBy.get(from) ?? []), { callee: callee.name, index }]),
+    );
+  return { byName: new Map(services.map((s) => [s.name, s])), allowedBy };
+}
+
 export function callCandidates(
   s: NormalizedService,
-  all: readonly NormalizedService[],
+  all: ServiceIndex,
   hosts: ReadonlyMap<string, string>,
   ctx: EdgeContext,
   configFiles: readonly ConfigFile[] = [],
@@ -155,11 +179,9 @@ export function callCandidates(
       { name: l.alias.toLowerCase() },
     );
   });
-  for (const callee of all) {
-    const i = callee.x.allowFrom.indexOf(s.name);
-    if (i < 0) continue;
-    const path = ['services', callee.name, 'x-shipshape', 'allow-from', i];
-    add(callee.name, 'allow-from', [], {
+  for (const { callee, index } of all.allowedBy.get(s.name) ?? []) {
+    const path = ['services', callee, 'x-shipshape', 'allow-from', index];
+    add(callee, 'allow-from', [], {
       path: formatPath(path),
       text: `allow-from: ${s.name}`,
       location: ctx.locate(path),
@@ -173,9 +195,8 @@ export function callCandidates(
   };
   for (const r of findServiceReferences(s, mine))
     reference(r, { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) });
-  const names = new Set(mine.keys());
   for (const f of configFiles) {
-    for (const r of referencesInText(f.text, names))
+    for (const r of referencesInText(f.text, mine))
       reference(r, {
         path: f.path,
         text: r.text,
@@ -186,7 +207,7 @@ export function callCandidates(
   const ignored: CallCandidate[] = [];
   const apart: CallCandidate[] = [];
   for (const c of byCallee.values()) {
-    const callee = all.find((x) => x.name === c.to);
+    const callee = all.byName.get(c.to);
     if (s.x.ignoreEdges.includes(c.to)) ignored.push(c);
     // Compose resolves names only within a shared network: a caller elsewhere cannot reach it.
     else if (callee && !shareNetwork(s, callee) && c.reason !== 'allow-from') apart.push(c);

@@ -113,19 +113,20 @@ function entryRank(s: Pick<NormalizedService, 'name' | 'ports'>): number {
  */
 export function entriesInFront(
   s: NormalizedService,
-  all: readonly NormalizedService[],
+  order: ReadonlyMap<string, NormalizedService & { position: number }>,
   candidates: ReadonlySet<string>,
-  calls: readonly TrafficEdge[],
+  callsTo: readonly TrafficEdge[],
+  callsFrom: readonly TrafficEdge[],
 ): string[] {
-  const index = (n: string) => all.findIndex((x) => x.name === n);
-  const rank = (n: string) => entryRank(all[index(n)]!);
-  return calls
+  const position = (n: string) => order.get(n)!.position;
+  const rank = (n: string) => entryRank(order.get(n)!);
+  return callsTo
     .filter((e) => e.to === s.name && e.from !== s.name && candidates.has(e.from))
     .filter((e) => {
-      const back = calls.some((b) => b.from === s.name && b.to === e.from);
+      const back = callsFrom.some((b) => b.from === s.name && b.to === e.from);
       if (!back) return true;
       const [mine, theirs] = [rank(s.name), rank(e.from)];
-      return theirs < mine || (theirs === mine && index(e.from) < index(s.name));
+      return theirs < mine || (theirs === mine && position(e.from) < position(s.name));
     })
     .map((e) => e.from);
 }

@@ -29,7 +29,14 @@ import { formatPath, type DocPath } from '../yaml-source.js';
 import { adminToolOf, datastoreRuntime, labelledPorts } from './catalog.js';
 import { decideConnections, type ManagedStore } from './connections.js';
 import { decideDatastore, type LocalCredentials } from './datastores.js';
-import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
+import {
+  callCandidates,
+  hostIndex,
+  serviceIndex,
+  settleCallPorts,
+  type CallCandidate,
+  type ConfigFile,
+} from './edges.js';
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import {
@@ -49,6 +56,7 @@ import {
   volumeOwner,
 } from './mounts.js';
 import { describeService } from './describe.js';
+import { fargateSize } from '../fargate-size.js';
 import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
@@ -121,15 +129,25 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     ]),
   );
   const entryNames = entryCandidates(normalized, internal);
+  // Calls by caller and by callee, once: filtering all calls per service was quadratic.
+  const callsFrom = groupBy(calls, (e) => e.from);
+  const callsTo = groupBy(calls, (e) => e.to);
+  const order = new Map(normalized.map((s, position) => [s.name, { ...s, position }]));
   const services = normalized.map((s): ServiceModel => {
     const st = statics.get(s.name)!;
     // A service that is not deployed reaches nothing in the cloud.
     const reach =
       st.placement.placement === 'local-only'
         ? { environment: st.environment, secrets: st.secrets, connections: [], warnings: [] }
-        : decideConnections(s, st, calls, stores);
+        : decideConnections(s, st, callsFrom.get(s.name) ?? [], stores);
     warnings.push(...reach.warnings);
-    const inFront = entriesInFront(s, normalized, entryNames, calls);
+    const inFront = entriesInFront(
+      s,
+      order,
+      entryNames,
+      callsTo.get(s.name) ?? [],
+      callsFrom.get(s.name) ?? [],
+    );
     const exposure = decideExposure(s, internal.get(s.name)!, inFront, listenPorts.get(s.name)!);
     const intent: ServiceIntent = {
       placement: st.placement.placement,
@@ -152,8 +170,11 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const [name, refusal] of nameCollisions(services, ctx))
+    byName.get(name)!.intent.refusals.push(refusal);
   for (const [name, refusals] of entryRefusals(services, ctx.locate))
-    services.find((s) => s.name === name)!.intent.refusals.push(...refusals);
+    byName.get(name)!.intent.refusals.push(...refusals);
   for (const s of services) {
     const r = listenPortRefusal(s, s.intent.listenPorts, ctx.locate);
     if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
@@ -161,7 +182,8 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   }
   const fromInternet = internetEdges(services, warnings);
   const catchAll = settleCatchAll(services, ctx, warnings);
-  for (const s of services) decisions.push(...describeService(s, calls, ctx.projectDir));
+  for (const s of services)
+    decisions.push(...describeService(s, callsFrom.get(s.name) ?? [], ctx.projectDir));
   if (catchAll)
     decisions.push({ topic: 'route', text: `catch-all /* → ${catchAll.service} (${catchAll.reason})` });
   return {
@@ -180,11 +202,12 @@ function gatherCalls(
   decisions: Decision[],
 ): CallCandidate[] {
   const hosts = hostIndex(normalized);
+  const index = serviceIndex(normalized);
   const candidates: CallCandidate[] = [];
   for (const s of normalized) {
     const { calls, startOrderOnly, ignored, apart } = callCandidates(
       s,
-      normalized,
+      index,
       hosts,
       ctx,
       statics.get(s.name)!.configFiles,
@@ -393,7 +416,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx), ...buildContextRefusals(s, ctx));
   if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
-  refusals.push(...argumentRefusals(s, ctx));
+  refusals.push(...argumentRefusals(s, ctx), ...taskSizeRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {
@@ -452,6 +475,60 @@ function publicRefusals(
       fix: `remove \`public: true\`; its callers reach it privately${adminTool ? ' (an admin tool stays a local tool)' : ''}`,
     },
   ];
+}
+
+/**
+ * Service names that become the same cloud name: ECS, Service Connect and DNS names allow only
+ * lowercase letters, digits, `-` and `_`, so `a.b` and `a-b` (or `Api` and `api`) would be one
+ * service in the cloud. The later one is refused, located.
+ */
+function nameCollisions(services: readonly ServiceModel[], ctx: IntentContext): Map<string, Refusal> {
+  const out = new Map<string, Refusal>();
+  const seen = new Map<string, string>();
+  for (const s of services.filter((x) => x.intent.placement !== 'local-only')) {
+    const cloud = s.name.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+    const first = seen.get(cloud);
+    if (first === undefined) {
+      seen.set(cloud, s.name);
+      continue;
+    }
+    const path = ['services', s.name];
+    out.set(s.name, {
+      rule: 'service-name',
+      path: formatPath(path),
+      location: ctx.locate(path),
+      message: `"${s.name}" and "${first}" are both "${cloud}" in the cloud (ECS and DNS names are lowercase letters, digits, - and _)`,
+      fix: `rename one of them so the two differ in letters or digits`,
+    });
+  }
+  return out;
+}
+
+/** A task size Fargate cannot give (`cpus: 64`): refused where compose asks for it. */
+function taskSizeRefusals(s: NormalizedService, ctx: IntentContext): Refusal[] {
+  const { cpus, memoryBytes } = s.resources.limits;
+  try {
+    fargateSize(cpus, memoryBytes);
+    return [];
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const path = ['services', s.name, 'deploy', 'resources', 'limits'];
+    const tooManyCpus = cpus !== undefined && cpus > 16;
+    // deploy.resources.limits when written there, else the legacy key (`cpus`, `mem_limit`).
+    const service = ctx.locate(['services', s.name]);
+    const written = ctx.locate([...path, tooManyCpus ? 'cpus' : 'memory']);
+    const legacy = ctx.locate(['services', s.name, tooManyCpus ? 'cpus' : 'mem_limit']);
+    const same = (a: SourceLocation, b: SourceLocation) => a.line === b.line && a.column === b.column;
+    return [
+      {
+        rule: 'fargate-unsupported',
+        path: formatPath(path),
+        location: same(written, service) ? legacy : written,
+        message: e.message,
+        fix: 'ask for at most 16 CPUs and 120 GiB (`deploy.resources.limits`), or keep the service local with `x-shipshape: { local-only: true }`',
+      },
+    ];
+  }
 }
 
 /** A Dockerfile `docker build` would fail on: the cloud image cannot be built. */
@@ -558,6 +635,17 @@ function datastoreWarnings(
       location: ctx.locate(['services', s.name]),
       hint: 'declare the tables the app uses: `x-shipshape: { tables: [{ name: messages, partition-key: pk, sort-key: sk }] }`',
     });
+  }
+  return out;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
   }
   return out;
 }

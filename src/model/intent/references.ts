@@ -24,6 +24,11 @@ export interface HostReference {
   udp?: boolean;
 }
 
+/** The host names a caller can resolve (lowercase); a Set or a Map will do. */
+export interface HostNames {
+  has(host: string): boolean;
+}
+
 const SCHEME_PORTS: Record<string, number> = {
   http: 80,
   ws: 80,
@@ -111,7 +116,7 @@ function portOf(s: string | undefined): number | undefined {
 export function referencesIn(
   value: string,
   path: DocPath,
-  hosts: ReadonlySet<string>,
+  hosts: HostNames,
   name?: string,
   siblingPort?: number,
 ): HostReference[] {
@@ -183,7 +188,7 @@ export function siblingPortName(name: string): string | undefined {
 export function referencesInCommand(
   args: readonly string[],
   basePath: DocPath,
-  hosts: ReadonlySet<string>,
+  hosts: HostNames,
 ): HostReference[] {
   const out: HostReference[] = [];
   // Flag values by flag name, for `--db-host db --db-port 5433`.
@@ -226,7 +231,7 @@ function dedupe(refs: HostReference[]): HostReference[] {
  */
 export function referencesInText(
   text: string,
-  hosts: ReadonlySet<string>,
+  hosts: HostNames,
 ): (HostReference & { line: number; column: number })[] {
   const out: (HostReference & { line: number; column: number })[] = [];
   text.split(/\r?\n/).forEach((line, i) => {

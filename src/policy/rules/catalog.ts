@@ -213,6 +213,13 @@ const COMPOSE: Record<string, Def> = {
     why: 'two entries on one listener port, an extra HTTP port on the main listener’s 80/443, more listeners than a load balancer may have (50), or a service listening on more than 100 ports (a published or exposed range): the cloud would not deploy, or would silently route less than compose publishes',
     fix: 'publish each entry on its own host port, and fewer of them (a range meant for local tools: `x-shipshape.public: false`)',
   },
+  '030': {
+    name: 'service-name',
+    severity: 'high',
+    title: 'service names that collide in the cloud',
+    why: 'ECS, Service Connect and DNS names are lowercase letters, digits, - and _: `a.b` and `a-b`, or `Api` and `api`, would be one service, one log group, one DNS name',
+    fix: 'rename one of the services so the two differ in letters or digits',
+  },
 };
 
 const DOCKERFILE: Record<string, Def> = {

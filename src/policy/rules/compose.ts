@@ -41,6 +41,7 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'fargate-unsupported': 'fargate-unsupported',
   'confinement-disabled': 'confinement-disabled',
   'entry-ports': 'entry-ports',
+  'service-name': 'service-name',
 };
 
 const DANGEROUS_CAPS =

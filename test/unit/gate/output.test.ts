@@ -143,6 +143,7 @@ describe('control characters never reach the terminal raw', () => {
         ],
         rules: [],
         notes: [],
+        incomplete: [],
         images: [],
       },
       'medium',

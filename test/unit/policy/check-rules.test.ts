@@ -57,6 +57,7 @@ const EXPECTED: Record<string, [string, string, number][]> = {
   'SS-COMPOSE-027': [['cli', 'compose.yaml', 61]],
   'SS-COMPOSE-028': [['sandbox', 'compose.yaml', 65]],
   'SS-COMPOSE-029': [['media', 'compose.yaml', 69]],
+  'SS-COMPOSE-030': [['api-v2', 'compose.yaml', 74]],
   'SS-DOCKERFILE-001': [['web', 'app/Dockerfile', 4]],
   'SS-DOCKERFILE-002': [
     ['web', 'app/Dockerfile', 2],
