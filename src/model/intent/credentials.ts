@@ -17,16 +17,23 @@ import { formatPath } from '../yaml-source.js';
  * `PWD`/`OLDPWD` are the shell's working directory, not a password.
  */
 const CREDENTIAL_NAME =
-  /(PASSWORD|PASSWD|PASSPHRASE|_PWD$|_PASS$|^PASS$|SECRET|TOKEN|CREDENTIAL|AUTH|SALT|PEPPER|(API|ACCESS|PRIVATE|APP|ENCRYPTION|ENCRYPT|CRYPT|CIPHER|SIGNING|SIGN|MASTER|LICEN[CS]E|JWT|SESSION|COOKIE|HMAC|SSH|GPG|PGP|RSA|CLIENT|WEBHOOK|DEPLOY|NONCE|LOGGED_IN|SECURE_AUTH)_?KEY)/i;
+  /(PASSWORD|PASSWD|PASSPHRASE|_PWD$|_PASS$|^PASS$|SECRET|TOKEN|CREDENTIAL|(^|_)AUTH$|BASIC_?AUTH|SALT|PEPPER|(API|ACCESS|PRIVATE|APP|ENCRYPTION|ENCRYPT|CRYPT|CIPHER|SIGNING|SIGN|MASTER|LICEN[CS]E|JWT|SESSION|COOKIE|HMAC|SSH|GPG|PGP|RSA|CLIENT|WEBHOOK|DEPLOY|NONCE|LOGGED_IN|SECURE_AUTH)_?KEY)/i;
 
-/** Names that say "a path to the credential", or a setting about credentials, not the credential. */
+/**
+ * Names that say "where the credential is" or "a setting about credentials", not the credential:
+ * a path, a URL or host (`NEXTAUTH_URL`: a URL with a password is caught by its value), a length,
+ * a lifetime, a switch, a user name or client id.
+ */
 const NOT_THE_VALUE =
-  /(_FILE|_PATH|_DIR|_LENGTH|_MIN_LENGTH|_EXPIRY|_TTL|_TIMEOUT|_ENABLED|_TYPE|_METHOD|_MODE)$/i;
+  /(_FILE|_PATH|_DIR|_LENGTH|_EXPIRY|_EXPIRES|_TTL|_TIMEOUT|_ENABLED|_DISABLED|_TYPE|_METHOD|_MODE|_URL|_URI|_HOST|_PORT|_ENDPOINT|_ISSUER|_DOMAIN|_REALM|_SCOPES?|_PROVIDER|_CLIENT_ID|_ID|_USER|_USERNAME|_NAME|_EMAIL|_HEADER|_ALGORITHM)$/i;
 
 /** Whether a variable's name says it holds a credential. */
 export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name) && !NOT_THE_VALUE.test(name);
 }
+
+/** A switch or a number is never a credential, whatever the variable is called (`SMTP_AUTH=true`). */
+const NOT_A_SECRET_VALUE = /^(true|false|yes|no|on|off|enabled?|disabled?|none|null|\d{1,5})$/i;
 
 /** A URL (any scheme, `jdbc:mysql:` too) whose userinfo has a password: `postgres://app:pw@db`. */
 const USERINFO_PASSWORD = /[a-z][a-z0-9+.:-]*:\/\/[^/\s:@?#]*:[^/\s@?#]+@/i;
@@ -51,7 +58,9 @@ export function credentialInValue(value: string): string | undefined {
 
 /** Whether a variable holds a credential: by its name, or by its value. */
 export function isSensitive(name: string, value: string): boolean {
-  return isCredentialName(name) || credentialInValue(value) !== undefined;
+  return (
+    (isCredentialName(name) && !NOT_A_SECRET_VALUE.test(value)) || credentialInValue(value) !== undefined
+  );
 }
 
 /** A value that names a variable instead of holding one (`$DB_PASSWORD`, `${X}`, `$(cat f)`), or a secret file. */

@@ -68,14 +68,31 @@ export function entryProtocol(
 }
 
 /**
- * Why a published port is never an entry, whatever the image: a debugger's port, or a port that
- * speaks a datastore's protocol (unless `x-shipshape.protocols` says what it speaks).
+ * Why a published port is never an entry, whatever the image: bound to the loopback interface
+ * (published for local tools only), a debugger's port, or a port that speaks a datastore's
+ * protocol (unless `x-shipshape.protocols` says what it speaks).
  */
-function notAnEntry(s: Pick<NormalizedService, 'x'>, port: number): string | undefined {
-  const debug = DEBUGGER_PORTS.get(port);
+function notAnEntry(
+  s: Pick<NormalizedService, 'x'>,
+  p: Pick<PortMapping, 'target' | 'hostIp'>,
+): string | undefined {
+  if (p.hostIp !== undefined && LOOPBACK.test(p.hostIp)) return `published on ${p.hostIp} only`;
+  const debug = DEBUGGER_PORTS.get(p.target);
   if (debug) return debug;
-  const store = datastorePortProtocol(port);
-  return store && !s.x.protocols[port] ? `${store} port` : undefined;
+  const store = datastorePortProtocol(p.target);
+  return store && !s.x.protocols[p.target] ? `${store} port` : undefined;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
+
+/**
+ * A TLS port published beside the service's HTTP entry (`80` and `443`, `8000` and `8443`): the
+ * same entry over TLS, which the load balancer's HTTPS listener (with a certificate) serves; not
+ * an entry of its own.
+ */
+function tlsTwin(s: Pick<NormalizedService, 'x'>, p: PortMapping, entries: readonly PortMapping[]): boolean {
+  const protocol = (m: PortMapping) => entryProtocol(s, m.target, m).protocol;
+  return protocol(p) === 'https' && entries.some((m) => m !== p && protocol(m) === 'http');
 }
 
 /** What keeps a service off the internet whatever its ports: a datastore (pooler too) or an admin tool. */
@@ -95,7 +112,7 @@ export function entryCandidates(
         const i = internal.get(s.name);
         return i?.placement !== 'local-only' && s.x.public !== false && !i?.datastore && !i?.adminTool;
       })
-      .filter((s) => s.x.public === true || s.ports.some((p) => !notAnEntry(s, p.target)))
+      .filter((s) => s.x.public === true || s.ports.some((p) => !notAnEntry(s, p)))
       .map((s) => s.name),
   );
 }
@@ -151,27 +168,39 @@ export function decideExposure(
   const { datastore, adminTool } = internal;
   if (internal.placement === 'local-only') return allDebug(`local only: ${internal.placementReason}`);
   if (s.x.public === false) return allDebug(`private (x-shipshape.public: false)${debugNote}`);
+  const why = (p: PortMapping) =>
+    notAnEntry(s, p) ??
+    (tlsTwin(s, p, s.ports) ? 'its TLS port: the load balancer terminates TLS' : undefined);
+  const described = (ports: readonly PortMapping[]) =>
+    [...new Set(ports.map((p) => `${p.target} (${why(p) ?? 'behind the entry'})`))].join(', ');
+  // Raw UDP ports cannot be reached through an HTTP entry in front: they stay entries of their own.
+  let onlyUdp = false;
   if (s.x.public !== true) {
     if (datastore) return allDebug(`private in the cloud (${datastore.kind} image)${debugNote}`);
     if (adminTool) return allDebug(`private (${adminTool}, an admin tool)${debugNote}`);
     if (s.ports.length === 0) return allDebug('private (publishes no port)');
-    if (s.ports.every((p) => notAnEntry(s, p.target)))
-      return allDebug(
-        `private (it publishes only ${[...new Set(s.ports.map((p) => `${p.target} (${notAnEntry(s, p.target)})`))].join(', ')})${debugNote}`,
-      );
-    if (inFront.length > 0)
-      return allDebug(`private (called by ${inFront.join(', ')}, the entry in front of it)${debugNote}`);
+    if (s.ports.every((p) => notAnEntry(s, p)))
+      return allDebug(`private (it publishes only ${described(s.ports)})${debugNote}`);
+    if (inFront.length > 0) {
+      const udp = s.ports.filter((p) => p.protocol === 'udp' && !notAnEntry(s, p));
+      if (udp.length === 0)
+        return allDebug(
+          `private (called by ${[...new Set(inFront)].join(', ')}, the entry in front of it)${debugNote}`,
+        );
+      onlyUdp = true;
+    }
   }
-  const published = s.ports.filter((p) => !notAnEntry(s, p.target));
-  const debugPorts = s.ports.filter((p) => notAnEntry(s, p.target));
+  const candidates = s.ports.filter((p) => !notAnEntry(s, p) && (!onlyUdp || p.protocol === 'udp'));
+  const published = candidates.filter((p) => !tlsTwin(s, p, candidates));
+  const debugPorts = s.ports.filter((p) => !published.includes(p));
   // One entry per published (container port, protocol): `53:53/udp` and `53:53/tcp` are two entries.
   const mappings: (PortMapping | undefined)[] =
     published.length > 0
       ? published.filter(
           (p, i) => published.findIndex((q) => q.target === p.target && q.protocol === p.protocol) === i,
         )
-      : listenPorts.filter((p) => !notAnEntry(s, p)).map(() => undefined);
-  const unpublished = listenPorts.filter((p) => !notAnEntry(s, p));
+      : listenPorts.filter((p) => !notAnEntry(s, { target: p })).map(() => undefined);
+  const unpublished = listenPorts.filter((p) => !notAnEntry(s, { target: p }));
   let mainRoute = false;
   const entryPorts = mappings.map((mapping, i): EntryPort => {
     const port = mapping?.target ?? unpublished[i]!;
@@ -189,13 +218,16 @@ export function decideExposure(
       reason,
     };
   });
-  const why =
-    s.x.public === true ? 'x-shipshape.public: true' : 'publishes ports and no other entry calls it';
+  const because = onlyUdp
+    ? `its UDP ports cannot be reached through ${[...new Set(inFront)].join(', ')}, the entry in front of it`
+    : s.x.public === true
+      ? 'x-shipshape.public: true'
+      : 'publishes ports and no other entry calls it';
   const debug =
     debugPorts.length > 0
-      ? `; ${[...new Set(debugPorts.map((p) => `${p.target} (${notAnEntry(s, p.target)})`))].join(', ')} ${debugPorts.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`
+      ? `; ${described(debugPorts)} ${debugPorts.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`
       : '';
-  return { exposure: 'public', reason: `public (${why})${debug}`, entryPorts, debugPorts };
+  return { exposure: 'public', reason: `public (${because})${debug}`, entryPorts, debugPorts };
 }
 
 const ENTRY_NAMES =

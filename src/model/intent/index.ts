@@ -121,6 +121,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
   const { edges: calls, unknownPorts, listenPorts, callerNames } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
+  warnings.push(...callsToLocalOnly(calls, statics));
   const stores = managedStores(normalized, statics);
   const internal = new Map(
     [...statics].map(([name, st]) => [
@@ -180,6 +181,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
       s.intent.refusals.push(r);
   }
+  warnings.push(...loopbackOnlyApp(services, ctx));
   const fromInternet = internetEdges(services, warnings);
   const catchAll = settleCatchAll(services, ctx, warnings);
   for (const s of services)
@@ -475,6 +477,46 @@ function publicRefusals(
       fix: `remove \`public: true\`; its callers reach it privately${adminTool ? ' (an admin tool stays a local tool)' : ''}`,
     },
   ];
+}
+
+/**
+ * No service is public, but one publishes its port on loopback only (`127.0.0.1:8000:8000`, for a
+ * reverse proxy on the host): in the cloud the load balancer is that proxy, which the model will
+ * not assume — it says so, with the one-line fix.
+ */
+function loopbackOnlyApp(services: readonly ServiceModel[], ctx: IntentContext): Diagnostic[] {
+  if (services.some((s) => s.public)) return [];
+  return services
+    .filter((s) => s.intent.placement === 'service' && !s.intent.datastore)
+    .filter((s) =>
+      s.ports.some((p) => p.hostIp !== undefined && /^(127\.|::1|\[::1\]|localhost)/.test(p.hostIp)),
+    )
+    .map((s) => ({
+      severity: 'warning' as const,
+      message: `no service is public: ${s.name} publishes its ports on loopback only, which the cloud reads as "local tools only"`,
+      path: `services.${s.name}.ports`,
+      location: ctx.locate(['services', s.name, 'ports']),
+      hint: `if ${s.name} is the app's entry behind a reverse proxy on the host, say so: \`x-shipshape: { public: true }\` (the load balancer is the proxy in the cloud)`,
+    }));
+}
+
+/** A deployed service calling one that is not deployed (an admin tool, `local-only`): it fails in the cloud. */
+function callsToLocalOnly(
+  calls: readonly TrafficEdge[],
+  statics: ReadonlyMap<string, StaticIntent>,
+): Diagnostic[] {
+  const placement = (name: string) => statics.get(name)?.placement.placement;
+  const seen = new Set<string>();
+  return calls
+    .filter((e) => placement(e.to) === 'local-only' && placement(e.from) !== 'local-only')
+    .filter((e) => !seen.has(`${e.from}\0${e.to}`) && seen.add(`${e.from}\0${e.to}`))
+    .map((e) => ({
+      severity: 'warning' as const,
+      message: `${e.from} calls ${e.to} (${e.evidence[0]?.text ?? 'declared'}), which is not deployed in the cloud (${statics.get(e.to)!.placement.placementReason}): the call fails there`,
+      path: e.evidence[0]?.path,
+      location: e.evidence[0]?.location,
+      hint: `point ${e.from} at a service that exists in the cloud (a mail service, say), or keep ${e.from} local too`,
+    }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import { isRemoteContext } from '../canonical.js';
 import { isEngineSocket, isInside, isSystemPath, realPath } from '../host-paths.js';
@@ -143,14 +144,21 @@ function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: Moun
   };
 }
 
-/** Whether a local build context is inside the project (symlinks resolved); a remote one is not local. */
+/**
+ * Whether a local build context is one the cloud image may be built from: anything but the host
+ * itself — `/`, a system directory, the home directory or one above it (symlinks resolved). A
+ * context beside the project (`build: ..` from a `docker/` directory) is a common layout.
+ */
 function buildContextInProject(context: string, ctx: MountContext): boolean {
-  return isInside(realPath(ctx.projectDir), realPath(context));
+  const real = realPath(context);
+  if (isInside(realPath(ctx.projectDir), real)) return true;
+  return !isSystemPath(real) && !isInside(real, homedir());
 }
 
 /**
- * A local build context outside the project (`/`, `..`, a home directory): the image would be
- * built from the host's files, and every host path would pass for "a development overlay".
+ * A local build context that is the host itself (`/`, `/etc`, the home directory): the image
+ * would be built from the host's files, and every host path would pass for "a development
+ * overlay" of it.
  */
 export function buildContextRefusals(s: Pick<ServiceModel, 'name' | 'build'>, ctx: MountContext): Refusal[] {
   const context = s.build?.context;
@@ -161,8 +169,8 @@ export function buildContextRefusals(s: Pick<ServiceModel, 'name' | 'build'>, ct
       rule: 'host-path',
       path: formatPath(path),
       location: ctx.locate(path),
-      message: `builds from ${realPath(context)}, outside the project directory ${ctx.projectDir}: the cloud image would carry the host's files`,
-      fix: 'build from a directory inside the project (`build: ./app`)',
+      message: `builds from ${realPath(context)}, which is the host's own files, not the app's: the cloud image would carry them`,
+      fix: 'build from the directory of the service’s source (`build: ./app`)',
     },
   ];
 }

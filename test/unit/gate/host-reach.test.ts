@@ -103,7 +103,7 @@ describe('reaches the host: paths are judged where they lead', () => {
     expect(loadDir(data).services[0]!.intent.mounts[0]!.reason).toMatch(/binds .*data \(driver_opts\)/);
   });
 
-  it('a build context of / (or outside the project) is refused, and makes no host path an "overlay"', () => {
+  it('a build context of / (or /etc, or the home directory) is refused, and makes no host path an "overlay"', () => {
     const dir = composeDir({
       'compose.yaml':
         'services:\n  app:\n    build:\n      context: /\n      dockerfile: /tmp/none/Dockerfile\n    user: "1000"\n    volumes:\n      - /etc:/host-etc:ro\n',
@@ -111,11 +111,21 @@ describe('reaches the host: paths are judged where they lead', () => {
     const found = refusals(loadDir(dir));
     expect(found).toContain('app: host-path @4');
     expect(found).toContain('app: host-path @8');
+    for (const context of ['/etc', '"~/"'])
+      expect(
+        refusals(
+          loadDir(
+            composeDir({ 'compose.yaml': `services:\n  app:\n    build: ${context}\n    user: "1000"\n` }),
+          ),
+        ),
+        context,
+      ).toContain('app: host-path @3');
+    // A context beside the project (compose in docker/, `build: ..`) is a common layout: fine.
     const parent = composeDir({
       'sub/compose.yaml': 'services:\n  app:\n    build: ..\n    user: "1000"\n',
       Dockerfile: 'FROM debian:12\n',
     });
-    expect(refusals(loadApp([join(parent, 'sub/compose.yaml')], { env: {} }))).toEqual(['app: host-path @3']);
+    expect(refusals(loadApp([join(parent, 'sub/compose.yaml')], { env: {} }))).toEqual([]);
   });
 
   it('env_file outside the project (by .. or by a symlink) is a located input error, never read', () => {
