@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dump } from 'js-yaml';
+import { stringify } from 'yaml';
 import { loadAppForCommand } from '../load-app.js';
 import type { AppModel, ServiceModel } from '../../model/types.js';
 import { printJson, safeData, safeText } from '../../support/output.js';
@@ -41,11 +41,11 @@ function printableService(s: ServiceModel): Record<string, unknown> {
 /**
  * The model as YAML, written a service at a time (a 16 MB compose file prints some 200 MB: one
  * copy of the whole printed model at once was most of the peak memory). Every value from the
- * user's files is shown verbatim, control characters escaped. js-yaml: three times faster than
- * `yaml` on large models.
+ * user's files is shown verbatim, control characters escaped. (`yaml`, which the loader has
+ * already loaded: `config` must start without loading another YAML library.)
  */
 function writeYaml(app: AppModel): void {
-  const yaml = (value: unknown) => dump(safeData(value), { noRefs: true, lineWidth: -1 });
+  const yaml = (value: unknown) => stringify(safeData(value), { aliasDuplicateObjects: false, lineWidth: 0 });
   const { head, tail } = printableParts(app);
   process.stdout.write(yaml(head));
   process.stdout.write(app.services.length > 0 ? 'services:\n' : 'services: {}\n');

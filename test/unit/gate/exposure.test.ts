@@ -218,3 +218,43 @@ describe('x-shipshape.public: true where it must not go is refused by synth and 
     expect(all.match(/\[public-datastore\]/g)).toHaveLength(3);
   });
 });
+
+describe('what the wild corpus taught', () => {
+  it('a port published on loopback only is a local port, never an entry (and the app is told)', () => {
+    const app = load(`services:
+  app:
+    image: example/app:1
+    ports: ["127.0.0.1:8000:8000", "[::1]:8001:8001"]
+`);
+    expect(publicNames(app)).toEqual([]);
+    expect(app.services[0]!.intent.exposureReason).toMatch(/published on 127\.0\.0\.1 only/);
+    expect(app.warnings.find((w) => /no service is public/.test(w.message))?.hint).toMatch(/public: true/);
+  });
+
+  it('a TLS port beside the HTTP entry (80+443, 8000+8443) is that entry over TLS, not a second listener', () => {
+    for (const ports of ['"80:80", "443:443"', '"8000:80", "8443:443"', '"80:8080", "443:8443"']) {
+      const app = load(`services:\n  proxy:\n    image: example/proxy:1\n    ports: [${ports}]\n`);
+      const proxy = app.services[0]!;
+      expect(
+        proxy.intent.entryPorts.map((p) => `${p.protocol}/${p.port}${p.listener ?? ''}`),
+        ports,
+      ).toHaveLength(1);
+      expect(proxy.intent.entryPorts[0]!.protocol, ports).toBe('http');
+      expect(proxy.intent.exposureReason, ports).toMatch(/TLS port/);
+    }
+  });
+
+  it('a service behind an HTTP entry keeps its raw UDP ports as entries', () => {
+    const app = load(`services:
+  web:
+    image: example/web:1
+    ports: ["80:8080"]
+    depends_on: [media]
+  media:
+    image: example/media:1
+    ports: ["10000:10000/udp", "127.0.0.1:8081:8080"]
+`);
+    expect(publicNames(app)).toEqual(['web', 'media']);
+    expect(svc(app, 'media').intent.entryPorts.map((p) => `${p.protocol}/${p.port}`)).toEqual(['udp/10000']);
+  });
+});
