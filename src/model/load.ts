@@ -97,7 +97,8 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const locate = (path: DocPath): SourceLocation =>
     locateMerged(merged, path) ?? { file: paths[0]!, line: 1, column: 1 };
   const writtenPath = (path: DocPath): DocPath => writtenAt(merged, path)?.path ?? path;
-  const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings };
+  const configs = isObj(merged.configs) ? merged.configs : {};
+  const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings, configs };
 
   const services = activeServices(ctx, merged, options.profiles);
   checkCycles(ctx, services);

@@ -39,6 +39,8 @@ export interface NormalizeContext {
   /** Variables for `environment: [VAR]` entries without a value. */
   env: Readonly<Record<string, string | undefined>>;
   locate(path: DocPath): SourceLocation;
+  /** Top-level `configs` (a file config is mounted like a read-only bind of its file). Default none. */
+  configs?: Record<string, unknown>;
   /** The path as the user wrote it (in the file `locate` names), when it differs from `path`. */
   writtenPath?(path: DocPath): DocPath;
   warnings: Diagnostic[];
@@ -416,8 +418,46 @@ function aliasesOf(raw: Obj): string[] {
   return [...out].sort();
 }
 
+/**
+ * Compose `configs` of a service: a config with a `file` is mounted read-only at its target
+ * (default `/<name>`), as compose does outside swarm — so it is judged and carried like any bind
+ * mount (baked into the cloud image from the project, refused from the host). Any other config
+ * (`content`, `environment`, `external`) is named for the gate to refuse, never dropped.
+ */
+function configMounts(
+  ctx: NormalizeContext,
+  v: unknown,
+): { mounts: ServiceVolume[]; unsupported: NormalizedService['hostSettings'] } {
+  const out = { mounts: [] as ServiceVolume[], unsupported: [] as NormalizedService['hostSettings'] };
+  for (const c of (Array.isArray(v) ? v : []).filter(isObj)) {
+    const name = String(c.source);
+    const def = ctx.configs?.[name];
+    const file = isObj(def) && typeof def.file === 'string' ? def.file : undefined;
+    const target = c.target === undefined ? `/${name}` : String(c.target);
+    if (file)
+      out.mounts.push({ type: 'bind', source: resolve(ctx.projectDir, file), target, readOnly: true });
+    else out.unsupported.push({ key: 'configs', value: name });
+  }
+  return out;
+}
+
 /** Compose keys that only a Docker host has (the gate refuses them; see `ServiceModel.hostSettings`). */
-const HOST_KEYS = ['userns_mode', 'uts', 'cgroup', 'cgroup_parent', 'runtime', 'isolation'];
+const HOST_KEYS = [
+  'userns_mode',
+  'uts',
+  'cgroup',
+  'cgroup_parent',
+  'runtime',
+  'isolation',
+  'mac_address',
+  'shm_size',
+  'cpuset',
+  'cpu_rt_runtime',
+  'cpu_rt_period',
+  'oom_kill_disable',
+  'mem_swappiness',
+  'memswap_limit',
+];
 
 function hostSettingsOf(raw: Obj, resources: Obj): NormalizedService['hostSettings'] {
   const out: NormalizedService['hostSettings'] = [];
@@ -425,8 +465,20 @@ function hostSettingsOf(raw: Obj, resources: Obj): NormalizedService['hostSettin
     if (raw[key] !== undefined && raw[key] !== null) out.push({ key, value: String(raw[key]) });
   for (const [k, v] of Object.entries(listOrDictToMap(raw.sysctls)))
     out.push({ key: 'sysctls', value: v === null || v === undefined ? k : `${k}=${String(v)}` });
-  for (const key of ['device_cgroup_rules', 'volumes_from', 'gpus', 'external_links'])
+  for (const key of [
+    'device_cgroup_rules',
+    'volumes_from',
+    'gpus',
+    'external_links',
+    'dns',
+    'dns_search',
+    'dns_opt',
+  ])
     for (const v of stringList(raw[key])) out.push({ key, value: v });
+  for (const [k, v] of Object.entries(listOrDictToMap(raw.extra_hosts)))
+    out.push({ key: 'extra_hosts', value: v === null || v === undefined ? k : `${k}:${String(v)}` });
+  for (const key of ['storage_opt', 'blkio_config'])
+    if (raw[key] !== undefined && raw[key] !== null) out.push({ key, value: JSON.stringify(raw[key]) });
   const reserved = isObj(resources.reservations) ? resources.reservations : {};
   for (const d of Array.isArray(reserved.devices) ? reserved.devices : [])
     out.push({ key: 'deploy.resources.reservations.devices', value: JSON.stringify(d) });
@@ -538,7 +590,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     privileged: raw.privileged === true || raw.privileged === 'true',
     networkMode: raw.network_mode === undefined ? undefined : String(raw.network_mode),
     networks: raw.network_mode === undefined ? networks : [],
-    volumes: normalizeVolumes(ctx, p('volumes'), raw.volumes),
+    volumes: [...normalizeVolumes(ctx, p('volumes'), raw.volumes), ...configMounts(ctx, raw.configs).mounts],
     secrets: normalizeSecrets(raw.secrets),
     profiles: stringList(raw.profiles),
     labels: Object.fromEntries(
@@ -554,7 +606,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
       isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
     ),
-    hostSettings: hostSettingsOf(raw, resources),
+    hostSettings: [...hostSettingsOf(raw, resources), ...configMounts(ctx, raw.configs).unsupported],
     x: serviceExtension(ctx, raw, p('x-shipshape')),
     location: ctx.locate(base),
   };

@@ -45,8 +45,16 @@ const GO_DSN = /^[^:@\s/]*:[^@\s]+@(tcp|unix)\(/;
 /** An HTTP Authorization (or API key) header with its value. */
 const AUTH_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token)\s*:\s*\S/i;
 
+/**
+ * Tokens whose format says what they are, whatever the variable is called: GitHub, GitLab,
+ * Stripe, Slack, AWS access keys, Google API keys, PEM private keys.
+ */
+const TOKEN_FORMAT =
+  /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|[sr]k_(live|test)_[A-Za-z0-9]{10,}|xox[abprs]-[A-Za-z0-9-]{10,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[\w-]{35})\b|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /** Why a value is a credential whatever its name, or undefined: a URL with a password, a password parameter. */
 export function credentialInValue(value: string): string | undefined {
+  if (TOKEN_FORMAT.test(value)) return 'a token or key by its format';
   if (USERINFO_PASSWORD.test(value)) return 'a URL with a password';
   if (GO_DSN.test(value)) return 'a connection string with a password';
   const p = PASSWORD_PARAMETER.exec(value);
@@ -185,6 +193,7 @@ export function commandWords(argv: readonly string[]): { word: string; arg: numb
 /** The text with the password of every URL, password parameter and `user:password` masked. */
 export function redactCredentials(text: string): string {
   return text
+    .replace(new RegExp(TOKEN_FORMAT.source, 'g'), (m) => `${m.slice(0, 4)}***`)
     .replace(/([a-z][a-z0-9+.:-]*:\/\/[^/\s:@?#]*:)[^/\s@?#]+@/gi, '$1***@')
     .replace(/^([^:@\s/]*:)[^@\s]+(@(tcp|unix)\()/, '$1***$2')
     .replace(

@@ -43,9 +43,31 @@ const DEBUGGER_PORTS = new Map<number, string>([
   [4000, 'Elixir debugger'],
 ]);
 
-/** The debugger a port is for, when it is a debugger port (never reachable in the cloud). */
+/** The debugger a port is for, when it is a well-known debugger port (never reachable in the cloud). */
 export function debuggerPort(port: number): string | undefined {
   return DEBUGGER_PORTS.get(port);
+}
+
+/**
+ * Debugger listeners a service's command line or environment opens, on any port: Node's
+ * `--inspect[-brk]=[host:]port` (also in NODE_OPTIONS), Java's `-agentlib:jdwp=...address=port`
+ * (also in JAVA_TOOL_OPTIONS and the like), debugpy's and Delve's `--listen [host:]port`.
+ */
+const DEBUGGER_FLAGS: [RegExp, string][] = [
+  [/--inspect(?:-brk|-wait)?[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Node.js inspector'],
+  [/-agentlib:jdwp=\S*?address=(?:[^\s:,]*:)?(\d{1,5})\b/g, 'Java debugger (JDWP)'],
+  [/\bdebugpy\b[^;&|]*?--listen[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Python debugger (debugpy)'],
+  [/\bdlv\b[^;&|]*?--listen[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Go debugger (Delve)'],
+];
+
+/** Every debugger port of a service: the well-known ones and those its command line opens. */
+export function debuggerPortsOf(
+  s: Pick<NormalizedService, 'command' | 'entrypoint' | 'environment'>,
+): Map<number, string> {
+  const out = new Map(DEBUGGER_PORTS);
+  const text = [...(s.entrypoint ?? []), ...(s.command ?? []), ...Object.values(s.environment)].join(' ');
+  for (const [re, what] of DEBUGGER_FLAGS) for (const m of text.matchAll(re)) out.set(Number(m[1]), what);
+  return out;
 }
 
 /** The protocol of an entry port, with the reason for it. */
@@ -73,11 +95,11 @@ export function entryProtocol(
  * protocol (unless `x-shipshape.protocols` says what it speaks).
  */
 function notAnEntry(
-  s: Pick<NormalizedService, 'x'>,
+  s: Pick<NormalizedService, 'x' | 'command' | 'entrypoint' | 'environment'>,
   p: Pick<PortMapping, 'target' | 'hostIp'>,
 ): string | undefined {
   if (p.hostIp !== undefined && LOOPBACK.test(p.hostIp)) return `published on ${p.hostIp} only`;
-  const debug = DEBUGGER_PORTS.get(p.target);
+  const debug = debuggerPortsOf(s).get(p.target);
   if (debug) return debug;
   const store = datastorePortProtocol(p.target);
   return store && !s.x.protocols[p.target] ? `${store} port` : undefined;
@@ -90,7 +112,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
  * same entry over TLS, which the load balancer's HTTPS listener (with a certificate) serves; not
  * an entry of its own.
  */
-function tlsTwin(s: Pick<NormalizedService, 'x'>, p: PortMapping, entries: readonly PortMapping[]): boolean {
+function tlsTwin(s: NormalizedService, p: PortMapping, entries: readonly PortMapping[]): boolean {
   const protocol = (m: PortMapping) => entryProtocol(s, m.target, m).protocol;
   return protocol(p) === 'https' && entries.some((m) => m !== p && protocol(m) === 'http');
 }

@@ -40,7 +40,7 @@ import {
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
 import {
-  debuggerPort,
+  debuggerPortsOf,
   decideCatchAll,
   decideExposure,
   entriesInFront,
@@ -57,6 +57,7 @@ import {
 } from './mounts.js';
 import { describeService } from './describe.js';
 import { fargateSize } from '../fargate-size.js';
+import { isEngineSocket, isSystemPath, realPath } from '../host-paths.js';
 import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
@@ -252,17 +253,18 @@ function settleCalls(
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
   // A reference to a debugger's port is never a call the cloud allows.
   const calls = candidates.flatMap((c) => {
-    const debug = c.ports.filter((p) => debuggerPort(p));
+    const debuggers = statics.get(c.to)?.debuggers ?? new Map<number, string>();
+    const debug = c.ports.filter((p) => debuggers.has(p));
     if (debug.length === 0) return [c];
     const ev = c.evidence.find((e) => debug.some((p) => e.text.includes(String(p)))) ?? c.evidence[0]!;
     warnings.push({
       severity: 'warning',
-      message: `${c.from} names ${c.to}'s debugger port ${debug.join(', ')} (${debuggerPort(debug[0]!)}); no service may reach a debugger in the cloud`,
+      message: `${c.from} names ${c.to}'s debugger port ${debug.join(', ')} (${debuggers.get(debug[0]!)}); no service may reach a debugger in the cloud`,
       path: ev.path,
       location: ev.location,
       hint: `remove the reference, or add \`x-shipshape: { ignore-edges: [${c.to}] }\` to ${c.from}`,
     });
-    const ports = c.ports.filter((p) => !debuggerPort(p));
+    const ports = c.ports.filter((p) => !debuggers.has(p));
     return ports.length > 0 || c.reason !== 'reference' ? [{ ...c, ports }] : [];
   });
   for (const c of calls) listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
@@ -377,6 +379,8 @@ interface StaticIntent {
   local?: LocalCredentials;
   warnings: Diagnostic[];
   declaredPorts: number[];
+  /** Its debugger ports (well-known, and those its command line opens): never reachable. */
+  debuggers: Map<number, string>;
   /** Ports it declares only over UDP. */
   udpPorts: number[];
   user: ServiceIntent['user'];
@@ -395,12 +399,13 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
   // A debugger's port is never reachable in the cloud: not a listening port, not a call's port.
+  const debuggers = debuggerPortsOf(s);
   const declaredPorts = sortedUnique([
     ...s.servicePorts,
     ...(df?.built ? exposedPorts(df.built) : []),
     ...(datastore ? [datastore.port] : []),
     ...labelledPorts(s.labels),
-  ]).filter((p) => !debuggerPort(p));
+  ]).filter((p) => !debuggers.has(p));
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
     s,
@@ -418,7 +423,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
   refusals.push(...hostOnlyRefusals(s, ctx), ...buildContextRefusals(s, ctx));
   if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
-  refusals.push(...argumentRefusals(s, ctx), ...taskSizeRefusals(s, ctx));
+  refusals.push(...argumentRefusals(s, ctx), ...taskSizeRefusals(s, ctx), ...secretFileRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {
@@ -442,6 +447,7 @@ function staticIntent(s: NormalizedService, ctx: IntentContext): StaticIntent {
     ...(local ? { local } : {}),
     warnings: datastoreWarnings(s, datastore, mounts, ctx),
     declaredPorts,
+    debuggers,
     udpPorts: s.udpPorts,
     user,
     secrets,
@@ -544,6 +550,31 @@ function nameCollisions(services: readonly ServiceModel[], ctx: IntentContext): 
     });
   }
   return out;
+}
+
+/**
+ * A compose secret read from the host itself (`file: /etc/shadow`, a socket): `up` mounts that
+ * file into the container. Judged like any host path; a secret file elsewhere outside the
+ * project (`~/secrets/db.txt`) is what secrets are for.
+ */
+function secretFileRefusals(s: NormalizedService, ctx: IntentContext): Refusal[] {
+  return s.secrets.flatMap((ref) => {
+    const file = ctx.secrets.find((d) => d.name === ref.source)?.file;
+    if (!file) return [];
+    const real = realPath(file);
+    const socket = isEngineSocket(file);
+    if (!socket && !isSystemPath(real)) return [];
+    const path = ['secrets', ref.source, 'file'];
+    return [
+      {
+        rule: socket ? ('docker-socket' as const) : ('host-path' as const),
+        path: formatPath(path),
+        location: ctx.locate(path),
+        message: `secret "${ref.source}" is the host's ${real}${real !== file ? ` (${file} leads there)` : ''}, mounted into ${s.name}`,
+        fix: 'keep the secret in a file of its own (outside the repository if you like), not a system file',
+      },
+    ];
+  });
 }
 
 /** A task size Fargate cannot give (`cpus: 64`): refused where compose asks for it. */

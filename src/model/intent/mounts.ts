@@ -328,6 +328,37 @@ function hostSettingRefusal(key: string, value: string): { message: string; fix:
         message: `external_links: ${value} names a container outside the app, which does not exist in the cloud`,
         fix: 'remove it, or add that container to the compose file',
       };
+    case 'extra_hosts':
+      return {
+        message: `extra_hosts "${value}" adds a hosts-file entry${/host-gateway/.test(value) ? ' for the Docker host, which the cloud does not have' : ''}; Fargate tasks (awsvpc) take none`,
+        fix: 'call services by their compose names (each is registered in the cloud), or keep the service local',
+      };
+    case 'dns':
+    case 'dns_search':
+    case 'dns_opt':
+      return {
+        message: `${key}: ${value} sets the container's resolver, which Fargate tasks (awsvpc) cannot`,
+        fix: `remove \`${key}\``,
+      };
+    case 'mac_address':
+    case 'shm_size':
+    case 'cpuset':
+    case 'cpu_rt_runtime':
+    case 'cpu_rt_period':
+    case 'oom_kill_disable':
+    case 'mem_swappiness':
+    case 'memswap_limit':
+    case 'storage_opt':
+    case 'blkio_config':
+      return {
+        message: `${key}: ${value} is a Docker host setting Fargate does not have`,
+        fix: `remove \`${key}\``,
+      };
+    case 'configs':
+      return {
+        message: `config "${value}" is not a file of the project (content:, environment: or external), which the cloud image cannot carry`,
+        fix: 'make it a file in the project (`configs: { NAME: { file: ./NAME } }`): it is then baked into the cloud image',
+      };
     case 'gpus':
     case 'deploy.resources.reservations.devices':
       return {

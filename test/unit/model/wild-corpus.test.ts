@@ -55,6 +55,7 @@ const WILD: Record<string, Expected> = {
     refused: [
       'appwrite-realtime: unknown-call-port',
       'appwrite-task-scheduler: unknown-call-port',
+      'appwrite-worker: fargate-unsupported',
       'appwrite-worker: unknown-call-port',
       'appwrite: unknown-call-port',
       'mongodb: datastore-version',
