@@ -1,4 +1,4 @@
-import { runCleanup } from '../support/cleanup.js';
+import { handleInterrupts, runCleanup } from '../support/cleanup.js';
 import { run } from './program.js';
 
 /**
@@ -7,6 +7,7 @@ import { run } from './program.js';
  * from its code-cached bundle (src/cli/launcher.ts).
  */
 export async function main(argv: string[]): Promise<number> {
+  handleInterrupts();
   // --debug maps stack traces back to src/ (the launcher turns this on before loading the bundle).
   if (argv.includes('--debug')) process.setSourceMapsEnabled(true);
   // A reader that goes away (`shipshape config | head`) ends the output, not with a stack trace:

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, ShipshapeError, formatDiagnostic } from '../model/errors.js';
 import { InterruptedError, runCleanup } from '../support/cleanup.js';
-import { errColors } from '../support/output.js';
+import { errColors, safeText } from '../support/output.js';
 import { collect } from './app-options.js';
 import { allCommands } from './commands/index.js';
 import { SHIPSHAPE_VERSION } from '../support/version.js';
@@ -92,7 +92,7 @@ export function reportError(e: unknown, debug: boolean): number {
   }
   if (isValidationError(e)) {
     // A construct's ValidationError (src/infra/errors.ts): bad input, reported with its construct path.
-    process.stderr.write(`${errColors.red(`error: ${(e as Error).message}`)}\n`);
+    process.stderr.write(`${errColors.red(`error: ${safeText((e as Error).message)}`)}\n`);
     if (debug && (e as Error).stack) process.stderr.write(`${(e as Error).stack}\n`);
     return ExitCode.usage;
   }
@@ -101,7 +101,7 @@ export function reportError(e: unknown, debug: boolean): number {
     return ExitCode.interrupted;
   }
   const err = e as Error;
-  process.stderr.write(`${errColors.red(`error: ${err?.message ?? String(e)}`)}\n`);
+  process.stderr.write(`${errColors.red(`error: ${safeText(err?.message ?? String(e))}`)}\n`);
   process.stderr.write(
     debug ? `${err?.stack}\n` : 'This looks like a bug in shipshape; run again with --debug for details.\n',
   );

@@ -25,7 +25,7 @@ import { AppImages, type ImageSlot } from './images.js';
 import type { ServiceRepository } from './registry.js';
 import { resolveProfile, type DeployProfile } from './profile.js';
 import { applyProfile, httpsCertificateArn } from './production.js';
-import { allowTraffic, newClosedGroup, newServiceGroup } from './security.js';
+import { allowTraffic, newClosedGroup, newServiceGroup, portRanges } from './security.js';
 import { ComposeService } from './service.js';
 import { INIT_IMAGE, taskRuntime } from '../runtime/task.js';
 import type { SecretSource } from './task-definition.js';
@@ -488,39 +488,53 @@ export class ComposeApp extends Construct {
       return;
     }
     if (!callee) return;
-    for (const port of e.ports) {
+    // One rule per contiguous range of ports (an exposed range is one rule).
+    for (const range of portRanges(e.ports)) {
+      const ports = range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`;
       allowTraffic(
         where,
-        `To-${e.to}-${port}`,
+        `To-${e.to}-${ports}${e.protocol === 'udp' ? '-udp' : ''}`,
         caller.securityGroup,
         callee.securityGroup,
-        port,
-        'tcp',
+        range,
+        e.protocol,
         `${e.from} to ${e.to}`,
       );
     }
   }
 
+  /**
+   * Every entry the model decided, none dropped: the service's first HTTP(S) entry on the main
+   * listener (catch-all or host header), each further HTTP(S) entry on a listener of its own
+   * (its published port, `entry.listener`), each TCP/UDP entry on the network load balancer.
+   */
   private routeEntries(model: ServiceModel, service: ComposeService): void {
     const where = this.scopeFor(model.name);
-    const http = model.intent.entryPorts.find((p) => p.balancer === 'application');
-    if (http && this.loadBalancer) {
-      if (Stack.of(where) !== Stack.of(this)) keepListenerExport(this.loadBalancer);
-      const targetGroup = this.loadBalancer.addService(
-        where,
-        model.name,
-        service.fargateService!.loadBalancerTarget({
-          containerName: service.container.containerName,
-          containerPort: http.port,
-        }),
-        {
-          port: http.port,
-          protocol: http.protocol === 'https' ? 'https' : 'http',
-          healthPath: model.x.healthPath,
-          catchAll: this.app.intent.catchAll?.service === model.name,
-        },
-      );
-      this.targetGroups.set(model.name, targetGroup);
+    const target = (port: number) =>
+      service.fargateService!.loadBalancerTarget({
+        containerName: service.container.containerName,
+        containerPort: port,
+      });
+    for (const http of model.intent.entryPorts.filter((p) => p.balancer === 'application')) {
+      if (!this.loadBalancer) break;
+      const route = {
+        port: http.port,
+        protocol: http.protocol === 'https' ? ('https' as const) : ('http' as const),
+        healthPath: model.x.healthPath,
+        catchAll: this.app.intent.catchAll?.service === model.name,
+      };
+      if (http.listener === undefined) {
+        if (Stack.of(where) !== Stack.of(this)) keepListenerExport(this.loadBalancer);
+        this.targetGroups.set(
+          model.name,
+          this.loadBalancer.addService(where, model.name, target(http.port), route),
+        );
+      } else {
+        this.loadBalancer.addPortListener(where, target(http.port), {
+          ...route,
+          listenerPort: http.listener,
+        });
+      }
     }
     for (const entry of networkEntries(model))
       this.networkLoadBalancer!.addEntry(where, model.name, service, entry);
@@ -534,7 +548,7 @@ export class ComposeApp extends Construct {
 export function networkEntries(model: ServiceModel): NlbEntry[] {
   const byPort = new Map<string, NlbEntry>();
   for (const p of model.intent.entryPorts.filter((x) => x.balancer === 'network')) {
-    const listenerPort = p.published ?? p.port;
+    const listenerPort = p.listener ?? p.published ?? p.port;
     const key = `${listenerPort}:${p.port}`;
     const other = byPort.get(key);
     const protocol = p.protocol as 'tcp' | 'udp';

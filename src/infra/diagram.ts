@@ -33,6 +33,9 @@ export const VOLUMES_NODE = 'efs';
  * for HTTP entries, NLB for TCP/UDP entries) → public services, and one edge per allowed caller →
  * callee (services and managed datastores). No other edge; local-only services are not deployed.
  */
+/** The diagram's internet node (services are `svc:<name>`, so no service collides with it). */
+const INTERNET_NODE = 'internet';
+
 export function architectureGraph(app: AppModel): ArchitectureGraph {
   const nodes: DiagramNode[] = [];
   const edges: DiagramEdge[] = [];
@@ -40,11 +43,11 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
   const entries = deployed.flatMap((s) => s.intent.entryPorts.map((p) => ({ service: s.name, ...p })));
   const http = entries.filter((p) => p.balancer === 'application');
   const other = entries.filter((p) => p.balancer === 'network');
-  if (entries.length > 0) nodes.push({ id: INTERNET, label: 'internet', kind: 'internet' });
+  if (entries.length > 0) nodes.push({ id: INTERNET_NODE, label: 'internet', kind: 'internet' });
   if (http.length > 0) {
     nodes.push({ id: LOAD_BALANCER_NODE, label: 'load balancer (ALB)', kind: 'load-balancer' });
     edges.push({
-      from: INTERNET,
+      from: INTERNET_NODE,
       to: LOAD_BALANCER_NODE,
       // HTTPS when a certificate is given or one is made for the domain (see profile.ts).
       label: app.x.aws.certificateArn || (app.x.aws.domain && app.x.aws.hostedZone) ? '80→443, 443' : '80',
@@ -55,7 +58,7 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
   if (other.length > 0) {
     nodes.push({ id: NETWORK_LOAD_BALANCER_NODE, label: 'load balancer (NLB)', kind: 'load-balancer' });
     const listen = [...new Set(other.map((p) => `${p.published ?? p.port}/${p.protocol}`))].join(', ');
-    edges.push({ from: INTERNET, to: NETWORK_LOAD_BALANCER_NODE, label: listen });
+    edges.push({ from: INTERNET_NODE, to: NETWORK_LOAD_BALANCER_NODE, label: listen });
     for (const p of other)
       edges.push({
         from: NETWORK_LOAD_BALANCER_NODE,

@@ -38,6 +38,8 @@ export class PublicLoadBalancer extends Construct {
   /** The port-80 listener: it serves HTTP, or with a certificate redirects to HTTPS. */
   readonly httpListener: elbv2.ApplicationListener;
   private routed = 0;
+  /** The main listener's certificates, for further HTTPS listeners. */
+  private certificates: elbv2.IListenerCertificate[] = [];
 
   constructor(scope: Construct, id: string, props: PublicLoadBalancerProps) {
     super(scope, id);
@@ -90,11 +92,12 @@ export class PublicLoadBalancer extends Construct {
         ? elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true })
         : NOT_FOUND,
     });
+    if (props.certificateArn) this.certificates = [elbv2.ListenerCertificate.fromArn(props.certificateArn)];
     this.listener = props.certificateArn
       ? this.loadBalancer.addListener('Https', {
           port: 443,
           protocol: elbv2.ApplicationProtocol.HTTPS,
-          certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+          certificates: this.certificates,
           sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
           open: true,
           defaultAction: NOT_FOUND,
@@ -147,6 +150,44 @@ export class PublicLoadBalancer extends Construct {
     });
     return targetGroup;
   }
+
+  /**
+   * A further HTTP(S) port of a service (compose `80:8080` and `3000:3000`): a listener of its own
+   * on `route.listenerPort` (HTTPS with the certificate when the main listener is HTTPS), whose
+   * default action forwards to the service's target group for that container port. The model
+   * keeps listener ports unique and off 80/443.
+   */
+  addPortListener(
+    scope: Construct,
+    target: elbv2.IApplicationLoadBalancerTarget,
+    route: AlbPortRoute,
+  ): elbv2.ApplicationTargetGroup {
+    const id = `Port${route.listenerPort}`;
+    const targetGroup = new elbv2.ApplicationTargetGroup(scope, `${id}TargetGroup`, {
+      vpc: this.loadBalancer.vpc!,
+      port: route.port,
+      protocol: route.protocol === 'https' ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [target],
+      healthCheck: { path: route.healthPath, healthyHttpCodes: '200-399' },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    const https = this.listener.protocol === elbv2.ApplicationProtocol.HTTPS;
+    new elbv2.ApplicationListener(scope, `${id}Listener`, {
+      loadBalancer: this.loadBalancer,
+      port: route.listenerPort,
+      protocol: https ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      ...(https ? { certificates: this.certificates, sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS } : {}),
+      open: true,
+      defaultTargetGroups: [targetGroup],
+    });
+    return targetGroup;
+  }
+}
+
+export interface AlbPortRoute extends AlbRoute {
+  /** The listener port (the entry's published port). */
+  readonly listenerPort: number;
 }
 
 export interface AlbRoute {

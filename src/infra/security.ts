@@ -38,32 +38,54 @@ export function newClosedGroup(
 }
 
 /**
- * Let `from` open connections to `to` on `port`: one ingress rule on `to` (source: `from`'s group)
- * and the matching egress rule on `from`, both created in `scope`.
+ * Let `from` open connections to `to` on `port` (or a contiguous range of ports): one ingress rule
+ * on `to` (source: `from`'s group) and the matching egress rule on `from`, both created in `scope`.
  */
 export function allowTraffic(
   scope: Construct,
   id: string,
   from: ec2.ISecurityGroup,
   to: ec2.ISecurityGroup,
-  port: number,
+  port: number | PortRange,
   protocol: 'tcp' | 'udp',
   description: string,
 ): void {
+  const [fromPort, toPort] = typeof port === 'number' ? [port, port] : [port.from, port.to];
   new ec2.CfnSecurityGroupIngress(scope, `${id}Ingress`, {
     groupId: to.securityGroupId,
     sourceSecurityGroupId: from.securityGroupId,
     ipProtocol: protocol,
-    fromPort: port,
-    toPort: port,
+    fromPort,
+    toPort,
     description,
   });
   new ec2.CfnSecurityGroupEgress(scope, `${id}Egress`, {
     groupId: from.securityGroupId,
     destinationSecurityGroupId: to.securityGroupId,
     ipProtocol: protocol,
-    fromPort: port,
-    toPort: port,
+    fromPort,
+    toPort,
     description,
   });
+}
+
+/** A contiguous range of ports, both ends included. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Ports as contiguous ranges (`[5000, 5001, 5002, 8080]` → 5000-5002, 8080): one security group
+ * rule per range, so an exposed range of a thousand ports is one rule, not a thousand.
+ */
+export function portRanges(ports: readonly number[]): PortRange[] {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const out: PortRange[] = [];
+  for (const p of sorted) {
+    const last = out.at(-1);
+    if (last && p === last.to + 1) out[out.length - 1] = { from: last.from, to: p };
+    else out.push({ from: p, to: p });
+  }
+  return out;
 }

@@ -191,6 +191,10 @@ export class ComposeService extends Construct {
   private createService(props: ComposeServiceProps): ecs.FargateService {
     const s = props.service;
     const scaling = s.x.scaling;
+    // Service Connect carries TCP only: a UDP-only port is reached by its security group rule alone.
+    const connectPorts = props.serviceConnectServer
+      ? s.intent.listenPorts.filter((p) => !s.udpPorts.includes(p))
+      : [];
     const service = new ecs.FargateService(this, 'Service', {
       serviceName: ecsName(s.name),
       cluster: props.cluster,
@@ -206,8 +210,8 @@ export class ComposeService extends Construct {
       serviceConnectConfiguration: {
         namespace: props.namespace.namespaceArn,
         services:
-          props.serviceConnectServer && s.intent.listenPorts.length > 0
-            ? s.intent.listenPorts.map((port) => ({
+          connectPorts.length > 0
+            ? connectPorts.map((port) => ({
                 portMappingName: portName(s.name, port),
                 discoveryName: portName(s.name, port),
                 dnsName: s.name,
@@ -216,6 +220,15 @@ export class ComposeService extends Construct {
             : undefined,
       },
     });
+    // The other names callers use (container_name, aliases, links): client aliases too, which
+    // CDK's ServiceConnectService (one dnsName) cannot say.
+    if (s.intent.callerNames.length > 0)
+      connectPorts.forEach((port, i) =>
+        (service.node.defaultChild as ecs.CfnService).addPropertyOverride(
+          `ServiceConnectConfiguration.Services.${i}.ClientAliases`,
+          [s.name, ...s.intent.callerNames].map((dnsName) => ({ Port: port, DnsName: dnsName })),
+        ),
+      );
     if (scaling) {
       const target = service.autoScaleTaskCount({ minCapacity: scaling.min, maxCapacity: scaling.max });
       target.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.targetCpuPercent });

@@ -1,11 +1,21 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { dump as toYaml } from 'js-yaml';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { onCleanup } from '../support/cleanup.js';
+import { isInside, realPath } from '../model/host-paths.js';
+import { interruptionPoint, onCleanup } from '../support/cleanup.js';
 import type { AppModel } from '../model/types.js';
 import { cloudContainers } from '../model/intent/placement.js';
 import { ComposeApp, type ImageSlot, type JobGate } from './compose-app.js';
@@ -226,8 +236,59 @@ export function buildApp(
  * exit 4 when the policy gate finds unacknowledged findings or a resource lacks a tag, and exit 2
  * when the compose file asks for unsafe settings without acknowledging them.
  */
+/** The file that marks a directory as shipshape's output (so a later synth may replace it). */
+export const OUTPUT_MARKER = '.shipshape-output';
+
+/**
+ * Whether `dir` may be replaced by a synth: it does not exist, is empty, or is a previous
+ * shipshape output (the marker, or — from before the marker — a cloud assembly with shipshape's
+ * architecture diagram). Never the project directory or one of its ancestors, never a file:
+ * `synth -o .` must not delete the project, `-o README.md` must not replace a file.
+ */
+export function assertSafeOutput(dir: string, projectDir: string): void {
+  const fail = (message: string, hint: string): never => {
+    throw new ShipshapeError(message, { exitCode: ExitCode.usage, hint });
+  };
+  const real = realPath(dir);
+  const project = realPath(projectDir);
+  if (isInside(real, project))
+    fail(
+      `refusing to write the cloud assembly to ${dir}: it ${real === project ? 'is' : 'contains'} the project directory ${projectDir}, which synth would replace`,
+      'write it to a directory of its own, e.g. `-o infra` or the default cdk.out',
+    );
+  let stat;
+  try {
+    stat = lstatSync(dir);
+  } catch {
+    return; // does not exist: made fresh
+  }
+  if (!stat.isDirectory() && !(stat.isSymbolicLink() && isDirectory(real)))
+    fail(
+      `refusing to write the cloud assembly to ${dir}: it is an existing file`,
+      'name a directory (new, or a previous shipshape output)',
+    );
+  const entries = readdirSync(real);
+  const previous =
+    entries.includes(OUTPUT_MARKER) ||
+    (entries.includes('manifest.json') && entries.includes('architecture.svg'));
+  if (entries.length > 0 && !previous)
+    fail(
+      `refusing to replace ${dir}: it is a non-empty directory shipshape did not make (no ${OUTPUT_MARKER})`,
+      'name a new or empty directory, or one a previous `shipshape synth` wrote',
+    );
+}
+
+const isDirectory = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 export async function synthesize(model: AppModel, options: SynthOptions = {}): Promise<SynthResult> {
   const finalDir = resolve(options.outdir ?? 'cdk.out');
+  assertSafeOutput(finalDir, model.projectDir);
   // Work in a staging directory and swap it in only when everything passed, so a failed or
   // interrupted synth never leaves a half-written (or half-checked) assembly at `outdir`.
   const staging = `${finalDir}.partial-${process.pid}`;
@@ -236,6 +297,12 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   const unregister = onCleanup(`remove ${staging}`, () => rmSync(staging, { recursive: true, force: true }));
   try {
     const result = await synthesizeInto(model, staging, options);
+    await interruptionPoint(); // Ctrl-C: nothing replaces the output; the staging directory goes
+    writeFileSync(
+      join(staging, OUTPUT_MARKER),
+      `${JSON.stringify({ tool: 'shipshape', app: model.name })}\n`,
+    );
+    assertSafeOutput(finalDir, model.projectDir); // again: it may have changed while synth ran
     rmSync(finalDir, { recursive: true, force: true });
     renameSync(staging, finalDir);
     const moved = (p: string) => join(finalDir, p.slice(staging.length + 1));
@@ -380,8 +447,10 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   const built = buildSplitAsNeeded(model, outdir, options, progress);
   options.customize?.(built.composeApp);
   for (const reason of built.composeApp.network.existing?.reasons ?? []) progress(reason);
+  await interruptionPoint();
   progress(`synthesizing ${built.stacks.length} stack(s)${nag ? ' with cdk-nag AwsSolutions' : ''}`);
   const nagResult = synthesizeWithPolicyGate(built, outdir, nag, options.failOnNag !== false);
+  await interruptionPoint();
 
   progress('writing CloudFormation YAML');
   const { stacks, templates } = writeYamlTemplates(built, outdir);

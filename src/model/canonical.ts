@@ -80,7 +80,7 @@ export function canonicalize(doc: Obj, ctx: CanonicalContext): Obj {
     for (const vol of Object.values(volumes)) {
       const opts =
         isObj(vol) && vol.driver === 'local' && isObj(vol.driver_opts) ? vol.driver_opts : undefined;
-      if (opts && opts.o === 'bind' && typeof opts.device === 'string')
+      if (opts && /(^|,)r?bind(,|$)/.test(String(opts.o ?? '')) && typeof opts.device === 'string')
         opts.device = absPath(ctx.workingDir, opts.device);
     }
   }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { readTextFile } from './text-file.js';
+import { formatPath } from './yaml-source.js';
 import type { BuildSpec, SourceLocation } from './types.js';
 
 /**
@@ -67,31 +69,168 @@ export function exposedPorts(stage: DockerfileStage): number[] {
   return [...new Set(ports.filter((p) => Number.isInteger(p) && p > 0 && p < 65536))];
 }
 
-/** The Dockerfile of a build, or undefined when it cannot be read (remote context, missing file). */
+/** The Dockerfile file of a build, or undefined when it is not a local file (remote context, `dockerfile_inline`). */
 export function dockerfilePath(build: BuildSpec): string | undefined {
+  if (build.dockerfileInline !== undefined) return undefined;
   if (/^[a-z]+:\/\//.test(build.context) || /^git@/.test(build.context)) return undefined;
-  return resolve(build.context, build.dockerfile);
+  const file = resolve(build.context, build.dockerfile);
+  // The Docker CLI falls back to `dockerfile` when the default `Dockerfile` is missing.
+  if (
+    build.dockerfile === 'Dockerfile' &&
+    !existsSync(file) &&
+    existsSync(resolve(build.context, 'dockerfile'))
+  )
+    return resolve(build.context, 'dockerfile');
+  return file;
 }
 
-/** Parse the Dockerfile of a compose build; undefined when it cannot be read. */
-export function readDockerfile(build: BuildSpec): ParsedDockerfile | undefined {
-  const file = dockerfilePath(build);
-  if (!file || !existsSync(file)) return undefined;
-  return parseDockerfile(readFileSync(file, 'utf8'), file, build.args, build.target);
+/** Where a build's Dockerfile is named in compose, for located errors and refusals. */
+export interface DockerfileWhere {
+  /** The compose key naming the Dockerfile (`build.dockerfile`, else `build`). */
+  location: SourceLocation;
+  path: string;
+  /** `build.target`, when written. */
+  targetLocation?: SourceLocation;
+  /** Where the text of `build.dockerfile_inline` starts in the compose file. */
+  inlineAt?: SourceLocation;
 }
+
+/**
+ * The Dockerfile of a build as the model reads it, in every way compose gives one: `dockerfile_inline`,
+ * `dockerfile` (relative to the context, or absolute), the default `Dockerfile` (or `dockerfile`).
+ * `remote`: a remote context, nothing local to read. `problem`: `docker build` would fail on it
+ * (missing, no FROM, an unknown instruction, no stage named `build.target`): the cloud refuses it,
+ * located. A directory or unreadable or non-UTF-8 file where the Dockerfile belongs is an input
+ * error (exit 2), thrown.
+ */
+export type BuildDockerfile =
+  | { kind: 'remote' }
+  | { kind: 'parsed'; dockerfile: ParsedDockerfile & { built: DockerfileStage } }
+  | {
+      kind: 'problem';
+      message: string;
+      fix: string;
+      location: SourceLocation;
+      path: string;
+      dockerfile?: ParsedDockerfile;
+    };
+
+const cache = new WeakMap<BuildSpec, BuildDockerfile>();
+
+/** The one reading of a build's Dockerfile (cached per build: every command reads the same). */
+export function buildDockerfile(build: BuildSpec, where: DockerfileWhere): BuildDockerfile {
+  let read = cache.get(build);
+  if (!read) cache.set(build, (read = readBuildDockerfile(build, where)));
+  return read;
+}
+
+function readBuildDockerfile(build: BuildSpec, where: DockerfileWhere): BuildDockerfile {
+  const problem = (
+    message: string,
+    fix: string,
+    location = where.location,
+    dockerfile?: ParsedDockerfile,
+  ): BuildDockerfile => ({
+    kind: 'problem',
+    message,
+    fix,
+    location,
+    path: where.path,
+    ...(dockerfile ? { dockerfile } : {}),
+  });
+  let parsed: ParsedDockerfile;
+  if (build.dockerfileInline !== undefined) {
+    const at = where.inlineAt ?? where.location;
+    parsed = parseDockerfile(build.dockerfileInline, at.file, build.args, build.target, (line, column) => ({
+      file: at.file,
+      line: at.line + line,
+      column: at.column + column,
+    }));
+  } else {
+    const file = dockerfilePath(build);
+    if (!file) return { kind: 'remote' };
+    if (!existsSync(file))
+      return problem(
+        `Dockerfile ${file} not found`,
+        'fix build.context / build.dockerfile, or create the Dockerfile',
+      );
+    const text = readTextFile(file, { what: 'Dockerfile', location: where.location, path: where.path });
+    if (text.includes('\0'))
+      return problem(
+        `${file} is not a Dockerfile (it holds binary data)`,
+        'point build.dockerfile at the Dockerfile',
+      );
+    parsed = parseDockerfile(text, file, build.args, build.target);
+  }
+  const name = build.dockerfileInline !== undefined ? 'build.dockerfile_inline' : parsed.file;
+  const unknown = parsed.stages.flatMap((st) => st.instructions).find((i) => !INSTRUCTIONS.has(i.keyword));
+  if (unknown)
+    return problem(
+      `${name}: unknown instruction ${unknown.keyword} (docker build fails on it)`,
+      'fix the Dockerfile: every line is an instruction (FROM, RUN, COPY, ...), a comment or a continuation',
+      unknown.location,
+      parsed,
+    );
+  if (parsed.stages.length === 0)
+    return problem(
+      `${name} has no FROM instruction, so it builds nothing`,
+      'start the Dockerfile with FROM <image>',
+      parsed.stages[0]?.location ?? firstLine(parsed, where),
+      parsed,
+    );
+  if (!parsed.built)
+    return problem(
+      `${name} has no stage named "${build.target}" (build.target)`,
+      `name a stage \`FROM ... AS ${build.target}\`, or fix build.target (stages: ${parsed.stages.map((st) => st.name ?? `#${st.index + 1}`).join(', ')})`,
+      where.targetLocation ?? where.location,
+      parsed,
+    );
+  return { kind: 'parsed', dockerfile: parsed as ParsedDockerfile & { built: DockerfileStage } };
+}
+
+function firstLine(parsed: ParsedDockerfile, where: DockerfileWhere): SourceLocation {
+  return (
+    where.inlineAt ??
+    (parsed.file === where.location.file ? where.location : { file: parsed.file, line: 1, column: 1 })
+  );
+}
+
+/** The instructions `docker build` knows (anything else fails the build). */
+const INSTRUCTIONS = new Set([
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+]);
 
 export function parseDockerfile(
   text: string,
   file: string,
   buildArgs: Readonly<Record<string, string>> = {},
   target?: string,
+  /** Where the text's (0-based) line and character are (a Dockerfile written inside the compose file). */
+  place: (line: number, character: number) => SourceLocation = (line, character) => ({
+    file,
+    line: line + 1,
+    column: character + 1,
+  }),
 ): ParsedDockerfile {
   const df = DockerfileParser.parse(text);
-  const at = (i: Instruction): SourceLocation => ({
-    file,
-    line: i.getRange().start.line + 1,
-    column: i.getRange().start.character + 1,
-  });
+  const at = (i: Instruction): SourceLocation => place(i.getRange().start.line, i.getRange().start.character);
   // Compose build args override ARG defaults; dockerfile-ast resolves the defaults.
   const resolveVars = (i: Instruction): string[] =>
     i.getArguments().map((a) =>
@@ -124,4 +263,45 @@ export function parseDockerfile(
       ? stages.at(-1)
       : stages.find((s) => s.name !== undefined && s.name.toLowerCase() === target.toLowerCase());
   return { file, stages, built };
+}
+
+/**
+ * Where the text of a YAML scalar starts, given where its value node starts: the line after a
+ * block scalar's `|` or `>` (at its indentation), after the quote of a quoted one.
+ */
+export function scalarTextStart(value: SourceLocation): SourceLocation {
+  let lines: string[];
+  try {
+    lines = readFileSync(value.file, 'utf8').split(/\r?\n/);
+  } catch {
+    return value;
+  }
+  const first = lines[value.line - 1] ?? '';
+  const c = first[value.column - 1];
+  if (c === '|' || c === '>') {
+    const next = lines[value.line] ?? '';
+    return { file: value.file, line: value.line + 1, column: next.length - next.trimStart().length + 1 };
+  }
+  if (c === '"' || c === "'") return { ...value, column: value.column + 1 };
+  return value;
+}
+
+/** The Dockerfile of a compose service's build, located in its compose file (see `buildDockerfile`). */
+export function serviceDockerfile(
+  s: { name: string; build?: BuildSpec },
+  locate: (path: readonly (string | number)[]) => SourceLocation,
+): BuildDockerfile | undefined {
+  if (!s.build) return undefined;
+  const build = ['services', s.name, 'build'];
+  const named = s.build.dockerfileInline !== undefined ? 'dockerfile_inline' : 'dockerfile';
+  const key = [...build, named];
+  const written = locate(key);
+  const buildAt = locate(build);
+  const keyWritten = written.line !== buildAt.line || written.column !== buildAt.column;
+  return buildDockerfile(s.build, {
+    location: keyWritten ? written : buildAt,
+    path: formatPath(keyWritten ? key : build),
+    ...(s.build.target !== undefined ? { targetLocation: locate([...build, 'target']) } : {}),
+    ...(s.build.dockerfileInline !== undefined ? { inlineAt: scalarTextStart(written) } : {}),
+  });
 }

@@ -1,3 +1,4 @@
+import { safeText } from '../support/output.js';
 import type { Diagnostic, SourceLocation } from './types.js';
 
 /**
@@ -64,15 +65,17 @@ export class ShipshapeError extends Error {
 /** `file:line:col` or just the file. */
 export function formatLocation(location: SourceLocation | undefined): string {
   if (!location) return '';
-  return location.line > 0 ? `${location.file}:${location.line}:${location.column}` : location.file;
+  const file = safeText(location.file);
+  return location.line > 0 ? `${file}:${location.line}:${location.column}` : file;
 }
 
 /** One diagnostic as people read it: `file:3:7: error: services.api.ports[0]: message\n  hint: ...`. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = formatLocation(d.location);
-  const head = [where, d.severity, d.path].filter(Boolean).join(': ');
-  const lines = [`${head}: ${d.message}`];
-  if (d.hint) lines.push(`  hint: ${d.hint}`);
+  const head = [where, d.severity, d.path && safeText(d.path)].filter(Boolean).join(': ');
+  // Messages quote the user's values: every control character escaped (it could forge a line).
+  const lines = [`${head}: ${safeText(d.message)}`];
+  if (d.hint) lines.push(`  hint: ${safeText(d.hint)}`);
   return lines.join('\n');
 }
 

@@ -23,7 +23,11 @@ const _everyRule: Record<UnsafeRule, true> = Object.fromEntries(UNSAFE_RULES.map
 const acknowledgement = z
   .object({
     rule: z.enum(UNSAFE_RULES),
-    reason: z.string().min(10, 'give a reason of at least 10 characters'),
+    // A reason is read by a reviewer: blanks (or control characters) around it do not count.
+    reason: z
+      .string()
+      .transform((r) => r.replace(/[\p{Cc}\p{Cf}]/gu, ' ').trim())
+      .pipe(z.string().min(10, 'give a reason of at least 10 characters (blanks do not count)')),
   })
   .strict();
 

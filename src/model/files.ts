@@ -4,7 +4,7 @@
  * schema, canonicalize, import `include`d projects, remove what `!reset`/`!override` clear from
  * the files before, resolve `extends`, then merge onto the files before.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { absPath, canonicalize } from './canonical.js';
 import { EnvFileError, parseEnvFile } from './dotenv.js';
@@ -13,6 +13,7 @@ import { InterpolationError, interpolateDocument, type Variables } from './inter
 import { applyResets, cloneWithOrigins, isObj, mergeAt, mergeDocuments, type Obj } from './merge.js';
 import { originOf, setOrigin, stamp, type Origin } from './origin.js';
 import { validateCompose } from './schema.js';
+import { readTextFile } from './text-file.js';
 import type { Diagnostic } from './types.js';
 import { formatPath, readYamlFile, type DocPath, type YamlSource } from './yaml-source.js';
 
@@ -156,7 +157,7 @@ export function readEnvFiles(
   const vars: Record<string, string> = {};
   for (const file of files) {
     try {
-      const { unset } = parseEnvFile(readFileSync(file, 'utf8'), lookup, vars);
+      const { unset } = parseEnvFile(readTextFile(file, { what: 'env file' }), lookup, vars);
       for (const u of unset) {
         warnings.push({
           severity: 'warning',

@@ -39,15 +39,58 @@ export function parseImageRef(reference: string): ImageRef {
   };
 }
 
+/**
+ * Why a reference is not one Docker would pull, or undefined when it is valid: the distribution
+ * reference grammar — lowercase path components (`[a-z0-9]` joined by `.`, `_`, `__` or `-`), an
+ * optional registry host (with a port), a tag of at most 128 word characters, dots and dashes,
+ * a digest `algorithm:hex`; at most 255 characters before the tag.
+ */
+export function invalidImageRef(reference: string): string | undefined {
+  if (reference === '') return 'it is empty';
+  if (/\s/.test(reference)) return 'it contains blanks';
+  // An IPv6 registry host (`[::1]:5000/app`): the rest is judged as usual.
+  const ipv6 = /^\[[0-9a-fA-F:]+\](:\d+)?\//.exec(reference);
+  if (ipv6) return invalidImageRef(`localhost/${reference.slice(ipv6[0].length)}`);
+  const m = /^(?<name>[^:@]+(?::\d+\/[^:@]+)?)(?::(?<tag>[^@]*))?(?:@(?<digest>.*))?$/.exec(reference);
+  if (!m?.groups) return 'it is not NAME[:TAG][@DIGEST]';
+  const { name, tag, digest } = m.groups as { name: string; tag?: string; digest?: string };
+  if (name.length > 255) return 'its name is longer than 255 characters';
+  const parts = name.split('/');
+  const host = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ? parts.shift()! : undefined;
+  // Docker reads a first component with a `.` or `:` as a host; one that is also a plain path
+  // component (`a_0.a`) its grammar accepts either way.
+  const component = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+  if (
+    host !== undefined &&
+    !component.test(host) &&
+    !/^(\[[0-9a-fA-F:]+\]|[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(:\d+)?$/.test(
+      host,
+    )
+  )
+    return `"${host}" is not a registry host`;
+  const bad = parts.find((p) => !component.test(p));
+  if (bad !== undefined)
+    return /[A-Z]/.test(bad)
+      ? `"${bad}" has capital letters (repository names are lowercase)`
+      : `"${bad}" is not a repository name (lowercase letters, digits, and . _ - between them)`;
+  if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) return `"${tag}" is not a tag`;
+  if (
+    digest !== undefined &&
+    !/^[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/.test(digest)
+  )
+    return `"${digest}" is not a digest (sha256:<64 hex digits>)`;
+  return undefined;
+}
+
 /** The major version in a tag (`16-alpine` → 16, `10.6.4-focal` → 10); undefined for `latest` and the like. */
 export function tagMajor(ref: ImageRef): number | undefined {
-  const m = /^v?(\d+)/.exec(ref.tag ?? '');
+  const m = /^(?:v|pg)?(\d+)/.exec(ref.tag ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
 /** The version in a tag (`10.6.4-focal` → 10.6, `7-alpine` → 7); undefined for `latest`, `alpine` and the like. */
 export function tagVersion(ref: ImageRef): { major: number; minor?: number } | undefined {
-  const m = /^v?(\d+)(?:\.(\d+))?/.exec(ref.tag ?? '');
+  const m = /^(?:v|pg)?(\d+)(?:\.(\d+))?/.exec(ref.tag ?? '');
   if (!m) return undefined;
   return m[2] === undefined ? { major: Number(m[1]) } : { major: Number(m[1]), minor: Number(m[2]) };
 }

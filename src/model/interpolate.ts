@@ -45,6 +45,8 @@ export function interpolateString(
   vars: Variables,
   path: DocPath,
   unset: UnsetVariable[],
+  /** Told the text of each default or alternative taken. */
+  onFileText?: (arg: string) => void,
 ): string {
   const get = lookupIn(vars);
   let out = '';
@@ -65,7 +67,7 @@ export function interpolateString(
     if (next === '{') {
       const end = findClosingBrace(input, i + 2);
       if (end < 0) throw new InterpolationError(`unclosed "\${" in "${input}"`, path, '');
-      out += expand(input.slice(i + 2, end), get, path, unset);
+      out += expand(input.slice(i + 2, end), get, path, unset, onFileText);
       i = end + 1;
       continue;
     }
@@ -79,6 +81,25 @@ export function interpolateString(
     i++;
   }
   return out;
+}
+
+/**
+ * Whether interpolating `input` takes text written in the file from a default or alternative
+ * (`${API_TOKEN:-sk_live_x}` with API_TOKEN unset, `${A:+text}` with A set): such a value is
+ * supplied by the compose file, whatever its syntax.
+ */
+export function takesFileText(input: string, vars: Variables): boolean {
+  let taken = false;
+  const hook = (arg: string) => {
+    // The argument's own characters, its nested expressions (and `$$`) aside.
+    if (arg.replace(/\$\$|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g, '') !== '') taken = true;
+  };
+  try {
+    interpolateString(input, vars, [], [], hook);
+  } catch {
+    return false;
+  }
+  return taken;
 }
 
 function findClosingBrace(s: string, from: number): number {
@@ -101,7 +122,13 @@ function lookup(name: string, get: Get, path: DocPath, unset: UnsetVariable[]): 
   return v;
 }
 
-function expand(body: string, get: Get, path: DocPath, unset: UnsetVariable[]): string {
+function expand(
+  body: string,
+  get: Get,
+  path: DocPath,
+  unset: UnsetVariable[],
+  onFileText?: (arg: string) => void,
+): string {
   const m = NAME.exec(body);
   if (!m) throw new InterpolationError(`invalid interpolation "\${${body}}"`, path, body);
   const name = m[0];
@@ -109,7 +136,11 @@ function expand(body: string, get: Get, path: DocPath, unset: UnsetVariable[]): 
   if (rest === '') return lookup(name, get, path, unset);
   const op = /^(:-|-|:\?|\?|:\+|\+)/.exec(rest);
   if (!op) throw new InterpolationError(`invalid interpolation "\${${body}}"`, path, name);
-  const arg = () => interpolateString(rest.slice(op[0].length), get, path, unset);
+  const arg = () => {
+    const text = rest.slice(op[0].length);
+    if (!op[0].includes('?')) onFileText?.(text);
+    return interpolateString(text, get, path, unset, onFileText);
+  };
   const value = get(name);
   const empty = value === undefined || value === '';
   switch (op[0]) {

@@ -99,7 +99,8 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
   const locate = (path: DocPath): SourceLocation =>
     locateMerged(merged, path) ?? { file: paths[0]!, line: 1, column: 1 };
   const writtenPath = (path: DocPath): DocPath => writtenAt(merged, path)?.path ?? path;
-  const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings };
+  const configs = isObj(merged.configs) ? merged.configs : {};
+  const ctx: NormalizeContext = { projectDir, env, locate, writtenPath, warnings, configs };
 
   const services = activeServices(ctx, merged, options.profiles);
   checkCycles(ctx, services);
@@ -112,13 +113,15 @@ export function loadApp(files: string[] = [], options: LoadOptions = {}): AppMod
     projectDir,
     lock: readLock(projectDir),
     secrets,
+    volumes,
     catchAll: appX['catch-all'],
     locate,
     environmentOrigin: (service, variable) => {
       const path = ['services', service, 'environment', variable];
       const written = writtenAt(merged, path);
       return {
-        literal: written !== undefined && isLiteralValue(written.source.value, written.path, variable),
+        literal:
+          written !== undefined && isLiteralValue(written.source.value, written.path, variable, lookup),
         location: locate(path),
       };
     },
@@ -173,7 +176,9 @@ function activeServices(
   const active = (s: NormalizedService) =>
     s.profiles.length === 0 || profiles.includes('*') || s.profiles.some((p) => profiles.includes(p));
   const services = allServices.filter(active);
-  for (const s of services) checkServiceReferences(ctx, s, allServices, new Set(services.map((x) => x.name)));
+  const activeNames = new Set(services.map((x) => x.name));
+  const allNames = new Set(allServices.map((x) => x.name));
+  for (const s of services) checkServiceReferences(ctx, s, allServices, allNames, activeNames);
   return services;
 }
 
@@ -182,9 +187,9 @@ function checkServiceReferences(
   ctx: NormalizeContext,
   s: NormalizedService,
   allServices: NormalizedService[],
-  activeNames: Set<string>,
+  allNames: ReadonlySet<string>,
+  activeNames: ReadonlySet<string>,
 ): void {
-  const allNames = new Set(allServices.map((x) => x.name));
   for (const dep of s.dependsOn) {
     const path = ['services', s.name, 'depends_on', dep.service];
     if (!allNames.has(dep.service)) {
@@ -205,6 +210,16 @@ function checkServiceReferences(
       );
     }
   }
+  s.links.forEach((l, i) => {
+    if (!allNames.has(l.service))
+      fail(
+        ctx,
+        ['services', s.name, 'links', i],
+        `"${s.name}" links to unknown service "${l.service}"`,
+        `known services: ${[...allNames].join(', ')}`,
+      );
+  });
+  s.links = s.links.filter((l) => activeNames.has(l.service));
   s.x.allowFrom.forEach((from, i) => {
     if (!allNames.has(from)) {
       fail(
@@ -236,6 +251,9 @@ function topLevelModels(merged: Record<string, unknown>): {
     name,
     external: raw.external === true,
     driver: raw.driver === undefined ? undefined : String(raw.driver),
+    driverOpts: isObj(raw.driver_opts)
+      ? Object.fromEntries(Object.entries(raw.driver_opts).map(([k, v]) => [k, String(v)]))
+      : {},
   }));
   const secrets = topLevel(merged.secrets, (name, raw): SecretModel => ({
     name,

@@ -1,11 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { isRemoteContext, listOrDictToMap } from './canonical.js';
 import { EnvFileError, parseEnvFile, parseRawEnvFile } from './dotenv.js';
 import { ShipshapeError } from './errors.js';
 import { serviceExtensionSchema } from './extension.js';
 import { isObj, type Obj } from './merge.js';
+import { isSymlink, reallyInside } from './host-paths.js';
+import { invalidImageRef } from './image-ref.js';
 import { ShellwordsError, splitCommand } from './shellwords.js';
+import { readTextFile } from './text-file.js';
 import type {
   BuildSpec,
   Dependency,
@@ -36,6 +39,8 @@ export interface NormalizeContext {
   /** Variables for `environment: [VAR]` entries without a value. */
   env: Readonly<Record<string, string | undefined>>;
   locate(path: DocPath): SourceLocation;
+  /** Top-level `configs` (a file config is mounted like a read-only bind of its file). Default none. */
+  configs?: Record<string, unknown>;
   /** The path as the user wrote it (in the file `locate` names), when it differs from `path`. */
   writtenPath?(path: DocPath): DocPath;
   warnings: Diagnostic[];
@@ -94,9 +99,21 @@ function commandList(ctx: NormalizeContext, path: DocPath, v: unknown): string[]
   return split.argv;
 }
 
-function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefined {
+function normalizeBuild(ctx: NormalizeContext, base: DocPath, v: unknown): BuildSpec | undefined {
   if (v === undefined || v === null) return undefined;
   const b: Obj = typeof v === 'string' ? { context: v } : (v as Obj);
+  const inline =
+    b.dockerfile_inline === undefined || b.dockerfile_inline === null
+      ? undefined
+      : String(b.dockerfile_inline);
+  if (inline !== undefined && b.dockerfile !== undefined && b.dockerfile !== null) {
+    fail(
+      ctx,
+      [...base, 'dockerfile_inline'],
+      'build sets both dockerfile and dockerfile_inline',
+      'keep one: the Dockerfile in a file (`dockerfile:`) or written here (`dockerfile_inline:`)',
+    );
+  }
   // Relative contexts were made absolute per file (canonical.ts); no context means the project directory.
   const context = String(b.context ?? ctx.projectDir);
   const args: Record<string, string> = {};
@@ -107,6 +124,7 @@ function normalizeBuild(ctx: NormalizeContext, v: unknown): BuildSpec | undefine
   return {
     context: isRemoteContext(context) ? context : resolve(ctx.projectDir, context),
     dockerfile: String(b.dockerfile ?? 'Dockerfile'),
+    ...(inline !== undefined ? { dockerfileInline: inline } : {}),
     args,
     target: b.target === undefined ? undefined : String(b.target),
   };
@@ -156,13 +174,29 @@ function parsePublished(s: string): { start: number; end: number } {
   return { start, end };
 }
 
-function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): number[] {
-  const out: number[] = [];
+function normalizeExpose(ctx: NormalizeContext, base: DocPath, v: unknown): { tcp: number[]; udp: number[] } {
+  const out = { tcp: [] as number[], udp: [] as number[] };
   (Array.isArray(v) ? v : []).forEach((e, i) => {
+    const udp = /\/udp$/i.test(String(e));
     const s = String(e).replace(/\/(tcp|udp)$/i, '');
-    out.push(...unit(ctx, [...base, i], () => parsePortRange(s, 'exposed port')));
+    (udp ? out.udp : out.tcp).push(...unit(ctx, [...base, i], () => parsePortRange(s, 'exposed port')));
   });
   return out;
+}
+
+/** Ports declared only over UDP: in `ports` (`/udp`) or `expose`, and nowhere over TCP. */
+function udpOnly(ports: PortMapping[], expose: { tcp: number[]; udp: number[] }): number[] {
+  const tcp = new Set([...ports.filter((p) => p.protocol === 'tcp').map((p) => p.target), ...expose.tcp]);
+  const udp = [...ports.filter((p) => p.protocol === 'udp').map((p) => p.target), ...expose.udp];
+  return [...new Set(udp.filter((p) => !tcp.has(p)))].sort((a, b) => a - b);
+}
+
+/** Compose `links` (`- db`, `- api:backend`): the service, and the name this one calls it by. */
+function normalizeLinks(v: unknown): { service: string; alias: string }[] {
+  return stringList(v).map((l) => {
+    const [service, alias] = l.split(':') as [string, string | undefined];
+    return { service, alias: alias ?? service };
+  });
 }
 
 /**
@@ -182,6 +216,15 @@ function readEnvFiles(
     const path = [...base, i];
     if (!isObj(entry)) return;
     const abs = String(entry.path);
+    if (!reallyInside(ctx.projectDir, abs)) {
+      // Its lines would become the container's environment (and the cloud task definition's).
+      fail(
+        ctx,
+        path,
+        `env_file ${abs} is outside the project directory ${ctx.projectDir}${isSymlink(abs) ? ' (through a symlink)' : ''}`,
+        'move the file into the project, or pass its variables through the shell or --env-file',
+      );
+    }
     if (!existsSync(abs)) {
       if (entry.required === false) return;
       fail(
@@ -202,7 +245,11 @@ function readEnvFiles(
     }
     try {
       const parse = format === 'raw' ? parseRawEnvFile : parseEnvFile;
-      const { unset } = parse(readFileSync(abs, 'utf8'), lookup, vars);
+      const { unset } = parse(
+        readTextFile(abs, { what: 'env file', location: ctx.locate(path), path: formatPath(path) }),
+        lookup,
+        vars,
+      );
       for (const u of unset) {
         ctx.warnings.push({
           severity: 'warning',
@@ -371,6 +418,73 @@ function aliasesOf(raw: Obj): string[] {
   return [...out].sort();
 }
 
+/**
+ * Compose `configs` of a service: a config with a `file` is mounted read-only at its target
+ * (default `/<name>`), as compose does outside swarm — so it is judged and carried like any bind
+ * mount (baked into the cloud image from the project, refused from the host). Any other config
+ * (`content`, `environment`, `external`) is named for the gate to refuse, never dropped.
+ */
+function configMounts(
+  ctx: NormalizeContext,
+  v: unknown,
+): { mounts: ServiceVolume[]; unsupported: NormalizedService['hostSettings'] } {
+  const out = { mounts: [] as ServiceVolume[], unsupported: [] as NormalizedService['hostSettings'] };
+  for (const c of (Array.isArray(v) ? v : []).filter(isObj)) {
+    const name = String(c.source);
+    const def = ctx.configs?.[name];
+    const file = isObj(def) && typeof def.file === 'string' ? def.file : undefined;
+    const target = c.target === undefined ? `/${name}` : String(c.target);
+    if (file)
+      out.mounts.push({ type: 'bind', source: resolve(ctx.projectDir, file), target, readOnly: true });
+    else out.unsupported.push({ key: 'configs', value: name });
+  }
+  return out;
+}
+
+/** Compose keys that only a Docker host has (the gate refuses them; see `ServiceModel.hostSettings`). */
+const HOST_KEYS = [
+  'userns_mode',
+  'uts',
+  'cgroup',
+  'cgroup_parent',
+  'runtime',
+  'isolation',
+  'mac_address',
+  'shm_size',
+  'cpuset',
+  'cpu_rt_runtime',
+  'cpu_rt_period',
+  'oom_kill_disable',
+  'mem_swappiness',
+  'memswap_limit',
+];
+
+function hostSettingsOf(raw: Obj, resources: Obj): NormalizedService['hostSettings'] {
+  const out: NormalizedService['hostSettings'] = [];
+  for (const key of HOST_KEYS)
+    if (raw[key] !== undefined && raw[key] !== null) out.push({ key, value: String(raw[key]) });
+  for (const [k, v] of Object.entries(listOrDictToMap(raw.sysctls)))
+    out.push({ key: 'sysctls', value: v === null || v === undefined ? k : `${k}=${String(v)}` });
+  for (const key of [
+    'device_cgroup_rules',
+    'volumes_from',
+    'gpus',
+    'external_links',
+    'dns',
+    'dns_search',
+    'dns_opt',
+  ])
+    for (const v of stringList(raw[key])) out.push({ key, value: v });
+  for (const [k, v] of Object.entries(listOrDictToMap(raw.extra_hosts)))
+    out.push({ key: 'extra_hosts', value: v === null || v === undefined ? k : `${k}:${String(v)}` });
+  for (const key of ['storage_opt', 'blkio_config'])
+    if (raw[key] !== undefined && raw[key] !== null) out.push({ key, value: JSON.stringify(raw[key]) });
+  const reserved = isObj(resources.reservations) ? resources.reservations : {};
+  for (const d of Array.isArray(reserved.devices) ? reserved.devices : [])
+    out.push({ key: 'deploy.resources.reservations.devices', value: JSON.stringify(d) });
+  return out;
+}
+
 /** `deploy.resources.limits`, else the legacy service-level `mem_limit` / `cpus` / `pids_limit`. */
 function serviceLimits(ctx: NormalizeContext, base: DocPath, raw: Obj, written: unknown): ResourceSpec {
   const p = (...rest: (string | number)[]): DocPath => [...base, ...rest];
@@ -432,11 +546,20 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
   const replicas = intOrFail(ctx, p('deploy', 'replicas'), deploy.replicas ?? raw.scale, 1);
 
   const image = raw.image === undefined ? undefined : String(raw.image);
-  const build = normalizeBuild(ctx, raw.build);
+  const invalid = image === undefined ? undefined : invalidImageRef(image);
+  if (invalid !== undefined)
+    fail(
+      ctx,
+      p('image'),
+      `image "${image}" is not a valid image reference: ${invalid}`,
+      'write [REGISTRY/]NAME[:TAG][@DIGEST], e.g. node:20-bookworm-slim',
+    );
+  const build = normalizeBuild(ctx, p('build'), raw.build);
   if (!image && !build)
     fail(ctx, base, `service "${name}" has neither image nor build`, 'add `image: NAME` or `build: ./dir`');
   const ports = normalizePorts(ctx, p('ports'), raw.ports);
-  const expose = normalizeExpose(ctx, p('expose'), raw.expose);
+  const exposed = normalizeExpose(ctx, p('expose'), raw.expose);
+  const expose = [...exposed.tcp, ...exposed.udp];
   const servicePorts = [...new Set([...ports.map((q) => q.target), ...expose])].sort((a, b) => a - b);
   const environment = serviceEnvironment(ctx, base, raw);
   const networks =
@@ -451,6 +574,8 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     environment,
     ports,
     expose,
+    udpPorts: udpOnly(ports, exposed),
+    links: normalizeLinks(raw.links),
     servicePorts,
     replicas,
     resources: {
@@ -466,7 +591,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     privileged: raw.privileged === true || raw.privileged === 'true',
     networkMode: raw.network_mode === undefined ? undefined : String(raw.network_mode),
     networks: raw.network_mode === undefined ? networks : [],
-    volumes: normalizeVolumes(ctx, p('volumes'), raw.volumes),
+    volumes: [...normalizeVolumes(ctx, p('volumes'), raw.volumes), ...configMounts(ctx, raw.configs).mounts],
     secrets: normalizeSecrets(raw.secrets),
     profiles: stringList(raw.profiles),
     labels: Object.fromEntries(
@@ -483,6 +608,7 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: Obj):
     devices: (Array.isArray(raw.devices) ? raw.devices : []).map((d) =>
       isObj(d) ? `${String(d.source)}:${String(d.target ?? d.source)}` : String(d),
     ),
+    hostSettings: [...hostSettingsOf(raw, resources), ...configMounts(ctx, raw.configs).unsupported],
     x: serviceExtension(ctx, raw, p('x-shipshape')),
     location: ctx.locate(base),
   };

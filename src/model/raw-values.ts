@@ -1,3 +1,5 @@
+import { takesFileText, type Variables } from './interpolate.js';
+
 /** `$` other than the `$$` escape starts an interpolation. */
 const INTERPOLATED = /(^|[^$])(\$\$)*\$(?!\$)/;
 
@@ -5,10 +7,15 @@ const INTERPOLATED = /(^|[^$])(\$\$)*\$(?!\$)/;
  * Whether an environment variable's value is written literally in a compose file (a credential
  * there is a finding) rather than interpolated from `.env` or the shell (`${DB_PASSWORD}`), taken
  * from the shell (a bare `DB_PASSWORD`), or read from an env_file (configuration kept outside
- * the file). `raw` is the file as written, before interpolation; `path` is where the loader's
+ * the file), unless it takes a default or alternative written in the file. `raw` is the file as written, before interpolation; `path` is where the loader's
  * origins say the variable was written: a map entry, or a `KEY=value` list item.
  */
-export function isLiteralValue(raw: unknown, path: readonly (string | number)[], variable: string): boolean {
+export function isLiteralValue(
+  raw: unknown,
+  path: readonly (string | number)[],
+  variable: string,
+  vars: Variables = {},
+): boolean {
   let cur = raw;
   for (const seg of path) {
     if (cur === null || typeof cur !== 'object') return false;
@@ -21,5 +28,6 @@ export function isLiteralValue(raw: unknown, path: readonly (string | number)[],
     if (!value.startsWith(`${variable}=`)) return false;
     value = value.slice(variable.length + 1);
   }
-  return !INTERPOLATED.test(value);
+  // A default or alternative written in the file (`${API_TOKEN:-sk_live_x}`) is the file's text too.
+  return !INTERPOLATED.test(value) || takesFileText(value, vars);
 }

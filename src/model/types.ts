@@ -37,6 +37,8 @@ export interface BuildSpec {
   context: string;
   /** Dockerfile path relative to the context. Default `Dockerfile`. */
   dockerfile: string;
+  /** `build.dockerfile_inline`: the Dockerfile written in the compose file itself (then `dockerfile` is unused). */
+  dockerfileInline?: string;
   args: Record<string, string>;
   target?: string;
 }
@@ -74,6 +76,14 @@ export interface TmpfsMount {
   target: string;
   /** Mount options as written after the path (`size=64m,mode=1777`), possibly empty. */
   options: string;
+}
+
+/** One host-only compose setting (see `ServiceModel.hostSettings`). */
+export interface HostSetting {
+  /** The compose key (`sysctls`, `userns_mode`). */
+  key: string;
+  /** The value as written (`host`, `net.core.somaxconn=1024`). */
+  value: string;
 }
 
 export interface ServiceSecret {
@@ -165,6 +175,10 @@ export interface ServiceModel {
   ports: PortMapping[];
   /** Container ports declared with `expose`. */
   expose: number[];
+  /** Container ports declared only over UDP (`ports: ["53:53/udp"]`, `expose: ["514/udp"]`). */
+  udpPorts: number[];
+  /** Compose `links`: other services this one reaches, each under the name it uses (`api:backend`). */
+  links: { service: string; alias: string }[];
   /** Container ports compose declares: `ports` targets and `expose`. (`intent.listenPorts` has them all.) */
   servicePorts: number[];
   /** `deploy.replicas`, default 1. */
@@ -199,6 +213,12 @@ export interface ServiceModel {
   platform?: string;
   /** Compose `devices` as written. */
   devices: string[];
+  /**
+   * Settings that exist only on a Docker host, as written, for the gate to refuse (Fargate has
+   * none of them): `userns_mode`, `uts`, `cgroup`, `cgroup_parent`, `sysctls`,
+   * `device_cgroup_rules`, `runtime`, `volumes_from`, GPU reservations.
+   */
+  hostSettings: HostSetting[];
   /** Derived: reachable from the internet in the cloud (`intent.exposure`). */
   public: boolean;
   /** Production intent: what this service becomes in the cloud, decided once with reasons. */
@@ -233,6 +253,11 @@ export interface ServiceIntent {
   debugPorts: PortMapping[];
   /** Every container port the service listens on: compose ports and expose, Dockerfile EXPOSE, image default. */
   listenPorts: number[];
+  /**
+   * The names its callers use for it besides its service name (a `container_name`, a network
+   * alias, a `links` alias, in lowercase): the cloud registers each (Service Connect client aliases).
+   */
+  callerNames: string[];
   /** Who the container runs as, and whether that is root. */
   user: UserDecision;
   /**
@@ -353,7 +378,11 @@ export type DatastoreKind =
   | 'clickhouse'
   | 'influxdb'
   | 'neo4j'
-  | 'couchdb';
+  | 'couchdb'
+  | 'cockroachdb'
+  | 'mqtt'
+  | 'pooler'
+  | 'database';
 
 export interface DatastoreIntent {
   kind: DatastoreKind;
@@ -452,6 +481,12 @@ export interface EntryPort {
   balancer: Balancer;
   /** Host port compose publishes it on locally, when it does. */
   published?: number;
+  /**
+   * The load balancer listener port. Unset for a service's first HTTP(S) entry, which the main
+   * listener (80, or 443 with a certificate) routes; every other entry gets a listener of its
+   * own on its published port (else its container port), unique per load balancer.
+   */
+  listener?: number;
   reason: string;
 }
 
@@ -547,7 +582,14 @@ export type RefusalRule =
   | 'secret-target'
   | 'unknown-call-port'
   | 'datastore-version'
-  | 'low-port';
+  | 'low-port'
+  | 'dockerfile'
+  | 'secret-argument'
+  | 'public-datastore'
+  | 'fargate-unsupported'
+  | 'confinement-disabled'
+  | 'entry-ports'
+  | 'service-name';
 
 export interface Refusal {
   rule: RefusalRule;
@@ -599,6 +641,8 @@ export interface VolumeModel {
   name: string;
   external: boolean;
   driver?: string;
+  /** `driver_opts` as written (`{ type: none, o: bind, device: /srv/data }` makes it a bind mount). */
+  driverOpts: Record<string, string>;
 }
 
 export interface SecretModel {
@@ -671,16 +715,24 @@ export interface ExistingVpc {
   location: SourceLocation;
 }
 
-/** Who may open a connection to whom. `from: 'internet'` marks public entry points. */
+/** Who may open a connection to whom. `from: INTERNET` marks public entry points. */
 export interface TrafficEdge {
   from: string;
   to: string;
   /** Container ports of `to` that `from` may reach. */
   ports: number[];
+  /** `udp` for a callee that listens on these ports only over UDP (`53/udp`), or a `udp://` reference. */
   protocol: Protocol;
-  reason: 'published' | 'public' | 'depends_on' | 'allow-from' | 'reference';
+  /** The first way the call was found (see `declared` for whether anyone wrote it down). */
+  reason: 'published' | 'public' | 'depends_on' | 'links' | 'allow-from' | 'reference';
   /** Why the edge covers these ports when no evidence names one (the callee's listen ports, a scheme's default). */
   portsReason?: string;
+  /**
+   * Whether the compose file declares the call (`depends_on`, `links`, `x-shipshape.allow-from`),
+   * as opposed to the model inferring it only from a reference (a URL, a hostname). Set once here;
+   * rules read it, never the evidence.
+   */
+  declared: boolean;
   /** Where an edge was found: the depends_on entry, or each env/command value naming the callee. */
   evidence: EdgeEvidence[];
 }
@@ -693,7 +745,11 @@ export interface EdgeEvidence {
   location?: SourceLocation;
 }
 
-export const INTERNET = 'internet';
+/**
+ * The traffic graph's node for the internet. Not a valid compose service name (those start with a
+ * letter or digit), so a service may be called `internet`.
+ */
+export const INTERNET = '(internet)';
 
 export interface TrafficGraph {
   edges: TrafficEdge[];

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   LineCounter,
   isAlias,
@@ -13,6 +12,7 @@ import {
   type YAMLError,
 } from 'yaml';
 import { ShipshapeError } from './errors.js';
+import { readTextFile } from './text-file.js';
 import type { SourceLocation } from './types.js';
 
 export type DocPath = readonly (string | number)[];
@@ -42,17 +42,7 @@ export function formatPath(path: DocPath): string {
 }
 
 export function readYamlFile(file: string, what = 'compose file'): YamlSource {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ShipshapeError(code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code})`, {
-      location: { file, line: 0, column: 0 },
-      hint: 'pass an existing file with -f, or run shipshape in the directory holding compose.yaml',
-    });
-  }
-  return parseYaml(text, file);
+  return parseYaml(readTextFile(file, { what }), file);
 }
 
 /** Errors whose reported range starts on the line above the real fault (an over-indented key). */
@@ -89,7 +79,9 @@ function yamlHint(code: string): string {
 export function parseYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   // `merge: true` resolves YAML merge keys (`<<: *anchor`) as the Compose Specification requires.
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found below, in linear time: the library's own check scans every earlier
+  // key of a mapping for each key, quadratic in a `services:` of thousands.
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
@@ -101,6 +93,13 @@ export function parseYaml(text: string, file: string): YamlSource {
       hint: yamlHint(error.code),
     });
   }
+  const duplicate = firstDuplicateKey(doc.contents);
+  if (duplicate !== undefined) {
+    throw new ShipshapeError('invalid YAML: Map keys must be unique', {
+      location: at(duplicate),
+      hint: yamlHint('DUPLICATE_KEY'),
+    });
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 10_000 });
@@ -110,6 +109,27 @@ export function parseYaml(text: string, file: string): YamlSource {
   const tags = collectTags(doc);
   value = applyTags(value, tags);
 
+  // Each mapping's keys and each sequence's kept items, indexed on first use: a lookup by a
+  // linear scan made locating every service's settings quadratic in the number of services.
+  const pairsOf = new WeakMap<object, Map<string, { key: Node; value: Node | null }>>();
+  const itemsOf = new WeakMap<object, Node[]>();
+  const pairIn = (map: Node & { items: unknown[] }, seg: string | number) => {
+    let index = pairsOf.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items)
+        if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value)))
+          index.set(String(p.key.value), { key: p.key as Node, value: p.value as Node | null });
+      pairsOf.set(map, index);
+    }
+    return index.get(String(seg));
+  };
+  const keptIn = (seq: Node & { items: unknown[] }) => {
+    let kept = itemsOf.get(seq);
+    // Items tagged !reset are not in the value, so they do not count.
+    if (!kept) itemsOf.set(seq, (kept = seq.items.filter((n) => (n as Node).tag !== '!reset') as Node[]));
+    return kept;
+  };
   /** Walk as far down `path` as the document goes; return the deepest node (and key node) reached. */
   const walk = (path: DocPath): { node: Node | null; key: Node | null } => {
     let node: Node | null = doc.contents;
@@ -117,17 +137,14 @@ export function parseYaml(text: string, file: string): YamlSource {
     for (const seg of path) {
       if (isAlias(node)) node = node.resolve(doc) ?? node;
       if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
-        );
+        const pair = pairIn(node, seg);
         if (!pair) break;
-        key = pair.key as Node;
-        node = (pair.value as Node | null) ?? key;
+        key = pair.key;
+        node = pair.value ?? key;
       } else if (isSeq(node) && typeof seg === 'number') {
-        // Items tagged !reset are not in the value, so they do not count.
-        const kept = node.items.filter((n) => (n as Node).tag !== '!reset');
+        const kept = keptIn(node);
         if (!kept[seg]) break;
-        node = kept[seg] as Node;
+        node = kept[seg];
         key = null;
       } else break;
     }
@@ -145,6 +162,34 @@ export function parseYaml(text: string, file: string): YamlSource {
     resets: tags.resets,
     overrides: tags.overrides,
   };
+}
+
+/**
+ * The offset of the first mapping key written twice in one mapping (by scalar value, as the YAML
+ * library compares them), or undefined. One pass with a set per mapping.
+ */
+function firstDuplicateKey(root: unknown): number | undefined {
+  let first: number | undefined;
+  const seen = new Set<object>();
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || seen.has(node) || isAlias(node)) return;
+    seen.add(node);
+    if (isMap(node)) {
+      const keys = new Set<unknown>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const value = pair.key.value;
+          const start = pair.key.range?.[0];
+          if (keys.has(value) && start !== undefined && (first === undefined || start < first)) first = start;
+          keys.add(value);
+        }
+        visit(pair.key);
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) for (const item of node.items) visit(item);
+  };
+  visit(root);
+  return first;
 }
 
 function hasPath(doc: unknown, path: DocPath): boolean {

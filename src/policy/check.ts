@@ -45,6 +45,11 @@ export interface CheckResult {
   rules: RuleDefinition[];
   /** What could not be checked, and why (image not built, engine down, gate open). */
   notes: string[];
+  /**
+   * Families asked for that could not be judged at all (the cloud, while compose findings keep
+   * the app out of it or its templates cannot be made): the check then has not passed.
+   */
+  incomplete: string[];
   images: CheckedImage[];
   cloud?: { cost: CostEstimate; stacks: { name: string; resources: number }[] };
 }
@@ -57,7 +62,14 @@ export async function runCheck(app: AppModel, options: CheckOptions = {}): Promi
   const names = new Set(selected.map((s) => s.name));
   const locate = composeLocator(app);
   const progress = options.onProgress ?? (() => {});
-  const result: CheckResult = { app: app.name, findings: [], rules: [...RULES], notes: [], images: [] };
+  const result: CheckResult = {
+    app: app.name,
+    findings: [],
+    rules: [...RULES],
+    notes: [],
+    incomplete: [],
+    images: [],
+  };
 
   if (families.has('compose')) {
     progress('compose rules');
@@ -68,6 +80,10 @@ export async function runCheck(app: AppModel, options: CheckOptions = {}): Promi
     for (const s of selected.filter((x) => x.build && isDeployed(x))) {
       const df = serviceDockerfile(s, locate);
       if (df) result.findings.push(...dockerfileFindings(s, df));
+      else if (s.intent.refusals.some((r) => r.rule === 'dockerfile'))
+        result.notes.push(
+          `${s.name}: the Dockerfile cannot be built (SS-COMPOSE-026), Dockerfile rules skipped`,
+        );
       else result.notes.push(`${s.name}: remote build context, Dockerfile not checked`);
     }
   }
@@ -148,6 +164,7 @@ async function cloudFamily(
   const blocked = cloudBlocked(app);
   if (blocked) {
     result.notes.push(`cloud rules skipped: ${blocked}`);
+    result.incomplete.push(`the cloud templates were not judged: ${blocked}`);
     return;
   }
   options.onProgress?.('synthesizing the templates for the cloud rules');
@@ -158,6 +175,7 @@ async function cloudFamily(
     // Bad input for the cloud (a construct's validation error) must not hide the other families.
     if (!(e instanceof ShipshapeError) && (e as { type?: unknown })?.type !== 'validation') throw e;
     result.notes.push(`cloud rules skipped: the templates cannot be synthesized: ${(e as Error).message}`);
+    result.incomplete.push(`the cloud templates were not judged: they cannot be synthesized`);
     return;
   }
   const all = names.size === app.services.length;

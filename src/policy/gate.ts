@@ -1,5 +1,7 @@
 import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { cloudContainers, runsAsRoot } from '../model/intent/index.js';
+import { cloudContainers, isDeployed, runsAsRoot } from '../model/intent/index.js';
+import { composeLocator } from '../model/locate.js';
+import { formatPath, type DocPath } from '../model/yaml-source.js';
 import type {
   Acknowledgement,
   AppModel,
@@ -44,54 +46,48 @@ const FIX: Record<UnsafeRule, string> = {
 /** Every gate finding of the app, acknowledged or not. */
 export function gateFindings(app: AppModel): GateFinding[] {
   const findings: GateFinding[] = [];
+  // Each finding is located at its compose key, here, once: check and synth print the same place.
+  const locate = composeLocator(app);
   for (const s of cloudContainers(app)) {
-    const unsafe = (rule: UnsafeRule, path: string, message: string, location = s.location) => {
+    const unsafe = (rule: UnsafeRule, key: DocPath, message: string, location?: SourceLocation) => {
+      const path: DocPath = ['services', s.name, ...key];
       const acknowledged = [...s.x.acknowledge, ...app.x.acknowledge].find((a) => a.rule === rule);
       findings.push({
         rule,
         kind: 'unsafe',
         service: s.name,
-        path,
+        path: formatPath(path),
         message,
-        location,
+        location: location ?? locate(path),
         fix: ackFix(rule),
         acknowledged,
       });
     };
     if (s.privileged)
-      unsafe(
-        'privileged',
-        `services.${s.name}.privileged`,
-        'privileged containers cannot run on Fargate safely',
-      );
+      unsafe('privileged', ['privileged'], 'privileged containers cannot run on Fargate safely');
     if (s.networkMode === 'host')
-      unsafe(
-        'host-network',
-        `services.${s.name}.network_mode`,
-        'host networking bypasses the security groups',
-      );
+      unsafe('host-network', ['network_mode'], 'host networking bypasses the security groups');
     for (const e of s.intent.environment.filter((x) => x.handling === 'secret' && x.literal)) {
       unsafe(
         'plain-secret',
-        `services.${s.name}.environment.${e.name}`,
+        ['environment', e.name],
         `"${e.name}" is a credential written in plain text in the compose file`,
         e.location,
       );
     }
     if (runsAsRoot(s.intent.user)) {
-      const path =
-        s.intent.user.source === 'compose'
-          ? `services.${s.name}.user`
-          : `services.${s.name}.${s.build ? 'build' : 'image'}`;
+      const key = s.intent.user.source === 'compose' ? 'user' : s.build ? 'build' : 'image';
       unsafe(
         'root-user',
-        path,
+        [key],
         `the container runs as root: ${s.intent.user.reason}`,
-        s.intent.user.location ?? s.location,
+        s.intent.user.location,
       );
     }
-    for (const cap of s.capAdd)
-      unsafe('added-capability', `services.${s.name}.cap_add`, `adds Linux capability ${cap}`);
+    s.capAdd.forEach((cap, i) => unsafe('added-capability', ['cap_add', i], `adds Linux capability ${cap}`));
+  }
+  // Refusals of every deployed service: a managed datastore's too (`public: true` on it).
+  for (const s of app.services.filter(isDeployed)) {
     for (const r of s.intent.refusals) {
       findings.push({
         rule: r.rule,

@@ -280,7 +280,10 @@ function appCapabilities(s: ServiceModel): string[] {
  * entries, plus one UDP mapping per UDP entry (`53/udp` and `53/tcp` are two mappings).
  */
 export function containerPorts(s: ServiceModel): RuntimePort[] {
-  const udp = new Set(s.intent.entryPorts.filter((p) => p.protocol === 'udp').map((p) => p.port));
+  const udp = new Set([
+    ...s.intent.entryPorts.filter((p) => p.protocol === 'udp').map((p) => p.port),
+    ...s.udpPorts.filter((p) => s.intent.listenPorts.includes(p)),
+  ]);
   const tcpEntry = new Set(s.intent.entryPorts.filter((p) => p.protocol !== 'udp').map((p) => p.port));
   const tcp = s.intent.listenPorts.filter((port) => !udp.has(port) || tcpEntry.has(port));
   return [

@@ -44,6 +44,25 @@ export function wasInterrupted(): boolean {
   return interrupted;
 }
 
+/**
+ * Install the Ctrl-C / SIGTERM handlers now, before any library: some register signal listeners
+ * of their own (signal-exit, loaded twice, each deferring to the other), which otherwise leave a
+ * SIGINT that arrives before the first `onCleanup` ignored, and the command running to its end.
+ */
+export function handleInterrupts(): void {
+  install();
+}
+
+/**
+ * A point where long synchronous work (CDK synthesis) lets a pending Ctrl-C in: yield to the
+ * event loop (a signal is only dispatched when the loop polls, and awaiting settled promises never
+ * does), then throw InterruptedError if one came.
+ */
+export async function interruptionPoint(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (interrupted) throw new InterruptedError('SIGINT');
+}
+
 /** Handlers for SIGINT/SIGTERM: clean up, then exit 130 (or 143). A second Ctrl-C exits at once. */
 function install(): void {
   if (installed) return;

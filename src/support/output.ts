@@ -8,10 +8,17 @@ export const colors = pc.createColors(Boolean(process.stdout.isTTY) && !process.
 export const errColors = pc.createColors(Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
 
 const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
+/**
+ * The colour codes our own printers put into table cells (picocolors: bold, dim, foreground
+ * colours and their resets), put back after `safeText` escaped every cell. Nothing that hides
+ * text (concealed, backgrounds, black) comes back.
+ */
+const ESCAPED_ANSI = new RegExp(String.raw`\\x1b\[(1|2|22|3[1-7]|39|9[0-7])m`, 'g');
 const visibleLength = (s: string) => s.replace(ANSI, '').length;
 
 /** Render rows as an aligned table with a header; the last column is not padded. */
 export function table(header: string[], rows: string[][]): string {
+  rows = rows.map((r) => r.map((c) => safeText(c).replace(ESCAPED_ANSI, '\u001b[$1m')));
   const widths = header.map((h, i) =>
     Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))),
   );
@@ -24,7 +31,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${safeJson(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** Human-readable byte size: 1536 → "1.5 KiB". */
@@ -37,4 +44,62 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * Characters that change what a terminal shows instead of showing themselves: C0 controls (ESC
+ * starts cursor moves and erasures, CR rewrites the line, a newline can forge a "check passed"
+ * line), DEL, C1 controls (0x9b is a one-byte CSI), and the invisible or direction-changing
+ * format characters (zero-width, bidi overrides and isolates, the BOM).
+ */
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+
+const escapeChar = (c: string): string => {
+  if (c === '\n') return '\\n';
+  if (c === '\r') return '\\r';
+  if (c === '\t') return '\\t';
+  const code = c.charCodeAt(0);
+  return code < 0x100
+    ? `\\x${code.toString(16).padStart(2, '0')}`
+    : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * A value from the user's files (or from an engine, a registry, a template) as one line a
+ * terminal shows as written: every control and invisible character escaped (`\x1b`, `\n`,
+ * `\u202e`). Every printer passes such values through here before colouring its own parts.
+ */
+export function safeText(value: string): string {
+  return value.replace(UNSAFE, escapeChar);
+}
+
+/** Like `safeText`, keeping line breaks: for text shipshape itself lays out on several lines. */
+export function safeLines(value: string): string {
+  return value
+    .split('\n')
+    .map((line) => safeText(line))
+    .join('\n');
+}
+
+/** Every string in a value made `safeText` (for YAML and other human-readable dumps). */
+export function safeData<T>(value: T): T {
+  if (typeof value === 'string') return safeText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => safeData(v)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [safeText(k), safeData(v)])) as T;
+  return value;
+}
+
+/**
+ * Serialized JSON made safe for a terminal without changing its data: the characters
+ * `JSON.stringify` leaves raw (DEL, C1 controls, invisible and bidi format characters) written
+ * as `\uXXXX` escapes, which every JSON reader reads back as the same string.
+ */
+export function safeJson(json: string): string {
+  // JSON.stringify already escapes C0 inside strings; raw newlines and blanks are its layout.
+  return json.replace(UNSAFE, (c) =>
+    c === '\n' || c === '\r' || c === '\t' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -6,7 +6,7 @@ import { loadAppWithImageFacts } from '../image-facts.js';
 import { ExitCode } from '../../model/errors.js';
 import type { CheckResult } from '../../policy/check.js';
 import { failingFindings, type CheckSeverity, type Finding, type RuleFamily } from '../../policy/findings.js';
-import { colors, errColors } from '../../support/output.js';
+import { colors, errColors, safeJson, safeText } from '../../support/output.js';
 
 const SEVERITY_COLOR: Record<CheckSeverity, (s: string) => string> = {
   high: colors.red,
@@ -17,7 +17,7 @@ const SEVERITY_COLOR: Record<CheckSeverity, (s: string) => string> = {
 function where(f: Finding): string {
   const rel = relative(process.cwd(), f.location.file);
   const file = rel.startsWith('..') ? f.location.file : rel;
-  return `${file}:${f.location.line}:${f.location.column}`;
+  return `${safeText(file)}:${f.location.line}:${f.location.column}`;
 }
 
 /** Findings as people read them: one block per finding, grouped by service, then the verdict. */
@@ -27,12 +27,16 @@ export function formatText(r: CheckResult, failOn: CheckSeverity): string {
   for (const f of r.findings)
     groups.set(f.service ?? '(app)', [...(groups.get(f.service ?? '(app)') ?? []), f]);
   for (const [service, list] of groups) {
-    out.push(colors.bold(service));
+    out.push(colors.bold(safeText(service)));
     for (const f of list) {
       const sev = f.suppressed ? colors.dim('suppressed') : SEVERITY_COLOR[f.severity](f.severity.padEnd(6));
-      out.push(`  ${sev} ${f.ruleId}  ${where(f)}  ${f.message}`);
+      out.push(`  ${sev} ${f.ruleId}  ${where(f)}  ${safeText(f.message)}`);
       out.push(
-        colors.dim(f.suppressed ? `      acknowledged: ${f.suppressed.reason}` : `      fix: ${f.fix}`),
+        colors.dim(
+          f.suppressed
+            ? `      acknowledged: ${safeText(f.suppressed.reason)}`
+            : `      fix: ${safeText(f.fix ?? '')}`,
+        ),
       );
     }
   }
@@ -44,7 +48,9 @@ export function formatText(r: CheckResult, failOn: CheckSeverity): string {
     `${open.length} finding(s): ${count('high')} high, ${count('medium')} medium, ${count('low')} low; ${r.findings.length - open.length} suppressed`,
     failing.length > 0
       ? colors.red(`check failed: ${failing.length} finding(s) at or above ${failOn}`)
-      : colors.green(`check passed (--fail-on ${failOn})`),
+      : r.incomplete.length > 0
+        ? colors.red(`check incomplete: ${safeText(r.incomplete.join('; '))}`)
+        : colors.green(`check passed (--fail-on ${failOn})`),
   );
   return `${out.join('\n')}\n`;
 }
@@ -70,21 +76,24 @@ export default async function check(
     onProgress:
       quiet || !process.stderr.isTTY
         ? undefined
-        : (m) => process.stderr.write(`${errColors.dim(`check: ${m}`)}\n`),
+        : (m) => process.stderr.write(`${errColors.dim(`check: ${safeText(m)}`)}\n`),
   });
-  if (!quiet) for (const n of result.notes) process.stderr.write(`${errColors.yellow(`note: ${n}`)}\n`);
+  if (!quiet)
+    for (const n of result.notes) process.stderr.write(`${errColors.yellow(`note: ${safeText(n)}`)}\n`);
   const failing = failingFindings(result.findings, opts.failOn);
   let text: string;
   if (opts.format === 'sarif') {
     const { toSarif } = await import('../../policy/sarif.js');
-    text = `${JSON.stringify(toSarif(result.findings, result.rules), null, 2)}\n`;
+    text = `${safeJson(JSON.stringify(toSarif(result.findings, result.rules), null, 2))}\n`;
   } else if (opts.format === 'json') {
     const { rules: _rules, ...rest } = result;
-    text = `${JSON.stringify({ ...rest, failOn: opts.failOn, passed: failing.length === 0 }, null, 2)}\n`;
+    const passed = failing.length === 0 && result.incomplete.length === 0;
+    text = `${safeJson(JSON.stringify({ ...rest, failOn: opts.failOn, passed }, null, 2))}\n`;
   } else text = formatText(result, opts.failOn);
   if (opts.output) {
     writeFileSync(opts.output, text);
     if (!quiet) process.stderr.write(`wrote ${opts.output}\n`);
   } else process.stdout.write(text);
-  if (failing.length > 0) process.exitCode = ExitCode.verification;
+  // A gate that could not judge what it was asked to has not passed.
+  if (failing.length > 0 || result.incomplete.length > 0) process.exitCode = ExitCode.verification;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppWithImageFacts } from '../image-facts.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
+import { colors, errColors, printJson, table, safeText } from '../../support/output.js';
 import { askYesNo } from '../../support/prompt.js';
 import type { DeployReport } from '../../deploy/deploy.js';
 
@@ -73,7 +73,7 @@ export default async function deployAction(
     wait: opts.wait,
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 900_000,
     confirm: askYesNo,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
   });
   if (opts.json) printJson(report);
   else printSummary(report);

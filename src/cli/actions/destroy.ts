@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
+import { colors, errColors, printJson, table, safeText } from '../../support/output.js';
 import { askYesNo } from '../../support/prompt.js';
 import type { DestroyPlan } from '../../deploy/destroy.js';
 
@@ -50,7 +50,7 @@ export default async function destroyAction(
   const report = await destroyApp(app, {
     yes: opts.yes,
     dryRun: opts.dryRun,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
     confirm: async (question, plan) => {
       process.stderr.write(`${describePlan(plan)}\n\n`);
       return askYesNo(question);

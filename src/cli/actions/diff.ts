@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
+import { colors, errColors, printJson, table, safeText } from '../../support/output.js';
 import type { DiffReport } from '../../deploy/diff.js';
 import { DIFF_CHANGES_EXIT, DIFF_REFUSED_EXIT } from '../exit-codes.js';
 
@@ -59,7 +59,9 @@ export default async function diffAction(
   const { diffApp } = await import('../../deploy/deploy.js');
   const report: DiffReport = await diffApp(app, {
     registry: opts.registry,
-    onProgress: quiet ? () => undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+    onProgress: quiet
+      ? () => undefined
+      : (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
   });
   if (opts.json) printJson(report);
   else printHuman(report);

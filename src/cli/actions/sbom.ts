@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
-import { errColors } from '../../support/output.js';
+import { errColors, safeJson, safeText } from '../../support/output.js';
 
 export default async function sbom(
   this: Command,
@@ -14,7 +14,7 @@ export default async function sbom(
   const { serviceSbom } = await import('../../sbom/sbom.js');
   const r = await serviceSbom(app, service, {
     slim: opts.slim,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim(`sbom: ${m}`)}\n`),
+    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim(`sbom: ${safeText(m)}`)}\n`),
   });
   const summary = Object.entries(r.counts)
     .filter(([, n]) => n > 0)
@@ -27,5 +27,5 @@ export default async function sbom(
     );
   }
   if (opts.output) writeFileSync(opts.output, r.json);
-  else process.stdout.write(`${r.json}\n`);
+  else process.stdout.write(`${safeJson(r.json)}\n`);
 }

@@ -5,7 +5,7 @@ import { loadAppForCommand } from '../load-app.js';
 import { synthesize, type SynthResult } from '../../infra/synth.js';
 import { formatCost } from '../../infra/cost.js';
 import { formatLocation } from '../../model/errors.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
+import { colors, errColors, printJson, safeText, table } from '../../support/output.js';
 
 function show(path: string): string {
   const rel = relative(process.cwd(), path);
@@ -36,16 +36,18 @@ function printHuman(r: SynthResult): void {
     }
     for (const g of grouped.values()) {
       const where = g.paths.length === 1 ? g.paths[0] : `${g.paths.length} constructs`;
-      out.push(`  ${colors.dim(`${g.rule} (${where}): ${g.reason}`)}`);
+      out.push(`  ${colors.dim(safeText(`${g.rule} (${where}): ${g.reason}`))}`);
     }
   }
   for (const f of r.acknowledgedUnsafe) {
     out.push(
-      `acknowledged unsafe setting: ${f.path} [${f.rule}] at ${formatLocation(f.location)}: ${f.acknowledged?.reason ?? ''}`,
+      safeText(
+        `acknowledged unsafe setting: ${f.path} [${f.rule}] at ${formatLocation(f.location)}: ${f.acknowledged?.reason ?? ''}`,
+      ),
     );
   }
   out.push(`estimated cost: ${formatCost(r.cost)}`);
-  out.push(`cloud assembly: ${show(r.outdir)}`, `diagram: ${show(r.diagramFile)}`);
+  out.push(`cloud assembly: ${safeText(show(r.outdir))}`, `diagram: ${safeText(show(r.diagramFile))}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -58,7 +60,9 @@ export default async function synth(
   const result = await synthesize(app, {
     outdir: opts.out,
     split: opts.split,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim(`synth: ${m}`)}\n`),
+    onProgress: quiet
+      ? undefined
+      : (m) => process.stderr.write(`${errColors.dim(`synth: ${safeText(m)}`)}\n`),
   });
   if (opts.json) printJson(result);
   else printHuman(result);

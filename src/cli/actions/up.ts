@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadAppForCommand } from '../load-app.js';
 import { engine, requireEngine } from '../../engine/client.js';
 import { onCleanup } from '../../support/cleanup.js';
-import { errColors, printJson } from '../../support/output.js';
+import { errColors, printJson, safeText } from '../../support/output.js';
 import { up as startApp } from '../../local/up.js';
 import { listLocalContainers, logs, ps } from '../../local/ops.js';
 import { printLogLine } from './logs.js';
@@ -27,8 +27,9 @@ export default async function up(this: Command, services: string[], opts: UpFlag
     lbMode: opts.lb,
     fargate: opts.fargate ?? false,
     timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 180_000,
-    onProgress: (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
-    onBuildOutput: (service, line) => process.stderr.write(errColors.dim(`  ${service} | ${line}\n`)),
+    onProgress: (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
+    onBuildOutput: (service, line) =>
+      process.stderr.write(errColors.dim(`  ${service} | ${safeText(line)}\n`)),
   });
   const rows = await ps(app, docker);
   if (opts.json) {

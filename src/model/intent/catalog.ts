@@ -17,14 +17,32 @@ const DATASTORES: DatastoreEntry[] = [
   {
     kind: 'postgres',
     port: 5432,
-    names: ['postgres', 'postgresql', 'postgis', 'timescaledb', 'timescaledb-ha'],
+    names: [
+      'postgres',
+      'postgresql',
+      'postgis',
+      'timescaledb',
+      'timescaledb-ha',
+      'pgvector',
+      'citus',
+      'pgvecto-rs',
+    ],
   },
   { kind: 'mysql', port: 3306, names: ['mysql', 'mysql-server', 'percona', 'percona-server'] },
   { kind: 'mariadb', port: 3306, names: ['mariadb'] },
   {
     kind: 'redis',
     port: 6379,
-    names: ['redis', 'redis-stack', 'redis-stack-server', 'redismod', 'keydb'],
+    names: [
+      'redis',
+      'redis-stack',
+      'redis-stack-server',
+      'redismod',
+      'keydb',
+      'dragonfly',
+      'garnet',
+      'kvrocks',
+    ],
   },
   { kind: 'valkey', port: 6379, names: ['valkey'] },
   { kind: 'memcached', port: 11211, names: ['memcached'] },
@@ -44,7 +62,112 @@ const DATASTORES: DatastoreEntry[] = [
   { kind: 'influxdb', port: 8086, names: ['influxdb'] },
   { kind: 'neo4j', port: 7687, names: ['neo4j'] },
   { kind: 'couchdb', port: 5984, names: ['couchdb'] },
+  { kind: 'cockroachdb', port: 26257, names: ['cockroach', 'cockroachdb'] },
+  {
+    kind: 'mqtt',
+    port: 1883,
+    names: ['eclipse-mosquitto', 'mosquitto', 'emqx', 'vernemq', 'hivemq4', 'hivemq-ce', 'nanomq'],
+  },
+  // Connection poolers and proxies in front of a database speak its protocol and carry its users.
+  { kind: 'pooler', port: 6432, names: ['pgbouncer', 'pgcat', 'odyssey', 'pgbouncer-docker'] },
+  { kind: 'pooler', port: 6543, names: ['supavisor'] },
+  { kind: 'pooler', port: 9999, names: ['pgpool', 'pgpool2', 'pgpool-ii'] },
+  { kind: 'pooler', port: 6033, names: ['proxysql'] },
+  { kind: 'pooler', port: 4006, names: ['maxscale'] },
+  { kind: 'pooler', port: 22121, names: ['twemproxy', 'nutcracker'] },
+  { kind: 'database', port: 5433, names: ['yugabyte', 'yugabytedb'] },
+  { kind: 'database', port: 4000, names: ['tidb'] },
+  { kind: 'database', port: 28015, names: ['rethinkdb'] },
+  { kind: 'database', port: 8529, names: ['arangodb'] },
+  { kind: 'database', port: 8812, names: ['questdb'] },
+  { kind: 'database', port: 5701, names: ['hazelcast'] },
+  { kind: 'database', port: 8091, names: ['couchbase', 'couchbase-server'] },
+  { kind: 'database', port: 7687, names: ['memgraph', 'memgraph-platform'] },
+  { kind: 'database', port: 6333, names: ['qdrant'] },
+  { kind: 'database', port: 19530, names: ['milvus'] },
+  { kind: 'database', port: 8080, names: ['weaviate'] },
+  { kind: 'database', port: 8000, names: ['chroma'] },
+  { kind: 'database', port: 8000, names: ['surrealdb'] },
+  {
+    kind: 'database',
+    port: 1521,
+    names: ['oracle-database', 'oracle-xe', 'oracle-free', 'database/enterprise', 'database/free'],
+  },
+  { kind: 'database', port: 50000, names: ['db2', 'db2_community/db2'] },
 ];
+
+/**
+ * Ports whose protocol is a datastore's (SQL, key-value, brokers, poolers): whatever the image, a
+ * port that speaks one of these is never an internet entry.
+ */
+const DATASTORE_PORTS = new Map<number, string>([
+  [1433, 'SQL Server'],
+  [1521, 'Oracle'],
+  [1883, 'MQTT'],
+  [2181, 'ZooKeeper'],
+  [2379, 'etcd'],
+  [3306, 'MySQL'],
+  [4222, 'NATS'],
+  [5432, 'PostgreSQL'],
+  [5433, 'PostgreSQL (second instance, YugabyteDB)'],
+  [5672, 'AMQP'],
+  [5671, 'AMQP over TLS'],
+  [5984, 'CouchDB'],
+  [6379, 'Redis'],
+  [6380, 'Redis (second instance)'],
+  [6432, 'PgBouncer'],
+  [6543, 'Supavisor'],
+  [6033, 'ProxySQL'],
+  [7687, 'Bolt (Neo4j, Memgraph)'],
+  [8086, 'InfluxDB'],
+  [8529, 'ArangoDB'],
+  [8812, 'QuestDB'],
+  [8883, 'MQTT over TLS'],
+  [9042, 'Cassandra'],
+  [9092, 'Kafka'],
+  [9200, 'Elasticsearch'],
+  [9300, 'Elasticsearch transport'],
+  [11211, 'memcached'],
+  [15672, 'RabbitMQ management'],
+  [19530, 'Milvus'],
+  [26257, 'CockroachDB SQL'],
+  [27017, 'MongoDB'],
+  [27018, 'MongoDB shard'],
+  [28015, 'RethinkDB'],
+]);
+
+/** The datastore protocol a port speaks, when it is one. */
+export function datastorePortProtocol(port: number): string | undefined {
+  return DATASTORE_PORTS.get(port);
+}
+
+/**
+ * Tools that administer a datastore or catch a developer's mail: local tools, never part of the
+ * deployed app (they would face the internet with the database's credentials). By repository name.
+ */
+const ADMIN_TOOLS: { names: string[]; what: string }[] = [
+  { names: ['phpmyadmin'], what: 'phpMyAdmin' },
+  { names: ['adminer'], what: 'Adminer' },
+  { names: ['pgadmin4', 'pgadmin'], what: 'pgAdmin' },
+  { names: ['pgweb'], what: 'pgweb' },
+  { names: ['mongo-express'], what: 'mongo-express' },
+  { names: ['redis-commander'], what: 'Redis Commander' },
+  { names: ['redisinsight', 'redis-insight'], what: 'RedisInsight' },
+  { names: ['phpredisadmin'], what: 'phpRedisAdmin' },
+  { names: ['kafka-ui', 'kafdrop', 'akhq', 'redpanda-console', 'console'], what: 'a Kafka console' },
+  { names: ['cloudbeaver'], what: 'CloudBeaver' },
+  { names: ['sqlpad'], what: 'SQLPad' },
+  { names: ['dbgate'], what: 'DbGate' },
+  { names: ['elasticvue', 'cerebro', 'dejavu'], what: 'an Elasticsearch console' },
+  { names: ['mailhog', 'mailpit', 'maildev', 'mailcatcher', 'smtp4dev', 'inbucket'], what: 'a mail catcher' },
+];
+
+/** The admin or debug tool an image is (`phpMyAdmin`), else undefined. */
+export function adminToolOf(ref: ImageRef): string | undefined {
+  // `redpanda-console` and `console` only from Redpanda's repository.
+  if (ref.name === 'console' && !/redpanda/.test(ref.repository)) return undefined;
+  return ADMIN_TOOLS.find((t) => t.names.includes(ref.name))?.what;
+}
 
 /** The datastore an image is, by its repository name; undefined for anything else. */
 export function datastoreOf(ref: ImageRef): { kind: DatastoreKind; port: number } | undefined {
@@ -66,6 +189,12 @@ export function datastorePort(kind: DatastoreKind): number {
  * An entry on one of these gets a Network Load Balancer, never an HTTP target group.
  */
 const NON_HTTP_PORTS = new Map<number, string>([
+  [5984, 'CouchDB'],
+  [28015, 'RethinkDB'],
+  [5433, 'PostgreSQL'],
+  [6033, 'ProxySQL'],
+  [6543, 'Supavisor'],
+  [6432, 'PgBouncer'],
   [21, 'FTP'],
   [22, 'SSH'],
   [23, 'Telnet'],
@@ -114,6 +243,7 @@ const NON_HTTP_PORTS = new Map<number, string>([
   [24224, 'Fluentd forward'],
   [25565, 'Minecraft'],
   [25672, 'RabbitMQ clustering'],
+  [26257, 'CockroachDB SQL'],
   [27015, 'Source game server'],
   [27017, 'MongoDB'],
   [51820, 'WireGuard'],
@@ -295,6 +425,11 @@ const MANAGED_KINDS: Partial<Record<DatastoreKind, ManagedEngine>> = {
  * is an extension RDS does not offer (PostGIS it does).
  */
 const NOT_MANAGEABLE = new Map([
+  ['dragonfly', 'Dragonfly is its own engine, not in ElastiCache'],
+  ['garnet', 'Garnet is its own engine, not in ElastiCache'],
+  ['kvrocks', 'Kvrocks is its own engine, not in ElastiCache'],
+  ['citus', 'RDS does not offer the Citus extension'],
+  ['pgvecto-rs', 'RDS does not offer the pgvecto.rs extension'],
   ['redis-stack', 'its modules (search, JSON, time series) are not in ElastiCache'],
   ['redis-stack-server', 'its modules (search, JSON, time series) are not in ElastiCache'],
   ['redismod', 'its modules (search, JSON, graph, time series) are not in ElastiCache'],

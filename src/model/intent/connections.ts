@@ -253,11 +253,7 @@ export function decideConnections(
     variables: conventionalVariables(store).filter((v) => !own.has(v.name)),
     actions: DATA_ACTIONS[store.intent.engine] ?? [],
   }));
-  const passwordSecrets = new Map(
-    [...stores.values()]
-      .filter((s) => s.intent.credentials?.passwordSecret)
-      .map((s) => [s.intent.credentials!.passwordSecret!, s]),
-  );
+  const passwordSecrets = passwordSecretsOf(stores);
   const secrets = decided.secrets.map((d): SecretDelivery => {
     const store = passwordSecrets.get(d.name);
     if (!store) return d;
@@ -268,6 +264,22 @@ export function decideConnections(
     };
   });
   return { environment, connections, secrets, warnings };
+}
+
+const secretsByStores = new WeakMap<object, Map<string, ManagedStore>>();
+
+/** Compose secret → the store whose password it carries; once per app (per caller was quadratic). */
+function passwordSecretsOf(stores: ReadonlyMap<string, ManagedStore>): Map<string, ManagedStore> {
+  let out = secretsByStores.get(stores);
+  if (!out) {
+    out = new Map(
+      [...stores.values()]
+        .filter((s) => s.intent.credentials?.passwordSecret)
+        .map((s) => [s.intent.credentials!.passwordSecret!, s]),
+    );
+    secretsByStores.set(stores, out);
+  }
+  return out;
 }
 
 interface VariableOutcome {
@@ -326,7 +338,9 @@ function decideVariable(
         urlWarning(e.name, value, store),
       );
     }
-    if (!isStandIn(engine) && value && store.local.passwords.includes(value)) {
+    // Only a variable that is itself a credential gets the generated password: `DB_USER=postgres`
+    // is a user name even when the local password is "postgres" too.
+    if (!isStandIn(engine) && value && e.handling === 'secret' && store.local.passwords.includes(value)) {
       return to(
         store,
         [{ field: 'password' }],

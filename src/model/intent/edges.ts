@@ -1,7 +1,14 @@
 import type { EdgeEvidence, Refusal, SourceLocation, TrafficEdge } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
 import type { NormalizedService } from '../normalize.js';
-import { referencesIn, referencesInCommand, referencesInText, type HostReference } from './references.js';
+import {
+  referencesIn,
+  referencesInCommand,
+  referencesInText,
+  siblingPortName,
+  type HostNames,
+  type HostReference,
+} from './references.js';
 
 /**
  * Calls between services: from `depends_on`, `x-shipshape.allow-from`, and references to other
@@ -13,10 +20,16 @@ export interface CallCandidate {
   from: string;
   to: string;
   reason: TrafficEdge['reason'];
+  /** Whether depends_on, links or allow-from declares it (else only a reference names it). */
+  declared: boolean;
   /** Ports the evidence names. */
   ports: number[];
   /** The URL scheme's default port (`http://api` → 80), used when the callee declares none. */
   defaultPort?: number;
+  /** A reference says the call is UDP (`udp://`, `syslog://`). */
+  udp?: boolean;
+  /** The names (lowercase) the caller uses for the callee, other than its service name. */
+  names: string[];
   evidence: EdgeEvidence[];
 }
 
@@ -32,52 +45,115 @@ export interface ConfigFile {
   path: string;
 }
 
-/** Hostname → service, for every service name and alias. */
+/**
+ * Hostname (lowercase: DNS names are case-insensitive) → service, for every service name,
+ * `container_name`, `hostname` and network alias. A service's own name wins over another's alias.
+ */
 export function hostIndex(services: readonly NormalizedService[]): Map<string, string> {
   const index = new Map<string, string>();
-  for (const s of services) for (const a of s.aliases) if (!index.has(a)) index.set(a, s.name);
-  for (const s of services) index.set(s.name, s.name);
+  for (const s of services)
+    for (const a of s.aliases) if (!index.has(a.toLowerCase())) index.set(a.toLowerCase(), s.name);
+  for (const s of services) index.set(s.name.toLowerCase(), s.name);
   return index;
 }
 
+/** The names one caller can resolve: every other service's names, plus its own `links` aliases. */
+export interface CallerHosts {
+  has(host: string): boolean;
+  get(host: string): string | undefined;
+}
+
+/** A view, not a copy: copying every name per caller made loading quadratic in the services. */
+export function callerHosts(s: NormalizedService, hosts: ReadonlyMap<string, string>): CallerHosts {
+  const links = new Map(
+    s.links.filter((l) => l.service !== s.name).map((l) => [l.alias.toLowerCase(), l.service]),
+  );
+  const get = (host: string) => {
+    const to = links.get(host) ?? hosts.get(host);
+    return to === s.name ? undefined : to;
+  };
+  return { get, has: (host) => get(host) !== undefined };
+}
+
 /** Every hostname reference one service makes to another, with where it was found. */
-export function findServiceReferences(
-  s: NormalizedService,
-  hosts: ReadonlyMap<string, string>,
-): HostReference[] {
-  const names = new Set([...hosts.keys()].filter((h) => hosts.get(h) !== s.name));
+export function findServiceReferences(s: NormalizedService, names: HostNames): HostReference[] {
   const base = ['services', s.name];
   const refs: HostReference[] = [];
+  const port = (name: string) => {
+    const sibling = siblingPortName(name);
+    const value = sibling === undefined ? undefined : s.environment[sibling];
+    const n = Number(value);
+    return value !== undefined && Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+  };
   for (const [name, value] of Object.entries(s.environment)) {
-    refs.push(...referencesIn(value, [...base, 'environment', name], names, name));
+    refs.push(...referencesIn(value, [...base, 'environment', name], names, name, port(name)));
   }
   if (s.command) refs.push(...referencesInCommand(s.command, [...base, 'command'], names));
   if (s.entrypoint) refs.push(...referencesInCommand(s.entrypoint, [...base, 'entrypoint'], names));
   return refs;
 }
 
+/** Whether two services share a compose network (or one has no networks: `network_mode`, unknowable). */
+function shareNetwork(a: NormalizedService, b: NormalizedService): boolean {
+  if (a.networks.length === 0 || b.networks.length === 0) return true;
+  return a.networks.some((n) => b.networks.includes(n));
+}
+
 /** Call candidates of one caller, before ports are settled. */
+/** Services by name, and who allows whom (`x-shipshape.allow-from`), built once per app. */
+export interface ServiceIndex {
+  byName: ReadonlyMap<string, NormalizedService>;
+  /** Caller → the callees whose allow-from names it, with the entry's index. */
+  allowedBy: ReadonlyMap<string, { callee: string; index: number }[]>;
+}
+
+export function serviceIndex(services: readonly NormalizedService[]): ServiceIndex {
+  const allowedBy = new Map<string, { callee: string; index: number }[]>();
+  for (const callee of services)
+    callee.x.allowFrom.forEach((from, index) =>
+      allowedBy.set(from, [...(allowedBy.get(from) ?? []), { callee: callee.name, index }]),
+    );
+  return { byName: new Map(services.map((s) => [s.name, s])), allowedBy };
+}
+
 export function callCandidates(
   s: NormalizedService,
-  all: readonly NormalizedService[],
+  all: ServiceIndex,
   hosts: ReadonlyMap<string, string>,
   ctx: EdgeContext,
   configFiles: readonly ConfigFile[] = [],
-): { calls: CallCandidate[]; startOrderOnly: string[]; ignored: CallCandidate[] } {
+): { calls: CallCandidate[]; startOrderOnly: string[]; ignored: CallCandidate[]; apart: CallCandidate[] } {
   const byCallee = new Map<string, CallCandidate>();
+  const mine = callerHosts(s, hosts);
   const add = (
     to: string,
     reason: CallCandidate['reason'],
     ports: number[],
     evidence: EdgeEvidence,
-    defaultPort?: number,
+    more: { defaultPort?: number; udp?: boolean; name?: string } = {},
   ) => {
+    const declared = reason !== 'reference';
+    const name = more.name !== undefined && more.name !== to.toLowerCase() ? [more.name] : [];
     const c = byCallee.get(to);
     if (c) {
       c.ports = [...new Set([...c.ports, ...ports])];
-      c.defaultPort ??= defaultPort;
+      c.defaultPort ??= more.defaultPort;
+      c.udp ||= more.udp;
+      c.declared ||= declared;
+      c.names = [...new Set([...c.names, ...name])];
       c.evidence.push(evidence);
-    } else byCallee.set(to, { from: s.name, to, reason, ports, defaultPort, evidence: [evidence] });
+    } else
+      byCallee.set(to, {
+        from: s.name,
+        to,
+        reason,
+        declared,
+        ports,
+        ...(more.defaultPort !== undefined ? { defaultPort: more.defaultPort } : {}),
+        ...(more.udp ? { udp: true } : {}),
+        names: name,
+        evidence: [evidence],
+      });
   };
   const startOrderOnly: string[] = [];
   for (const d of s.dependsOn) {
@@ -92,39 +168,52 @@ export function callCandidates(
       location: ctx.locate(path),
     });
   }
-  for (const callee of all) {
-    const i = callee.x.allowFrom.indexOf(s.name);
-    if (i < 0) continue;
-    const path = ['services', callee.name, 'x-shipshape', 'allow-from', i];
-    add(callee.name, 'allow-from', [], {
+  s.links.forEach((l, i) => {
+    if (l.service === s.name) return;
+    const path = ['services', s.name, 'links', i];
+    add(
+      l.service,
+      'links',
+      [],
+      { path: formatPath(path), text: `links: ${l.service}:${l.alias}`, location: ctx.locate(path) },
+      { name: l.alias.toLowerCase() },
+    );
+  });
+  for (const { callee, index } of all.allowedBy.get(s.name) ?? []) {
+    const path = ['services', callee, 'x-shipshape', 'allow-from', index];
+    add(callee, 'allow-from', [], {
       path: formatPath(path),
       text: `allow-from: ${s.name}`,
       location: ctx.locate(path),
     });
   }
-  for (const r of findServiceReferences(s, hosts)) {
-    const to = hosts.get(r.host)!;
-    const evidence = { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) };
-    if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence);
-    else add(to, 'reference', [], evidence, r.port);
-  }
-  const names = new Set([...hosts.keys()].filter((h) => hosts.get(h) !== s.name));
+  const reference = (r: HostReference, evidence: EdgeEvidence) => {
+    const to = mine.get(r.host)!;
+    const more = { udp: r.udp, name: r.host };
+    if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence, more);
+    else add(to, 'reference', [], evidence, { ...more, defaultPort: r.port });
+  };
+  for (const r of findServiceReferences(s, mine))
+    reference(r, { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) });
   for (const f of configFiles) {
-    for (const r of referencesInText(f.text, names)) {
-      const evidence = {
+    for (const r of referencesInText(f.text, mine))
+      reference(r, {
         path: f.path,
         text: r.text,
         location: { file: f.file, line: r.line, column: r.column },
-      };
-      const to = hosts.get(r.host)!;
-      if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence);
-      else add(to, 'reference', [], evidence, r.port);
-    }
+      });
   }
   const calls: CallCandidate[] = [];
   const ignored: CallCandidate[] = [];
-  for (const c of byCallee.values()) (s.x.ignoreEdges.includes(c.to) ? ignored : calls).push(c);
-  return { calls, startOrderOnly, ignored };
+  const apart: CallCandidate[] = [];
+  for (const c of byCallee.values()) {
+    const callee = all.byName.get(c.to);
+    if (s.x.ignoreEdges.includes(c.to)) ignored.push(c);
+    // Compose resolves names only within a shared network: a caller elsewhere cannot reach it.
+    else if (callee && !shareNetwork(s, callee) && c.reason !== 'allow-from') apart.push(c);
+    else calls.push(c);
+  }
+  return { calls, startOrderOnly, ignored, apart };
 }
 
 /**
@@ -137,9 +226,10 @@ export function settleCallPorts(
   calls: CallCandidate[],
   listenPorts: ReadonlyMap<string, number[]>,
   listenSources: ReadonlyMap<string, string> = new Map(),
+  udpPorts: ReadonlyMap<string, readonly number[]> = new Map(),
 ): { edges: TrafficEdge[]; unknownPorts: { caller: string; refusal: Refusal }[] } {
   const unknownPorts: { caller: string; refusal: Refusal }[] = [];
-  const edges = calls.map((c): TrafficEdge => {
+  const edges = calls.flatMap((c): TrafficEdge[] => {
     let ports = c.ports;
     let portsReason: string | undefined;
     if (ports.length === 0) {
@@ -165,15 +255,25 @@ export function settleCallPorts(
         },
       });
     }
-    return {
+    const sorted = [...new Set(ports)].sort((a, b) => a - b);
+    // A port the callee declares only over UDP (or a udp:// reference) is a UDP call.
+    const udpOnly = new Set(udpPorts.get(c.to) ?? []);
+    const udp = c.udp ? sorted : sorted.filter((p) => udpOnly.has(p));
+    const tcp = sorted.filter((p) => !udp.includes(p));
+    const edge = (protocol: TrafficEdge['protocol'], p: number[]): TrafficEdge => ({
       from: c.from,
       to: c.to,
-      ports: [...new Set(ports)].sort((a, b) => a - b),
-      protocol: 'tcp',
+      ports: p,
+      protocol,
       reason: c.reason,
       ...(portsReason ? { portsReason } : {}),
+      declared: c.declared,
       evidence: c.evidence,
-    };
+    });
+    return [
+      ...(tcp.length > 0 || udp.length === 0 ? [edge('tcp', tcp)] : []),
+      ...(udp.length > 0 ? [edge('udp', udp)] : []),
+    ];
   });
   return { edges, unknownPorts };
 }

@@ -1,3 +1,4 @@
+import { credentialInValue, isCredentialName, isSensitive } from './credentials.js';
 import type {
   AppModel,
   EnvironmentDecision,
@@ -6,24 +7,12 @@ import type {
   SourceLocation,
 } from '../types.js';
 
-/** Environment variable names that usually hold credentials. */
-const SENSITIVE_NAME =
-  /(PASSWORD|PASSWD|PASS$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|AUTH)/i;
-
-/** A URL with a password in it, e.g. `postgres://app:s3cret@db:5432/app` or `redis://:s3cret@cache`. */
-const CREDENTIAL_URL = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i;
-
 /** The `*_FILE` convention of the official images: the variable names a file holding the value. */
 const FILE_VARIABLE = /_FILE$/;
 
-/** Whether a value is a URL with a password in it. */
+/** Whether a value is a URL with a password in it (any scheme, `jdbc:` too). */
 export function hasCredentialUrl(value: string): boolean {
-  return CREDENTIAL_URL.test(value);
-}
-
-/** Whether a variable looks like it holds a credential: by its name, or a URL with a password. */
-export function isSensitive(name: string, value: string): boolean {
-  return SENSITIVE_NAME.test(name) || CREDENTIAL_URL.test(value);
+  return credentialInValue(value) === 'a URL with a password';
 }
 
 /** Where an environment value came from, as far as the loader can tell. */
@@ -61,7 +50,7 @@ export function decideEnvironment(
         };
       }
       if (isSensitive(name, value)) {
-        const why = CREDENTIAL_URL.test(value) ? 'a URL with a password' : 'its name says credential';
+        const why = isCredentialName(name) ? 'its name says credential' : credentialInValue(value)!;
         return {
           name,
           handling: 'secret',

@@ -1,5 +1,11 @@
 import { ShipshapeError } from '../errors.js';
-import { exposedPorts, readDockerfile, stageBaseImage, type ParsedDockerfile } from '../dockerfile.js';
+import {
+  exposedPorts,
+  serviceDockerfile,
+  stageBaseImage,
+  type BuildDockerfile,
+  type ParsedDockerfile,
+} from '../dockerfile.js';
 import { parseImageRef, withDigest } from '../image-ref.js';
 import type { NormalizedService } from '../normalize.js';
 import {
@@ -10,23 +16,49 @@ import {
   type ManagedEngine,
   type Diagnostic,
   type ImageRef,
+  type Refusal,
   type SecretModel,
   type ServiceIntent,
   type ServiceModel,
   type SourceLocation,
   type TrafficEdge,
   type TrafficGraph,
+  type VolumeModel,
 } from '../types.js';
 import { formatPath, type DocPath } from '../yaml-source.js';
-import { datastoreRuntime, labelledPorts } from './catalog.js';
+import { adminToolOf, datastoreRuntime, labelledPorts } from './catalog.js';
 import { decideConnections, type ManagedStore } from './connections.js';
 import { decideDatastore, type LocalCredentials } from './datastores.js';
-import { callCandidates, hostIndex, settleCallPorts, type CallCandidate, type ConfigFile } from './edges.js';
+import {
+  callCandidates,
+  hostIndex,
+  serviceIndex,
+  settleCallPorts,
+  type CallCandidate,
+  type ConfigFile,
+} from './edges.js';
 import { configFilesOf } from './config-files.js';
 import { decideEnvironment, decideSecrets, type EnvironmentOrigin } from './environment.js';
-import { decideCatchAll, decideExposure, entryCandidates } from './exposure.js';
-import { decideMounts, hostOnlyRefusals, impliedMounts, volumeOwner } from './mounts.js';
+import {
+  debuggerPortsOf,
+  decideCatchAll,
+  decideExposure,
+  entriesInFront,
+  entryCandidates,
+  entryRefusals,
+  listenPortRefusal,
+} from './exposure.js';
+import {
+  buildContextRefusals,
+  decideMounts,
+  hostOnlyRefusals,
+  impliedMounts,
+  volumeOwner,
+} from './mounts.js';
 import { describeService } from './describe.js';
+import { fargateSize } from '../fargate-size.js';
+import { isEngineSocket, isSystemPath, realPath } from '../host-paths.js';
+import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
 import { decidePlacement } from './placement.js';
 import { lowPortRefusals } from './low-ports.js';
@@ -39,7 +71,13 @@ const runsInCloud = (st: StaticIntent) =>
 
 export { decideUser, isRootUser, runsAsRoot } from './user.js';
 export { requestedPlatform } from './image-facts.js';
-export { isSensitive } from './environment.js';
+export {
+  isSensitive,
+  isCredentialName,
+  credentialInValue,
+  redactCredentials,
+  redactArguments,
+} from './credentials.js';
 export {
   balancerFor,
   cloudContainers,
@@ -52,6 +90,8 @@ export {
 export interface IntentContext {
   projectDir: string;
   secrets: SecretModel[];
+  /** Top-level volumes (a `driver_opts` bind is judged as the host path it mounts). */
+  volumes: VolumeModel[];
   /** App-level `x-shipshape.catch-all`. */
   catchAll?: string;
   locate(path: DocPath): SourceLocation;
@@ -90,17 +130,38 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
   const decisions: Decision[] = [];
   const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, normalized, ctx)]));
   settleVolumeOwners(normalized, statics, warnings);
-  const datastores = new Map([...statics].filter(([, v]) => v.datastore).map(([k, v]) => [k, v.datastore!]));
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
-  const { edges: calls, unknownPorts, listenPorts } = settleCalls(candidates, statics, warnings);
+  const { edges: calls, unknownPorts, listenPorts, callerNames } = settleCalls(candidates, statics, warnings);
   for (const st of statics.values()) warnings.push(...st.warnings);
+  warnings.push(...callsToLocalOnly(calls, statics));
   const stores = managedStores(normalized, statics);
-  const entryNames = entryCandidates(normalized, datastores);
+  const internal = new Map(
+    [...statics].map(([name, st]) => [
+      name,
+      { datastore: st.datastore, adminTool: st.adminTool, ...st.placement },
+    ]),
+  );
+  const entryNames = entryCandidates(normalized, internal);
+  // Calls by caller and by callee, once: filtering all calls per service was quadratic.
+  const callsFrom = groupBy(calls, (e) => e.from);
+  const callsTo = groupBy(calls, (e) => e.to);
+  const order = new Map(normalized.map((s, position) => [s.name, { ...s, position }]));
   const services = normalized.map((s): ServiceModel => {
     const st = statics.get(s.name)!;
-    const reach = decideConnections(s, st, calls, stores);
+    // A service that is not deployed reaches nothing in the cloud.
+    const reach =
+      st.placement.placement === 'local-only'
+        ? { environment: st.environment, secrets: st.secrets, connections: [], warnings: [] }
+        : decideConnections(s, st, callsFrom.get(s.name) ?? [], stores);
     warnings.push(...reach.warnings);
-    const exposure = decideExposure(s, st.datastore, entryNames, calls, listenPorts.get(s.name)!);
+    const inFront = entriesInFront(
+      s,
+      order,
+      entryNames,
+      callsTo.get(s.name) ?? [],
+      callsFrom.get(s.name) ?? [],
+    );
+    const exposure = decideExposure(s, internal.get(s.name)!, inFront, listenPorts.get(s.name)!);
     const intent: ServiceIntent = {
       placement: st.placement.placement,
       placementReason: st.placement.placementReason,
@@ -111,6 +172,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
       entryPorts: exposure.entryPorts,
       debugPorts: exposure.debugPorts,
       listenPorts: listenPorts.get(s.name)!,
+      callerNames: callerNames.get(s.name) ?? [],
       user: st.user,
       ...(st.imageFacts ? { imageFacts: st.imageFacts } : {}),
       platform: st.platform,
@@ -128,9 +190,21 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const [name, refusal] of nameCollisions(services, ctx))
+    byName.get(name)!.intent.refusals.push(refusal);
+  for (const [name, refusals] of entryRefusals(services, ctx.locate))
+    byName.get(name)!.intent.refusals.push(...refusals);
+  for (const s of services) {
+    const r = listenPortRefusal(s, s.intent.listenPorts, ctx.locate);
+    if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
+      s.intent.refusals.push(r);
+  }
+  warnings.push(...loopbackOnlyApp(services, ctx));
   const fromInternet = internetEdges(services, warnings);
   const catchAll = settleCatchAll(services, ctx, warnings);
-  for (const s of services) decisions.push(...describeService(s, calls, ctx.projectDir));
+  for (const s of services)
+    decisions.push(...describeService(s, callsFrom.get(s.name) ?? [], ctx.projectDir));
   if (catchAll)
     decisions.push({ topic: 'route', text: `catch-all /* → ${catchAll.service} (${catchAll.reason})` });
   return {
@@ -149,16 +223,24 @@ function gatherCalls(
   decisions: Decision[],
 ): CallCandidate[] {
   const hosts = hostIndex(normalized);
+  const index = serviceIndex(normalized);
   const candidates: CallCandidate[] = [];
   for (const s of normalized) {
-    const { calls, startOrderOnly, ignored } = callCandidates(
+    const { calls, startOrderOnly, ignored, apart } = callCandidates(
       s,
-      normalized,
+      index,
       hosts,
       ctx,
       statics.get(s.name)!.configFiles,
     );
     candidates.push(...calls);
+    for (const c of apart)
+      decisions.push({
+        service: s.name,
+        topic: 'edge',
+        text: `${s.name} → ${c.to}: not a call (they share no compose network, so ${s.name} cannot resolve it; found ${c.evidence.map((e) => e.text).join(', ')})`,
+        location: c.evidence[0]?.location,
+      });
     for (const to of startOrderOnly)
       decisions.push({
         service: s.name,
@@ -180,14 +262,19 @@ function settleCalls(
   candidates: CallCandidate[],
   statics: ReadonlyMap<string, StaticIntent>,
   warnings: Diagnostic[],
-): ReturnType<typeof settleCallPorts> & { listenPorts: Map<string, number[]> } {
+): ReturnType<typeof settleCallPorts> & {
+  listenPorts: Map<string, number[]>;
+  callerNames: Map<string, string[]>;
+} {
   // A port a reference names is a port the callee listens on.
   const listenPorts = new Map<string, number[]>();
   for (const [name, st] of statics) listenPorts.set(name, st.declaredPorts);
-  for (const c of candidates)
-    listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
+  // A reference to a debugger's port is never a call the cloud allows.
+  const calls = candidates.flatMap((c) => withoutDebuggerPorts(c, statics.get(c.to)?.debuggers, warnings));
+  for (const c of calls) listenPorts.set(c.to, sortedUnique([...(listenPorts.get(c.to) ?? []), ...c.ports]));
   const sources = new Map([...statics].map(([name, st]) => [name, st.portSources]));
-  const settled = settleCallPorts(candidates, listenPorts, sources);
+  const udp = new Map([...statics].map(([name, st]) => [name, st.udpPorts]));
+  const settled = settleCallPorts(calls, listenPorts, sources, udp);
   for (const { refusal: r } of settled.unknownPorts) {
     warnings.push({
       severity: 'warning',
@@ -197,7 +284,11 @@ function settleCalls(
       hint: r.fix,
     });
   }
-  return { ...settled, listenPorts };
+  // The names callers use for each callee, which the cloud registers beside its service name.
+  const callerNames = new Map<string, string[]>();
+  for (const c of calls)
+    callerNames.set(c.to, [...new Set([...(callerNames.get(c.to) ?? []), ...c.names])].sort());
+  return { ...settled, listenPorts, callerNames };
 }
 
 /** Edges from the internet to each public service's entry ports; a public service without one is a warning. */
@@ -219,6 +310,7 @@ function internetEdges(services: readonly ServiceModel[], warnings: Diagnostic[]
       ports: sortedUnique(s.intent.entryPorts.map((p) => p.port)),
       protocol: 'tcp',
       reason: s.ports.length > 0 ? 'published' : 'public',
+      declared: true,
       evidence: [],
     }));
 }
@@ -281,17 +373,46 @@ function managedStores(
   return stores;
 }
 
+/**
+ * A call naming a callee's debugger port: the port is dropped (no service may reach a debugger in
+ * the cloud) with a located warning; a reference left with no port is no call.
+ */
+function withoutDebuggerPorts(
+  c: CallCandidate,
+  debuggers: ReadonlyMap<number, string> | undefined,
+  warnings: Diagnostic[],
+): CallCandidate[] {
+  const debug = c.ports.filter((p) => debuggers?.has(p));
+  if (debug.length === 0 || !debuggers) return [c];
+  const ev = c.evidence.find((e) => debug.some((p) => e.text.includes(String(p)))) ?? c.evidence[0]!;
+  warnings.push({
+    severity: 'warning',
+    message: `${c.from} names ${c.to}'s debugger port ${debug.join(', ')} (${debuggers.get(debug[0]!)}); no service may reach a debugger in the cloud`,
+    path: ev.path,
+    location: ev.location,
+    hint: `remove the reference, or add \`x-shipshape: { ignore-edges: [${c.to}] }\` to ${c.from}`,
+  });
+  const ports = c.ports.filter((p) => !debuggers.has(p));
+  return ports.length > 0 || c.reason !== 'reference' ? [{ ...c, ports }] : [];
+}
+
 interface StaticIntent {
   placement: ReturnType<typeof decidePlacement>;
   image?: ImageRef;
   configFiles: ConfigFile[];
   datastore?: DatastoreIntent;
+  /** The admin tool the image is (phpMyAdmin...), when it is one. */
+  adminTool?: string;
   /** Local credentials of a managed datastore (to map its callers' variables; never printed). */
   local?: LocalCredentials;
   warnings: Diagnostic[];
   declaredPorts: number[];
   /** Where the declared ports come from, for the reasons of edges that name no port. */
   portSources: string;
+  /** Its debugger ports (well-known, and those its command line opens): never reachable. */
+  debuggers: Map<number, string>;
+  /** Ports it declares only over UDP. */
+  udpPorts: number[];
   user: ServiceIntent['user'];
   imageFacts?: ServiceIntent['imageFacts'];
   platform: ServiceIntent['platform'];
@@ -309,13 +430,16 @@ function staticIntent(
   all: readonly NormalizedService[],
   ctx: IntentContext,
 ): StaticIntent {
-  const df = s.build ? readDockerfile(s.build) : undefined;
+  const read = serviceDockerfile(s, ctx.locate);
+  const df = read?.kind === 'parsed' ? read.dockerfile : undefined;
   const { ref, built } = imageOf(s, df);
   const { datastore, refusal: datastoreRefusal, local } = decideDatastore(s, ref, built, ctx);
   const runtime = datastore && ref && !built ? datastoreRuntime(datastore.kind, ref) : undefined;
   const imageFacts = decideImageFacts(s, ctx.lock);
   const facts = imageFacts?.facts;
-  const { declaredPorts, portSources } = declarePorts(s, df, datastore, facts?.ports ?? []);
+  // A debugger's port is never reachable in the cloud: not a listening port, not a call's port.
+  const debuggers = debuggerPortsOf(s);
+  const { declaredPorts, portSources } = declarePorts(s, df, datastore, facts?.ports ?? [], debuggers);
   const userPath = ['services', s.name, 'user'];
   const user = decideUser(
     s,
@@ -328,7 +452,8 @@ function staticIntent(
   const platformWarnings: Diagnostic[] = [];
   const platform = decidePlatform(s, facts, platformWarnings);
   const healthcheck = decideHealthcheck(s, facts);
-  const placement = decidePlacement(s, datastore, all);
+  const adminTool = ref ? adminToolOf(ref) : undefined;
+  const placement = decidePlacement(s, datastore, all, adminTool);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
   const { refusals } = plan;
@@ -338,7 +463,9 @@ function staticIntent(
       : plan.cloudImage;
   const mounts = withOwners(plan.mounts, user);
   if (runtime) mounts.push(...impliedMounts(runtime.writable, ref!.name, !!managed));
-  refusals.push(...hostOnlyRefusals(s, ctx));
+  refusals.push(...hostOnlyRefusals(s, ctx), ...buildContextRefusals(s, ctx));
+  if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
+  refusals.push(...argumentRefusals(s, ctx), ...taskSizeRefusals(s, ctx), ...secretFileRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
   s.secrets.forEach((ref, i) => {
@@ -355,6 +482,7 @@ function staticIntent(
   });
   return {
     placement,
+    ...(adminTool ? { adminTool } : {}),
     ...(ref && !built ? { image: ref } : {}),
     configFiles: configFilesOf(s, mounts, df),
     ...(datastore ? { datastore } : {}),
@@ -362,6 +490,8 @@ function staticIntent(
     warnings: [...datastoreWarnings(s, datastore, mounts, ctx), ...platformWarnings],
     declaredPorts,
     portSources,
+    debuggers,
+    udpPorts: s.udpPorts,
     user,
     ...(imageFacts ? { imageFacts } : {}),
     platform,
@@ -370,7 +500,10 @@ function staticIntent(
     environment: decideEnvironment(s, (name) => ctx.environmentOrigin(s.name, name)),
     mounts,
     cloudImage,
-    refusals: placement.placement === 'local-only' || managed ? [] : refusals,
+    refusals: [
+      ...(placement.placement === 'local-only' || managed ? [] : refusals),
+      ...publicRefusals(s, datastore, adminTool, ctx),
+    ],
   };
 }
 
@@ -380,19 +513,169 @@ function declarePorts(
   df: ParsedDockerfile | undefined,
   datastore: DatastoreIntent | undefined,
   imagePorts: number[],
+  debuggers: ReadonlyMap<number, string>,
 ): { declaredPorts: number[]; portSources: string } {
+  const listening = (ports: number[]) => ports.filter((p) => !debuggers.has(p));
   const parts: [string, number[]][] = [
-    ['compose', s.servicePorts],
-    ['Dockerfile EXPOSE', df?.built ? exposedPorts(df.built) : []],
+    ['compose', listening(s.servicePorts)],
+    ['Dockerfile EXPOSE', listening(df?.built ? exposedPorts(df.built) : [])],
     [`${datastore?.kind ?? ''} port`, datastore ? [datastore.port] : []],
-    ['labels', labelledPorts(s.labels)],
-    ['image EXPOSE', imagePorts],
+    ['labels', listening(labelledPorts(s.labels))],
+    ['image EXPOSE', listening(imagePorts)],
   ];
   const named = parts.filter(([, ports]) => ports.length > 0);
   return {
     declaredPorts: sortedUnique(named.flatMap(([, ports]) => ports)),
     portSources: named.map(([what, ports]) => `${what} ${sortedUnique(ports).join(', ')}`).join('; '),
   };
+}
+
+/**
+ * `x-shipshape.public: true` on a datastore (poolers included) or an admin tool: refused, also for
+ * a datastore that becomes a managed service (which shipshape never makes public).
+ */
+function publicRefusals(
+  s: NormalizedService,
+  datastore: DatastoreIntent | undefined,
+  adminTool: string | undefined,
+  ctx: IntentContext,
+): Refusal[] {
+  if (s.x.public !== true || (!datastore && !adminTool)) return [];
+  const path = ['services', s.name, 'x-shipshape', 'public'];
+  const what = datastore ? `${datastore.kind} datastore` : `${adminTool} (an admin tool)`;
+  return [
+    {
+      rule: 'public-datastore',
+      path: formatPath(path),
+      location: ctx.locate(path),
+      message: `x-shipshape.public: true would put the ${what} "${s.name}" on the internet`,
+      fix: `remove \`public: true\`; its callers reach it privately${adminTool ? ' (an admin tool stays a local tool)' : ''}`,
+    },
+  ];
+}
+
+/**
+ * No service is public, but one publishes its port on loopback only (`127.0.0.1:8000:8000`, for a
+ * reverse proxy on the host): in the cloud the load balancer is that proxy, which the model will
+ * not assume — it says so, with the one-line fix.
+ */
+function loopbackOnlyApp(services: readonly ServiceModel[], ctx: IntentContext): Diagnostic[] {
+  if (services.some((s) => s.public)) return [];
+  return services
+    .filter((s) => s.intent.placement === 'service' && !s.intent.datastore)
+    .filter((s) =>
+      s.ports.some((p) => p.hostIp !== undefined && /^(127\.|::1|\[::1\]|localhost)/.test(p.hostIp)),
+    )
+    .map((s) => ({
+      severity: 'warning' as const,
+      message: `no service is public: ${s.name} publishes its ports on loopback only, which the cloud reads as "local tools only"`,
+      path: `services.${s.name}.ports`,
+      location: ctx.locate(['services', s.name, 'ports']),
+      hint: `if ${s.name} is the app's entry behind a reverse proxy on the host, say so: \`x-shipshape: { public: true }\` (the load balancer is the proxy in the cloud)`,
+    }));
+}
+
+/** A deployed service calling one that is not deployed (an admin tool, `local-only`): it fails in the cloud. */
+function callsToLocalOnly(
+  calls: readonly TrafficEdge[],
+  statics: ReadonlyMap<string, StaticIntent>,
+): Diagnostic[] {
+  const placement = (name: string) => statics.get(name)?.placement.placement;
+  const seen = new Set<string>();
+  return calls
+    .filter((e) => placement(e.to) === 'local-only' && placement(e.from) !== 'local-only')
+    .filter((e) => !seen.has(`${e.from}\0${e.to}`) && seen.add(`${e.from}\0${e.to}`))
+    .map((e) => ({
+      severity: 'warning' as const,
+      message: `${e.from} calls ${e.to} (${e.evidence[0]?.text ?? 'declared'}), which is not deployed in the cloud (${statics.get(e.to)!.placement.placementReason}): the call fails there`,
+      path: e.evidence[0]?.path,
+      location: e.evidence[0]?.location,
+      hint: `point ${e.from} at a service that exists in the cloud (a mail service, say), or keep ${e.from} local too`,
+    }));
+}
+
+/**
+ * Service names that become the same cloud name: ECS, Service Connect and DNS names allow only
+ * lowercase letters, digits, `-` and `_`, so `a.b` and `a-b` (or `Api` and `api`) would be one
+ * service in the cloud. The later one is refused, located.
+ */
+function nameCollisions(services: readonly ServiceModel[], ctx: IntentContext): Map<string, Refusal> {
+  const out = new Map<string, Refusal>();
+  const seen = new Map<string, string>();
+  for (const s of services.filter((x) => x.intent.placement !== 'local-only')) {
+    const cloud = s.name.toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+    const first = seen.get(cloud);
+    if (first === undefined) {
+      seen.set(cloud, s.name);
+      continue;
+    }
+    const path = ['services', s.name];
+    out.set(s.name, {
+      rule: 'service-name',
+      path: formatPath(path),
+      location: ctx.locate(path),
+      message: `"${s.name}" and "${first}" are both "${cloud}" in the cloud (ECS and DNS names are lowercase letters, digits, - and _)`,
+      fix: `rename one of them so the two differ in letters or digits`,
+    });
+  }
+  return out;
+}
+
+/**
+ * A compose secret read from the host itself (`file: /etc/shadow`, a socket): `up` mounts that
+ * file into the container. Judged like any host path; a secret file elsewhere outside the
+ * project (`~/secrets/db.txt`) is what secrets are for.
+ */
+function secretFileRefusals(s: NormalizedService, ctx: IntentContext): Refusal[] {
+  return s.secrets.flatMap((ref) => {
+    const file = ctx.secrets.find((d) => d.name === ref.source)?.file;
+    if (!file) return [];
+    const real = realPath(file);
+    const socket = isEngineSocket(file);
+    if (!socket && !isSystemPath(real)) return [];
+    const path = ['secrets', ref.source, 'file'];
+    return [
+      {
+        rule: socket ? ('docker-socket' as const) : ('host-path' as const),
+        path: formatPath(path),
+        location: ctx.locate(path),
+        message: `secret "${ref.source}" is the host's ${real}${real !== file ? ` (${file} leads there)` : ''}, mounted into ${s.name}`,
+        fix: 'keep the secret in a file of its own (outside the repository if you like), not a system file',
+      },
+    ];
+  });
+}
+
+/** A task size Fargate cannot give (`cpus: 64`): refused where compose asks for it. */
+function taskSizeRefusals(s: NormalizedService, ctx: IntentContext): Refusal[] {
+  const { cpus, memoryBytes } = s.resources.limits;
+  try {
+    fargateSize(cpus, memoryBytes);
+    return [];
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const path = ['services', s.name, 'deploy', 'resources', 'limits'];
+    const tooManyCpus = cpus !== undefined && cpus > 16;
+    // deploy.resources.limits when written there, else the legacy key (`cpus`, `mem_limit`).
+    const service = ctx.locate(['services', s.name]);
+    const written = ctx.locate([...path, tooManyCpus ? 'cpus' : 'memory']);
+    const legacy = ctx.locate(['services', s.name, tooManyCpus ? 'cpus' : 'mem_limit']);
+    const same = (a: SourceLocation, b: SourceLocation) => a.line === b.line && a.column === b.column;
+    return [
+      {
+        rule: 'fargate-unsupported',
+        path: formatPath(path),
+        location: same(written, service) ? legacy : written,
+        message: e.message,
+        fix: 'ask for at most 16 CPUs and 120 GiB (`deploy.resources.limits`), or keep the service local with `x-shipshape: { local-only: true }`',
+      },
+    ];
+  }
+}
+
+/** A Dockerfile `docker build` would fail on: the cloud image cannot be built. */
+function dockerfileRefusal(p: Extract<BuildDockerfile, { kind: 'problem' }>): Refusal {
+  return { rule: 'dockerfile', path: p.path, location: p.location, message: p.message, fix: p.fix };
 }
 
 /**
@@ -494,6 +777,17 @@ function datastoreWarnings(
       location: ctx.locate(['services', s.name]),
       hint: 'declare the tables the app uses: `x-shipshape: { tables: [{ name: messages, partition-key: pk, sort-key: sk }] }`',
     });
+  }
+  return out;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
   }
   return out;
 }

@@ -1,5 +1,8 @@
 import { statSync } from 'node:fs';
-import { relative, isAbsolute } from 'node:path';
+import { homedir } from 'node:os';
+import { relative } from 'node:path';
+import { isRemoteContext } from '../canonical.js';
+import { isEngineSocket, isInside, isSystemPath, realPath } from '../host-paths.js';
 import type {
   CloudImage,
   MountDecision,
@@ -7,6 +10,7 @@ import type {
   ServiceModel,
   SourceLocation,
   UserDecision,
+  VolumeModel,
 } from '../types.js';
 import type { DocPath } from '../yaml-source.js';
 import { formatPath } from '../yaml-source.js';
@@ -18,20 +22,14 @@ import { formatPath } from '../yaml-source.js';
  * the Docker socket. Each gets the reading a careful engineer would give it.
  */
 
-const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/var\/run\/docker(\/|$)|^\/run\/docker(\/|$)/;
-/** Host paths whose content is the host itself: mounting them in a container is never portable. */
-const SYSTEM_PATHS = /^\/(proc|sys|dev|boot|etc|usr|lib|lib64|bin|sbin|var|run|root|srv\/docker)?(\/|$)/;
 const HOST_TIME = new Set(['/etc/localtime', '/etc/timezone']);
 
 export interface MountContext {
   projectDir: string;
+  /** Top-level volumes, for named volumes that are binds in disguise (`driver_opts`). Default none. */
+  volumes?: readonly VolumeModel[];
   locate(path: DocPath): SourceLocation;
 }
-
-const inside = (dir: string, path: string) => {
-  const rel = relative(dir, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
 
 const isFile = (path: string) => {
   try {
@@ -40,6 +38,13 @@ const isFile = (path: string) => {
     return false; // a missing source is created as a directory by the engine
   }
 };
+
+/** The host path a named volume binds (`driver_opts: { type: none, o: bind, device: … }`), if it is one. */
+export function boundDevice(volume: VolumeModel | undefined): string | undefined {
+  const o = volume?.driverOpts ?? {};
+  if (volume?.driver !== undefined && volume.driver !== 'local') return undefined;
+  return /(^|,)r?bind(,|$)/.test(o.o ?? '') && o.device ? o.device : undefined;
+}
 
 export interface MountPlan {
   mounts: MountDecision[];
@@ -68,6 +73,11 @@ function readVolume(
   if (managedDatastore) return { cloud: 'dropped', reason: managedMountReason(v.target, managedDatastore) };
   if (v.type === 'tmpfs') return TMPFS_READING;
   if (v.type === 'volume') {
+    const device = boundDevice(ctx.volumes?.find((x) => x.name === v.source));
+    if (device) {
+      const bind = readBindMount(device, v, s, ctx);
+      return { ...bind, reason: `named volume "${v.source}" binds ${device} (driver_opts): ${bind.reason}` };
+    }
     return v.source
       ? {
           cloud: 'volume',
@@ -78,38 +88,47 @@ function readVolume(
   return readBindMount(v.source ?? '', v, s, ctx);
 }
 
-/** A host path mounted into the container: dropped, baked into the image, a volume, or refused. */
+/**
+ * A host path mounted into the container: dropped, baked into the image, a volume, or refused.
+ * Judged on where the path really leads: `..` and symlinks resolved first (a project symlink to
+ * `/etc` or to the Docker socket is what it points at).
+ */
 function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: MountContext): VolumeReading {
-  if (DOCKER_SOCKET.test(source)) {
+  const real = realPath(source);
+  const via = real !== source ? ` (${source} leads there)` : '';
+  if (isEngineSocket(source)) {
     return {
       cloud: 'refused',
-      reason: `mounts the Docker socket (${source}): whoever controls this container controls the host's engine, and Fargate has none`,
+      reason: `mounts a container engine's socket (${real})${via}: whoever controls this container controls the host's engine, and Fargate has none`,
       refusal: {
         rule: 'docker-socket',
         fix: 'remove this volume, or keep the service out of the cloud with `x-shipshape: { local-only: true }`',
       },
     };
   }
-  if (HOST_TIME.has(source))
+  if (HOST_TIME.has(source) || HOST_TIME.has(real))
     return { cloud: 'dropped', reason: 'host time zone: cloud tasks run in UTC; set TZ instead' };
-  if (s.build && inside(s.build.context, source)) {
+  const projectDir = realPath(ctx.projectDir);
+  const context =
+    s.build && buildContextInProject(s.build.context, ctx) ? realPath(s.build.context) : undefined;
+  if (context && isInside(context, real)) {
     return {
       cloud: 'dropped',
-      reason: `development overlay of the build context: the image already contains ${relative(ctx.projectDir, source) || '.'}`,
+      reason: `development overlay of the build context: the image already contains ${relative(projectDir, real) || '.'}`,
     };
   }
-  if (inside(ctx.projectDir, source)) return readProjectMount(source, v, ctx);
-  if (SYSTEM_PATHS.test(source)) {
+  if (isInside(projectDir, real)) return readProjectMount(real, v, projectDir);
+  if (isSystemPath(real)) {
     return {
       cloud: 'refused',
-      reason: `mounts the host path ${source}, which does not exist on Fargate`,
+      reason: `mounts the host path ${real}${via}, which does not exist on Fargate`,
       refusal: {
         rule: 'host-path',
         fix: 'remove this volume, or use a named volume for data the service keeps',
       },
     };
   }
-  if (!isFile(source) && !v.readOnly) {
+  if (!isFile(real) && !v.readOnly && real === source) {
     return {
       cloud: 'volume',
       reason: `host directory ${source} holds data: a persistent volume in the cloud (its current content is not copied)`,
@@ -117,7 +136,7 @@ function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: Moun
   }
   return {
     cloud: 'refused',
-    reason: `mounts ${source} from outside the project, which the cloud image cannot be built from`,
+    reason: `mounts ${real}${via} from outside the project, which the cloud image cannot be built from`,
     refusal: {
       rule: 'host-path',
       fix: 'move it into the project directory (it is then copied into the image), or use a named volume',
@@ -125,9 +144,40 @@ function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: Moun
   };
 }
 
+/**
+ * Whether a local build context is one the cloud image may be built from: anything but the host
+ * itself — `/`, a system directory, the home directory or one above it (symlinks resolved). A
+ * context beside the project (`build: ..` from a `docker/` directory) is a common layout.
+ */
+function buildContextInProject(context: string, ctx: MountContext): boolean {
+  const real = realPath(context);
+  if (isInside(realPath(ctx.projectDir), real)) return true;
+  return !isSystemPath(real) && !isInside(real, homedir());
+}
+
+/**
+ * A local build context that is the host itself (`/`, `/etc`, the home directory): the image
+ * would be built from the host's files, and every host path would pass for "a development
+ * overlay" of it.
+ */
+export function buildContextRefusals(s: Pick<ServiceModel, 'name' | 'build'>, ctx: MountContext): Refusal[] {
+  const context = s.build?.context;
+  if (!context || isRemoteContext(context) || buildContextInProject(context, ctx)) return [];
+  const path = ['services', s.name, 'build', 'context'];
+  return [
+    {
+      rule: 'host-path',
+      path: formatPath(path),
+      location: ctx.locate(path),
+      message: `builds from ${realPath(context)}, which is the host's own files, not the app's: the cloud image would carry them`,
+      fix: 'build from the directory of the service’s source (`build: ./app`)',
+    },
+  ];
+}
+
 /** A file, or a read-only directory, of the project is configuration: baked into the image. */
-function readProjectMount(source: string, v: VolumeOf, ctx: MountContext): VolumeReading {
-  const where = relative(ctx.projectDir, source);
+function readProjectMount(source: string, v: VolumeOf, projectDir: string): VolumeReading {
+  const where = relative(projectDir, source) || '.';
   if (isFile(source) || v.readOnly) {
     return {
       cloud: 'baked',
@@ -227,15 +277,112 @@ export function volumeOwner(user: UserDecision): { owner: { uid: number; gid: nu
   };
 }
 
-/** Host-namespace and device settings: none exists on Fargate. */
+/** `security_opt` values that switch confinement off: the container may call every syscall. */
+const UNCONFINED = /^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$|^systempaths[:=]unconfined$/;
+/** Custom confinement profiles: Fargate applies its own and cannot load these. */
+const CUSTOM_PROFILE = /^(seccomp|apparmor)[:=](?!unconfined$)|^label[:=](?!disable$)/;
+
+/** How each host-only setting is refused: what Fargate lacks, and the fix. */
+function hostSettingRefusal(key: string, value: string): { message: string; fix: string } | undefined {
+  switch (key) {
+    case 'userns_mode':
+    case 'uts':
+    case 'cgroup':
+      return value === 'host'
+        ? {
+            message: `shares the host's ${key === 'uts' ? 'UTS (hostname)' : key === 'cgroup' ? 'cgroup' : 'user'} namespace (${key}: host), which Fargate cannot`,
+            fix: `remove \`${key}: host\``,
+          }
+        : {
+            message: `${key}: ${value} is a Docker host setting Fargate does not have`,
+            fix: `remove \`${key}\``,
+          };
+    case 'cgroup_parent':
+      return {
+        message: `cgroup_parent: ${value} places the container in a host cgroup, which Fargate does not have`,
+        fix: 'remove `cgroup_parent`',
+      };
+    case 'runtime':
+    case 'isolation':
+      return {
+        message: `${key}: ${value} asks for a container runtime Fargate does not offer`,
+        fix: `remove \`${key}\``,
+      };
+    case 'sysctls':
+      return {
+        message: `sets the kernel parameter ${value}, which Fargate does not let a task set`,
+        fix: 'remove `sysctls` (or tune the application instead)',
+      };
+    case 'device_cgroup_rules':
+      return {
+        message: `device_cgroup_rules "${value}" grants access to host devices, and Fargate has none`,
+        fix: 'remove `device_cgroup_rules`',
+      };
+    case 'volumes_from':
+      return {
+        message: `volumes_from: ${value} shares another container's volumes, which Fargate tasks of different services cannot`,
+        fix: 'share data through a named volume mounted by both services',
+      };
+    case 'external_links':
+      return {
+        message: `external_links: ${value} names a container outside the app, which does not exist in the cloud`,
+        fix: 'remove it, or add that container to the compose file',
+      };
+    case 'extra_hosts':
+      return {
+        message: `extra_hosts "${value}" adds a hosts-file entry${/host-gateway/.test(value) ? ' for the Docker host, which the cloud does not have' : ''}; Fargate tasks (awsvpc) take none`,
+        fix: 'call services by their compose names (each is registered in the cloud), or keep the service local',
+      };
+    case 'dns':
+    case 'dns_search':
+    case 'dns_opt':
+      return {
+        message: `${key}: ${value} sets the container's resolver, which Fargate tasks (awsvpc) cannot`,
+        fix: `remove \`${key}\``,
+      };
+    case 'mac_address':
+    case 'shm_size':
+    case 'cpuset':
+    case 'cpu_rt_runtime':
+    case 'cpu_rt_period':
+    case 'oom_kill_disable':
+    case 'mem_swappiness':
+    case 'memswap_limit':
+    case 'storage_opt':
+    case 'blkio_config':
+      return {
+        message: `${key}: ${value} is a Docker host setting Fargate does not have`,
+        fix: `remove \`${key}\``,
+      };
+    case 'configs':
+      return {
+        message: `config "${value}" is not a file of the project (content:, environment: or external), which the cloud image cannot carry`,
+        fix: 'make it a file in the project (`configs: { NAME: { file: ./NAME } }`): it is then baked into the cloud image',
+      };
+    case 'gpus':
+    case 'deploy.resources.reservations.devices':
+      return {
+        message: `reserves host devices (${value}); Fargate has no GPUs or devices`,
+        fix: 'remove the device reservation, or keep the service local with `x-shipshape: { local-only: true }`',
+      };
+  }
+  return undefined;
+}
+
+/**
+ * Settings that cannot exist on Fargate, refused (never dropped): host namespaces (`pid`, `ipc`,
+ * `userns_mode`, `uts`, `cgroup`), another container's namespace (`network_mode: service:x`,
+ * `pid: container:x`) or none at all (`network_mode: none`), devices, kernel parameters, custom
+ * runtimes, and confinement switched off or replaced (`seccomp:unconfined`, a custom profile).
+ */
 export function hostOnlyRefusals(
-  s: Pick<ServiceModel, 'name' | 'pid' | 'ipc' | 'devices'>,
+  s: Pick<ServiceModel, 'name' | 'pid' | 'ipc' | 'devices' | 'networkMode' | 'securityOpt' | 'hostSettings'>,
   ctx: MountContext,
 ): Refusal[] {
   const out: Refusal[] = [];
-  const at = (key: string) => ({
-    path: formatPath(['services', s.name, key]),
-    location: ctx.locate(['services', s.name, key]),
+  const at = (...key: (string | number)[]) => ({
+    path: formatPath(['services', s.name, ...key]),
+    location: ctx.locate(['services', s.name, ...key]),
   });
   if (s.pid === 'host') {
     out.push({
@@ -253,6 +400,28 @@ export function hostOnlyRefusals(
       fix: 'remove `ipc: host`',
     });
   }
+  for (const [key, value] of [
+    ['pid', s.pid],
+    ['ipc', s.ipc],
+    ['network_mode', s.networkMode],
+  ] as const) {
+    if (value === undefined || !/^(service|container):/.test(value)) continue;
+    out.push({
+      rule: 'fargate-unsupported',
+      ...at(key),
+      message: `${key}: ${value} joins another container's namespace, which a Fargate task of another service cannot`,
+      fix: `remove \`${key}\` and let the services talk over the network (they reach each other by service name)`,
+    });
+  }
+  if (s.networkMode === 'none') {
+    out.push({
+      rule: 'fargate-unsupported',
+      ...at('network_mode'),
+      message:
+        'network_mode: none leaves the container without a network; Fargate tasks always have one (awsvpc)',
+      fix: 'remove `network_mode: none`; a service without callers and without egress rules reaches nothing anyway',
+    });
+  }
   if (s.devices.length > 0) {
     out.push({
       rule: 'devices',
@@ -261,5 +430,26 @@ export function hostOnlyRefusals(
       fix: 'remove `devices:`, or keep the service out of the cloud with `x-shipshape: { local-only: true }`',
     });
   }
+  s.hostSettings.forEach((h) => {
+    const r = hostSettingRefusal(h.key, h.value);
+    const key = h.key === 'sysctls' ? ['sysctls', h.value.split('=')[0]!] : h.key.split('.');
+    if (r) out.push({ rule: 'fargate-unsupported', ...at(...key), ...r });
+  });
+  s.securityOpt.forEach((opt, i) => {
+    if (UNCONFINED.test(opt))
+      out.push({
+        rule: 'confinement-disabled',
+        ...at('security_opt', i),
+        message: `security_opt "${opt}" switches confinement off: the container may call every syscall the kernel has`,
+        fix: `remove "${opt}" from security_opt`,
+      });
+    else if (CUSTOM_PROFILE.test(opt))
+      out.push({
+        rule: 'fargate-unsupported',
+        ...at('security_opt', i),
+        message: `security_opt "${opt}" loads a custom confinement profile, which Fargate cannot (it applies its own)`,
+        fix: `remove "${opt}" from security_opt (Fargate's default seccomp profile applies)`,
+      });
+  });
   return out;
 }

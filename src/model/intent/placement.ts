@@ -21,9 +21,16 @@ export function decidePlacement(
   s: Pick<NormalizedService, 'name' | 'x' | 'restart' | 'ports' | 'expose' | 'healthcheck'>,
   datastore: DatastoreIntent | undefined,
   services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
+  adminTool?: string,
 ): { placement: CloudPlacement; placementReason: string } {
   if (s.x.localOnly)
     return { placement: 'local-only', placementReason: 'not deployed (x-shipshape.local-only)' };
+  // An admin tool in the cloud would face the internet holding the database's credentials.
+  if (adminTool && s.x.public !== true)
+    return {
+      placement: 'local-only',
+      placementReason: `not deployed: ${adminTool} is a local admin tool (it would hold the database's credentials)`,
+    };
   if (datastore?.cloud === 'managed')
     return {
       placement: 'managed',

@@ -4,13 +4,42 @@ import type { ImageFacts, ImageRef, ServiceModel, SourceLocation, UserDecision }
 import { knownImageUser } from './catalog.js';
 import { factsSource } from './image-facts.js';
 
+/** A user spec (`user[:group]`) read the way runc reads compose `user:` and Dockerfile `USER`. */
+export interface UserSpec {
+  /** The user part as written, without surrounding blanks (a name or a uid). */
+  user: string;
+  /** The group part, when written. */
+  group?: string;
+  /** The uid, when the user part is a number (`0000`, `+0`, `1000`). */
+  uid?: number;
+}
+
 /**
- * The one rule for "runs as root": user `root` or uid 0, with or without a group (`0`, `root`,
- * `0:0`, `root:staff`), and no user at all (an image without USER runs as root).
+ * Split a user spec as runc does (moby/sys/user GetExecUser): at the first `:`; the user part is
+ * a uid when Go's `strconv.Atoi` reads it as one — an optional sign and decimal digits, so `0000`,
+ * `+0` and `-0` are uid 0 — else a name. Blanks around either part are dropped: runc would fail to
+ * find a user named " 0", and a gate must not call that "not root".
+ */
+export function parseUserSpec(spec: string): UserSpec {
+  const colon = spec.indexOf(':');
+  const user = (colon < 0 ? spec : spec.slice(0, colon)).trim();
+  const group = colon < 0 ? undefined : spec.slice(colon + 1).trim();
+  const uid = /^[+-]?\d+$/.test(user) ? Number(user) : undefined;
+  return {
+    user,
+    ...(group !== undefined ? { group } : {}),
+    ...(uid !== undefined ? { uid: uid === 0 ? 0 : uid } : {}),
+  };
+}
+
+/**
+ * The one rule for "runs as root": the user part is uid 0 in any spelling (`0`, `0000`, `+0`,
+ * ` 0 `), the name `root`, or empty (runc then keeps uid 0: `""`, `:1000`, no USER at all) —
+ * whatever the group (`0:0`, `root:staff`, `0:somegroup`).
  */
 export function isRootUser(user: string | undefined): boolean {
-  const name = (user ?? '').trim().split(':')[0]!;
-  return name === '' || name === 'root' || name === '0';
+  const spec = parseUserSpec(user ?? '');
+  return spec.user === '' || spec.user === 'root' || spec.uid === 0;
 }
 
 /**

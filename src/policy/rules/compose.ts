@@ -1,4 +1,4 @@
-import { readDockerfile, stageInstructions } from '../../model/dockerfile.js';
+import { serviceDockerfile, stageInstructions } from '../../model/dockerfile.js';
 import { isPinned, parseImageRef } from '../../model/image-ref.js';
 import type { AppModel, ServiceModel, SourceLocation, UnsafeRule, RefusalRule } from '../../model/types.js';
 import { INTERNET } from '../../model/types.js';
@@ -36,6 +36,13 @@ const GATE_RULE: Record<UnsafeRule | RefusalRule, string> = {
   'unknown-call-port': 'unknown-call-port',
   'datastore-version': 'datastore-version',
   'low-port': 'low-port',
+  dockerfile: 'dockerfile',
+  'secret-argument': 'secret-argument',
+  'public-datastore': 'public-datastore',
+  'fargate-unsupported': 'fargate-unsupported',
+  'confinement-disabled': 'confinement-disabled',
+  'entry-ports': 'entry-ports',
+  'service-name': 'service-name',
 };
 
 const DANGEROUS_CAPS =
@@ -60,17 +67,14 @@ function fromGate(g: GateFinding, ctx: ComposeContext): Finding {
   let severity: CheckSeverity = r.severity;
   if (g.rule === 'added-capability' && DANGEROUS_CAPS.test(g.message.split(' ').at(-1) ?? ''))
     severity = 'high';
-  // The gate points some settings at the service; the compose path says exactly where.
-  const service = ctx.app.services.find((s) => s.name === g.service);
-  const generic =
-    !g.location || (g.location.line === service?.location.line && g.location.file === service?.location.file);
   return {
     ruleId: r.id,
     severity,
     service: g.service,
     message: g.message,
     fix: g.fix,
-    location: generic ? ctx.locate(g.path.split('.')) : g.location!,
+    // The gate's own location: check and synth name the same file:line.
+    location: g.location ?? ctx.locate(g.path.split('.')),
     path: g.path,
     ...(g.acknowledged ? { suppressed: { reason: g.acknowledged.reason } } : {}),
   };
@@ -101,8 +105,6 @@ function hardening(s: ServiceModel, ctx: ComposeContext): Finding[] {
     const path = [...base, 'security_opt', i];
     if (/^no-new-privileges[:=]false$/.test(opt))
       out.push(finding(s, 'no-new-privileges-off', path, `security_opt turns no-new-privileges off`, ctx));
-    if (/^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$|^systempaths[:=]unconfined$/.test(opt))
-      out.push(finding(s, 'confinement-disabled', path, `security_opt "${opt}" disables confinement`, ctx));
   });
   const limits = [...base, 'deploy', 'resources', 'limits'];
   if (s.resources.limits.memoryBytes === undefined)
@@ -133,28 +135,21 @@ function missingHealthcheck(s: ServiceModel, ctx: ComposeContext): Finding[] {
       finding(s, 'no-healthcheck', ['services', s.name, 'healthcheck'], 'the health check is disabled', ctx),
     ];
   if (s.healthcheck) return [];
-  const df = s.build ? readDockerfile(s.build) : undefined;
+  const read = serviceDockerfile(s, ctx.locate);
+  const df = read?.kind === 'parsed' ? read.dockerfile : undefined;
   if (df?.built && stageInstructions(df.built, 'HEALTHCHECK').length > 0) return [];
   if (s.build && s.public) return [];
   return [finding(s, 'no-healthcheck', ['services', s.name], `"${s.name}" has no health check`, ctx)];
 }
 
-/** The model's exposure decisions judged: a public datastore, a public raw TCP/UDP entry. */
+/**
+ * The model's exposure decisions judged: a public raw TCP/UDP entry. (A public datastore or admin
+ * tool is the gate's `public-datastore` refusal, reported above.)
+ */
 function exposure(s: ServiceModel, ctx: ComposeContext): Finding[] {
-  if (s.intent.exposure !== 'public') return [];
+  if (s.intent.exposure !== 'public' || s.intent.datastore) return [];
   const where =
     s.x.public === true ? ['services', s.name, 'x-shipshape', 'public'] : ['services', s.name, 'ports'];
-  if (s.intent.datastore) {
-    return [
-      finding(
-        s,
-        'public-datastore',
-        where,
-        `${s.intent.datastore.kind} datastore "${s.name}" would be public: ${s.intent.exposureReason}`,
-        ctx,
-      ),
-    ];
-  }
   return s.intent.entryPorts
     .filter((p) => p.balancer === 'network')
     .map((p) =>
@@ -208,9 +203,12 @@ function imagePin(s: ServiceModel, ctx: ComposeContext): Finding[] {
 /** Calls the model inferred from a reference only: no depends_on and no allow-from says so. */
 function undeclaredEdges(ctx: ComposeContext, wanted: (name: string) => boolean): Finding[] {
   const out: Finding[] = [];
+  const seen = new Set<string>();
   for (const e of ctx.app.traffic.edges) {
-    if (e.from === INTERNET || e.reason !== 'reference' || !wanted(e.from)) continue;
-    if (e.evidence.some((x) => /\.depends_on\.|\.allow-from\[/.test(x.path))) continue;
+    if (seen.has(`${e.from}\0${e.to}`)) continue; // its TCP and UDP halves are one call
+    seen.add(`${e.from}\0${e.to}`);
+    // The model says once whether a call is declared; the evidence is only shown.
+    if (e.from === INTERNET || e.declared || !wanted(e.from)) continue;
     const s = ctx.app.services.find((x) => x.name === e.from)!;
     const ev = e.evidence[0];
     const f = finding(

@@ -1,14 +1,11 @@
-import { accessSync, constants, existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  dockerfilePath,
-  readDockerfile,
+  serviceDockerfile as modelDockerfile,
   stageInstructions,
   type DockerfileInstruction,
   type DockerfileStage,
   type ParsedDockerfile,
 } from '../../model/dockerfile.js';
-import { ExitCode, ShipshapeError } from '../../model/errors.js';
 import { isPinned, parseImageRef } from '../../model/image-ref.js';
 import { decideUser, isRootUser, isSensitive } from '../../model/intent/index.js';
 import type { ServiceModel, SourceLocation } from '../../model/types.js';
@@ -22,30 +19,17 @@ import { ruleFinding } from './catalog.js';
  * on for what ships; every stage for supply-chain rules (pinning, downloads).
  */
 
-/** The parsed Dockerfile of a built service; a located error when it cannot be read. */
+/**
+ * The parsed Dockerfile of a built service, as the model read it (src/model/dockerfile.ts);
+ * undefined for a remote context and for a Dockerfile `docker build` would fail on, which the
+ * model refuses (the `dockerfile` gate rule reports it, at the same place `synth` does).
+ */
 export function serviceDockerfile(
   s: ServiceModel,
   locate: (path: DocPath) => SourceLocation,
 ): ParsedDockerfile | undefined {
-  if (!s.build) return undefined;
-  const file = dockerfilePath(s.build);
-  if (!file) return undefined; // a remote build context: nothing local to read
-  const where = { location: locate(['services', s.name, 'build']), path: `services.${s.name}.build` };
-  if (!existsSync(file)) {
-    throw new ShipshapeError(`service "${s.name}": Dockerfile ${file} not found`, {
-      ...where,
-      hint: 'fix build.context / build.dockerfile, or create the Dockerfile',
-    });
-  }
-  try {
-    accessSync(file, constants.R_OK);
-  } catch (e) {
-    throw new ShipshapeError(
-      `service "${s.name}": cannot read Dockerfile ${file} (${(e as NodeJS.ErrnoException).code})`,
-      { ...where, exitCode: ExitCode.usage, hint: 'make it readable by the user running shipshape' },
-    );
-  }
-  return readDockerfile(s.build);
+  const read = modelDockerfile(s, locate);
+  return read?.kind === 'parsed' ? read.dockerfile : undefined;
 }
 
 function chain(stage: DockerfileStage): DockerfileStage[] {

@@ -46,12 +46,12 @@ describe('shipshape CLI', () => {
   it('config prints the normalized model with the traffic graph, as YAML or JSON', () => {
     const yaml = shipshape(['config', '-f', 'examples/web-api/compose.yaml']);
     expect(yaml.code).toBe(0);
-    expect(yaml.stdout).toMatch(/^traffic:\n {2}- from: internet\n {4}to: web/m);
+    expect(yaml.stdout).toMatch(/^traffic:\n {2}- from: \(internet\)\n {4}to: web/m);
     const json = shipshape(['config', '-f', 'examples/web-api/compose.yaml', '--format', 'json']);
     expect(json.code).toBe(0);
     const model = JSON.parse(json.stdout) as { traffic: { from: string; to: string; ports: number[] }[] };
     expect(model.traffic.map((e) => `${e.from}->${e.to}:${e.ports.join(',')}`)).toEqual([
-      'internet->web:8080',
+      '(internet)->web:8080',
       'web->api:5000',
     ]);
   });

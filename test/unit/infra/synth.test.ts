@@ -15,7 +15,6 @@ import {
   requiredTags,
 } from '../../../src/infra/tags.js';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
-import { INTERNET } from '../../../src/model/types.js';
 import { composeDir } from '../../support/compose-dir.js';
 import { example, fixture, load } from './helpers.js';
 
@@ -218,7 +217,7 @@ describe('architecture diagram', () => {
     const model = load(fixture('postgres'));
     const graph = architectureGraph(model);
     expect(graph.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
-      [`${INTERNET}->alb`, 'alb->svc:app', 'svc:app->svc:db', 'svc:worker->svc:db'].sort(),
+      ['internet->alb', 'alb->svc:app', 'svc:app->svc:db', 'svc:worker->svc:db'].sort(),
     );
     expect(graph.nodes.find((n) => n.id === 'svc:db')?.kind).toBe('database');
     expect(graph.nodes.find((n) => n.id === 'svc:app')?.kind).toBe('public');

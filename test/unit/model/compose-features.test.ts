@@ -302,8 +302,24 @@ describe('compose features', () => {
       found: evidence.map((x) => x.path),
     }));
     expect(edges).toEqual([
-      { from: 'internet', to: 'web', ports: [8080], protocol: 'tcp', reason: 'published', found: [] },
-      { from: 'internet', to: 'admin', ports: [9000], protocol: 'tcp', reason: 'public', found: [] },
+      {
+        from: '(internet)',
+        to: 'web',
+        ports: [8080],
+        protocol: 'tcp',
+        reason: 'published',
+        declared: true,
+        found: [],
+      },
+      {
+        from: '(internet)',
+        to: 'admin',
+        ports: [9000],
+        protocol: 'tcp',
+        reason: 'public',
+        declared: true,
+        found: [],
+      },
       {
         from: 'web',
         to: 'api',
@@ -311,6 +327,7 @@ describe('compose features', () => {
         protocol: 'tcp',
         reason: 'depends_on',
         portsReason: 'no port named: the ports api listens on (compose 5000)',
+        declared: true,
         found: ['services.web.depends_on.api'],
       },
       {
@@ -320,6 +337,7 @@ describe('compose features', () => {
         protocol: 'tcp',
         reason: 'allow-from',
         portsReason: 'no port named: the ports api listens on (compose 5000)',
+        declared: true,
         found: ['services.api.x-shipshape.allow-from[0]'],
       },
     ]);

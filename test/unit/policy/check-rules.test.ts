@@ -32,10 +32,7 @@ const EXPECTED: Record<string, [string, string, number][]> = {
   'SS-COMPOSE-014': [['web', 'compose.yaml', 15]],
   'SS-COMPOSE-015': [['web', 'compose.yaml', 7]],
   'SS-COMPOSE-016': [['web', 'compose.yaml', 7]],
-  'SS-COMPOSE-017': [
-    ['web', 'compose.yaml', 9],
-    ['cache', 'compose.yaml', 22],
-  ],
+  'SS-COMPOSE-017': [['web', 'compose.yaml', 9]],
   'SS-COMPOSE-018': [
     ['agent', 'compose.yaml', 26],
     ['worker', 'compose.yaml', 47],
@@ -51,9 +48,17 @@ const EXPECTED: Record<string, [string, string, number][]> = {
     ['game', 'compose.yaml', 45],
   ],
   'SS-COMPOSE-023': [['web', 'compose.yaml', 16]],
-  'SS-COMPOSE-024': [['db', 'compose.yaml', 52]],
+  'SS-COMPOSE-024': [
+    ['cache', 'compose.yaml', 22],
+    ['db', 'compose.yaml', 52],
+  ],
   'SS-COMPOSE-025': [['docs', 'compose.yaml', 54]],
-  'SS-COMPOSE-026': [['proxy', 'compose.yaml', 59]],
+  'SS-COMPOSE-026': [['broken', 'compose.yaml', 56]],
+  'SS-COMPOSE-027': [['cli', 'compose.yaml', 61]],
+  'SS-COMPOSE-028': [['sandbox', 'compose.yaml', 65]],
+  'SS-COMPOSE-029': [['media', 'compose.yaml', 69]],
+  'SS-COMPOSE-030': [['api-v2', 'compose.yaml', 74]],
+  'SS-COMPOSE-031': [['proxy', 'compose.yaml', 80]],
   'SS-DOCKERFILE-001': [['web', 'app/Dockerfile', 4]],
   'SS-DOCKERFILE-002': [
     ['web', 'app/Dockerfile', 2],
@@ -138,20 +143,24 @@ describe('shipshape check: compose and Dockerfile rules', () => {
     expect((err as ShipshapeError).hint).toContain('web, cache, agent, game, worker');
   });
 
-  it('refuses a service whose Dockerfile is missing or unreadable, naming the compose line', async () => {
+  it('refuses a service whose Dockerfile is missing (SS-COMPOSE-026) or unreadable (exit 2), naming the compose line', async () => {
     const missing = composeDir({ 'compose.yaml': 'services:\n  a:\n    build: ./nowhere\n' });
-    const app = loadApp([`${missing}/compose.yaml`]);
-    const err = (await runCheck(app, STATIC).catch((e: unknown) => e)) as ShipshapeError;
-    expect(err.message).toMatch(/Dockerfile .*nowhere\/Dockerfile not found/);
-    expect(err.location?.line).toBe(3);
-    expect(err.exitCode).toBe(ExitCode.usage);
+    const r = await runCheck(loadApp([`${missing}/compose.yaml`]), STATIC);
+    const f = r.findings.find((x) => x.ruleId === 'SS-COMPOSE-026');
+    expect(f?.message).toMatch(/Dockerfile .*nowhere\/Dockerfile not found/);
+    expect(f?.location.line).toBe(3);
     if (process.getuid?.() !== 0) {
       const dir = composeDir({ 'compose.yaml': 'services:\n  a:\n    build: .\n', Dockerfile: 'FROM x:1\n' });
       chmodSync(`${dir}/Dockerfile`, 0o000);
-      const e2 = (await runCheck(loadApp([`${dir}/compose.yaml`]), STATIC).catch(
-        (e: unknown) => e,
-      )) as ShipshapeError;
-      expect(e2.message).toContain('cannot read Dockerfile');
+      let e2: ShipshapeError | undefined;
+      try {
+        loadApp([`${dir}/compose.yaml`]);
+      } catch (e) {
+        e2 = e as ShipshapeError;
+      }
+      expect(e2?.message).toContain('cannot read Dockerfile');
+      expect(e2?.exitCode).toBe(ExitCode.usage);
+      expect(e2?.location?.line).toBe(3);
     }
   });
 
