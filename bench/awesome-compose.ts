@@ -19,7 +19,7 @@ import { runsAsRoot } from '../src/model/intent/index.js';
 import { loadApp } from '../src/model/load.js';
 import { ShipshapeError, formatLocation } from '../src/model/errors.js';
 import { INTERNET, type AppModel } from '../src/model/types.js';
-import { gateFindings } from '../src/policy/gate.js';
+import { gateFindings } from '../src/model/gate.js';
 
 const root = resolve(import.meta.dirname, '..');
 const source = process.argv[2] ?? '/work/.mirror/docker+awesome-compose/repo';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ICloudAssemblySource, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ExitCode, ShipshapeError } from '../model/errors.js';
 import type { AppModel } from '../model/types.js';
-import { assertCloudReady } from '../policy/gate.js';
+import { assertCloudReady, type CloudReadyApp } from '../model/gate.js';
 import { onCleanup } from '../support/cleanup.js';
 import { resolveTarget, type AwsTarget } from '../aws/config.js';
 import { copyRecordedAssembly, type DeployableSynth, type RecordedAssembly } from './history.js';
@@ -43,7 +43,8 @@ export interface OpenOptions {
 }
 
 export async function openSession(app: AppModel, options: OpenOptions): Promise<CloudSession> {
-  if (!options.recorded) assertCloudReady(app, options.verb);
+  // The gate runs once, before AWS is asked anything; synth builds what it passed.
+  const ready = options.recorded ? undefined : assertCloudReady(app, options.verb);
   const target = await resolveTarget(app.x.aws.region);
   options.onProgress(
     `${target.account} / ${target.region}${target.endpoint ? ` (endpoint ${target.endpoint})` : ''} as ${target.caller}`,
@@ -59,7 +60,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
   try {
     const synth = options.recorded
       ? copyRecordedAssembly(options.recorded, join(dir, 'cdk.out'))
-      : await synthesizeFor(app, target.account, join(dir, 'cdk.out'), options);
+      : await synthesizeFor(ready!, target.account, join(dir, 'cdk.out'), options);
     const { Toolkit } = await import('@aws-cdk/toolkit-lib');
     const io = options.io ?? new DeployIoHost();
     const toolkit = new Toolkit({ ioHost: io, emojis: false, color: Boolean(process.stderr.isTTY) });
@@ -83,7 +84,7 @@ export async function openSession(app: AppModel, options: OpenOptions): Promise<
 }
 
 async function synthesizeFor(
-  app: AppModel,
+  app: CloudReadyApp,
   account: string,
   outdir: string,
   options: OpenOptions,

@@ -1,13 +1,21 @@
-import { CfnCondition, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
+import {
+  AspectPriority,
+  Aspects,
+  CfnCondition,
+  CfnParameter,
+  Fn,
+  Stack,
+  Token,
+  type IAspect,
+} from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Validations } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
-import { loadApp, type LoadOptions } from '../model/load.js';
+import { Construct, type IConstruct } from 'constructs';
 import { INTERNET, type AppModel, type ServiceModel, type TrafficEdge } from '../model/types.js';
 import { startOrder } from '../model/graph.js';
-import { assertCloudReady, type GateFinding } from '../policy/gate.js';
+import { passedCloudGate, type CloudReadyApp, type GateFinding } from '../model/gate.js';
 import { cloudContainers, jobs, managedServices, waitingFor } from '../model/intent/placement.js';
 import { AppCluster } from './cluster.js';
 import {
@@ -36,20 +44,10 @@ const RESERVED_IDS = new Set(['Network', 'Cluster', 'PublicLoadBalancer', 'Publi
 
 export interface ComposeAppProps {
   /**
-   * Compose file(s) to load with `loadApp`. One of `compose` or `app` is required.
-   * @default none
+   * The app to build, as the cloud gate passed it: `assertCloudReady(loadApp([...]))`. The
+   * construct builds what the model decided and judges nothing itself.
    */
-  readonly compose?: string | string[];
-  /**
-   * Options for `loadApp` when `compose` is given.
-   * @default the current directory and environment
-   */
-  readonly loadOptions?: LoadOptions;
-  /**
-   * An already loaded app model (takes precedence over `compose`).
-   * @default none
-   */
-  readonly app?: AppModel;
+  readonly app: CloudReadyApp;
   /**
    * Where a service's (or database's) constructs go. `synthesize` passes per-service stacks here
    * when the app is too large for one.
@@ -101,7 +99,7 @@ export type { ImageSlot } from './images.js';
  * each service admits exactly its allowed callers. Usable in any CDK app:
  *
  * ```ts
- * new ComposeApp(stack, 'App', { compose: 'compose.yaml' });
+ * new ComposeApp(stack, 'App', { app: assertCloudReady(loadApp(['compose.yaml'])) });
  * ```
  */
 export class ComposeApp extends Construct {
@@ -122,7 +120,7 @@ export class ComposeApp extends Construct {
   /** Amazon EFS for the app's persistent volumes, when a service has one. */
   readonly fileSystem?: AppFileSystem;
   /** Unsafe settings the compose file acknowledged (synth reports them). */
-  readonly acknowledgedUnsafe: GateFinding[];
+  readonly acknowledgedUnsafe: readonly GateFinding[];
   readonly profile: DeployProfile;
   /** One per image and stack: where deploy pushes it and which parameter carries its digest. */
   readonly imageSlots: ImageSlot[];
@@ -134,10 +132,16 @@ export class ComposeApp extends Construct {
 
   constructor(scope: Construct, id: string, props: ComposeAppProps) {
     super(scope, id);
-    this.app = this.resolveModel(props);
-    this.acknowledgedUnsafe = assertCloudReady(this.app);
+    if (!passedCloudGate(props.app))
+      throw validationError(
+        this,
+        'ComposeAppNeedsGate',
+        'ComposeApp builds an app the cloud gate passed: `{ app: assertCloudReady(loadApp([...])) }`',
+      );
+    this.app = props.app.model;
+    this.acknowledgedUnsafe = props.app.acknowledgedUnsafe;
     this.scopeFor = props.scopeFor ?? this.ownScopes();
-    this.account = props.account ?? props.app?.x.aws.account;
+    this.account = props.account ?? this.app.x.aws.account;
     this.profile = props.profile ?? resolveProfile(this.app);
     this.images = new AppImages(this, {
       app: this.app,
@@ -192,21 +196,21 @@ export class ComposeApp extends Construct {
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
     this.orderCallersAfterCallees();
-    applyProfile(this, this.profile);
+    applyProfile(
+      {
+        scope: this,
+        loadBalancer: this.loadBalancer,
+        networkLoadBalancer: this.networkLoadBalancer,
+        services: this.services,
+        entryServices: this.app.services.filter((m) => m.intent.entryPorts.length > 0).map((m) => m.name),
+        targetGroups: this.targetGroups,
+        logRoots: [...this.services.values(), ...this.datastores.values()],
+      },
+      this.profile,
+    );
     this.gateJobDependents();
     applyTags(this, this.app);
     if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
-  }
-
-  private resolveModel(props: ComposeAppProps): AppModel {
-    if (props.app) return props.app;
-    if (props.compose)
-      return loadApp(Array.isArray(props.compose) ? props.compose : [props.compose], props.loadOptions);
-    throw validationError(
-      this,
-      'ComposeAppNeedsModel',
-      'ComposeApp needs `compose` (file paths) or `app` (a loaded model)',
-    );
   }
 
   /** Default scopes: one child construct per service (service names are construct ids here). */
@@ -405,8 +409,10 @@ export class ComposeApp extends Construct {
     const gates = new Map<Stack, CfnCondition>();
     for (const job of jobs(this.app)) {
       for (const name of waitingFor(this.app, job.name)) {
-        const service = this.services.get(name)?.fargateService;
-        if (!service) continue;
+        // On the ComposeService, as the profile's minimum count is: aspects of one construct run
+        // in the order they were added, whatever the app's aspect feature flags.
+        const service = this.services.get(name);
+        if (!service?.fargateService) continue;
         const stack = Stack.of(service);
         let done = gates.get(stack);
         if (!done) {
@@ -422,8 +428,7 @@ export class ComposeApp extends Construct {
           gates.set(stack, done);
           this.jobGates.push({ stackName: stack.stackName, parameter: JOBS_DONE_PARAMETER });
         }
-        const cfn = service.node.defaultChild as ecs.CfnService;
-        cfn.desiredCount = Fn.conditionIf(done.logicalId, cfn.desiredCount ?? 1, 0) as unknown as number;
+        Aspects.of(service).add(new HeldUntil(done), { priority: AspectPriority.DEFAULT });
       }
     }
   }
@@ -573,3 +578,19 @@ function keepListenerExport(lb: PublicLoadBalancer): void {
   Stack.of(lb).exportValue(lb.httpListener.listenerArn);
 }
 const exported = new WeakSet<PublicLoadBalancer>();
+
+/**
+ * A service that waits for a job runs no task until the job ran: its desired count is 0 while the
+ * stack's JobsDone condition is false (deploy flips it once the jobs exited 0). An Aspect, after
+ * the profile's minimum count, so it holds whatever count was decided.
+ */
+class HeldUntil implements IAspect {
+  constructor(private readonly done: CfnCondition) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof ecs.CfnService) || held.has(node)) return;
+    held.add(node);
+    node.desiredCount = Fn.conditionIf(this.done.logicalId, node.desiredCount ?? 1, 0) as unknown as number;
+  }
+}
+const held = new WeakSet<ecs.CfnService>();

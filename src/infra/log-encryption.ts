@@ -1,12 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 
 /**
  * A customer managed KMS key (rotated yearly) that CloudWatch Logs of this account and region may
- * use for the app's log groups, and `encryptLogGroups` to put every log group under it.
+ * use for the app's log groups (production.ts's EncryptLogGroups aspect puts every log group under it).
  */
 export class LogEncryptionKey extends Construct {
   readonly key: kms.Key;
@@ -31,19 +30,5 @@ export class LogEncryptionKey extends Construct {
         },
       }),
     );
-  }
-
-  /** Encrypt every log group under `roots` with this key. */
-  encryptLogGroups(roots: Iterable<IConstruct>): number {
-    const seen = new Set<logs.CfnLogGroup>();
-    for (const root of roots) {
-      for (const c of root.node.findAll()) {
-        if (c instanceof logs.CfnLogGroup && !seen.has(c)) {
-          c.kmsKeyId = this.key.keyArn;
-          seen.add(c);
-        }
-      }
-    }
-    return seen.size;
   }
 }

@@ -31,7 +31,7 @@ import {
   type MissingTag,
   type TaggableSpec,
 } from './tags.js';
-import type { GateFinding } from '../policy/gate.js';
+import { assertCloudReady, isCloudReady, type CloudReadyApp, type GateFinding } from '../model/gate.js';
 
 /** CloudFormation's hard limit is 500 resources per stack; split well before it. */
 export const STACK_RESOURCE_BUDGET = 450;
@@ -103,7 +103,7 @@ export interface SynthResult {
   diagramFile: string;
   /** Taggable resources missing a required tag (empty when verification passes or is off). */
   missingTags: Array<MissingTag & { stack: string }>;
-  acknowledgedUnsafe: GateFinding[];
+  acknowledgedUnsafe: readonly GateFinding[];
   /** The environment's profile (dev or prod rules) the templates were built with. */
   profile: DeployProfile;
   /** Where each image goes and the parameter carrying its digest, per stack. */
@@ -142,15 +142,17 @@ export function registryStackName(model: AppModel): string {
   return stackName(model.name, model.x.environment, 'ecr');
 }
 
-/** Build the construct tree: one stack, or a shared stack plus one stack per service. */
-export function buildApp(
-  model: AppModel,
-  outdir: string,
-  split: boolean,
-  nag: boolean,
-  imageRegistry?: string,
-  account?: string,
-): Built {
+/** How buildApp builds. */
+interface BuildOptions {
+  readonly outdir: string;
+  readonly split: boolean;
+  readonly nag: boolean;
+  readonly imageRegistry?: string;
+  readonly account?: string;
+}
+
+/** A CDK app writing its assembly to `outdir`, with cdk-nag as a validation plugin when asked. */
+function newCdkApp(outdir: string, nag: boolean): App {
   const cdkApp = new App({
     outdir,
     analyticsReporting: false,
@@ -175,24 +177,51 @@ export function buildApp(
     },
   });
   if (nag) Validations.of(cdkApp).addPlugins(new AwsSolutionsChecks(cdkApp));
+  return cdkApp;
+}
+
+/** One stack per service, made when the service is first placed, after the registry stack. */
+function perServiceStacks(
+  cdkApp: App,
+  model: AppModel,
+  stacks: Stack[],
+  registryStack: Stack | undefined,
+): (name: string) => Construct {
+  const perService = new Map<string, Stack>();
+  return (name) => {
+    let s = perService.get(name);
+    if (!s) {
+      s = new Stack(cdkApp, `Service-${name}`, {
+        stackName: stackName(model.name, model.x.environment, name),
+        env: { region: model.x.aws.region },
+        description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
+      });
+      stacks.push(s);
+      if (registryStack) s.addStackDependency(registryStack);
+      perService.set(name, s);
+    }
+    return s;
+  };
+}
+
+/** Build the construct tree of an app the gate passed: one stack, or a shared stack plus one stack per service. */
+export function buildApp(ready: CloudReadyApp, options: BuildOptions): Built {
+  const model = ready.model;
+  const cdkApp = newCdkApp(options.outdir, options.nag);
   // Region only: a stack with an account looks its availability zones up (a context lookup the
   // toolkit refuses to synthesize without); the account goes where names need it (`account`).
   const env = { region: model.x.aws.region };
-  account ??= model.x.aws.account;
   const shared = new Stack(cdkApp, 'Shared', {
     stackName: stackName(model.name, model.x.environment),
     env,
     description: `shipshape: ${model.name} (${model.x.environment}) network, cluster and load balancer`,
   });
   const stacks: Stack[] = [shared];
-  const perService = new Map<string, Construct>();
-  const profile = resolveProfile(model);
   // Repositories live in a stack of their own that deploy creates first, so images can be pushed
   // before the services that run them exist (services name them, without cross-stack references).
   // Every container's image is in the app's own registry (built, or copied: see images.ts).
-  const containers = cloudContainers(model).length > 0;
   const registryStack =
-    containers && !imageRegistry
+    cloudContainers(model).length > 0 && !options.imageRegistry
       ? new Stack(cdkApp, 'Registry', {
           stackName: registryStackName(model),
           env,
@@ -200,27 +229,12 @@ export function buildApp(
         })
       : undefined;
   const composeApp = new ComposeApp(shared, 'App', {
-    app: model,
-    profile,
-    imageRegistry,
-    account,
+    app: ready,
+    profile: resolveProfile(model),
+    imageRegistry: options.imageRegistry,
+    account: options.account ?? model.x.aws.account,
     repositoryScope: registryStack,
-    scopeFor: split
-      ? (name) => {
-          let s = perService.get(name);
-          if (!s) {
-            s = new Stack(cdkApp, `Service-${name}`, {
-              stackName: stackName(model.name, model.x.environment, name),
-              env,
-              description: `shipshape: ${model.name} (${model.x.environment}) service ${name}`,
-            });
-            stacks.push(s as Stack);
-            if (registryStack) (s as Stack).addStackDependency(registryStack);
-            perService.set(name, s);
-          }
-          return s;
-        }
-      : undefined,
+    scopeFor: options.split ? perServiceStacks(cdkApp, model, stacks, registryStack) : undefined,
   });
   if (registryStack) {
     shared.addStackDependency(registryStack);
@@ -286,7 +300,16 @@ const isDirectory = (path: string) => {
   }
 };
 
-export async function synthesize(model: AppModel, options: SynthOptions = {}): Promise<SynthResult> {
+/**
+ * Synthesize an app: the cloud gate runs first (exit 2 on an open finding) unless `app` already
+ * passed it (deploy gates before it asks AWS anything).
+ */
+export async function synthesize(
+  app: AppModel | CloudReadyApp,
+  options: SynthOptions = {},
+): Promise<SynthResult> {
+  const ready = isCloudReady(app) ? app : assertCloudReady(app);
+  const model = ready.model;
   const finalDir = resolve(options.outdir ?? 'cdk.out');
   assertSafeOutput(finalDir, model.projectDir);
   // Work in a staging directory and swap it in only when everything passed, so a failed or
@@ -296,7 +319,7 @@ export async function synthesize(model: AppModel, options: SynthOptions = {}): P
   mkdirSync(staging, { recursive: true });
   const unregister = onCleanup(`remove ${staging}`, () => rmSync(staging, { recursive: true, force: true }));
   try {
-    const result = await synthesizeInto(model, staging, options);
+    const result = await synthesizeInto(ready, staging, options);
     await interruptionPoint(); // Ctrl-C: nothing replaces the output; the staging directory goes
     writeFileSync(
       join(staging, OUTPUT_MARKER),
@@ -326,25 +349,28 @@ type Template = { Resources?: Record<string, { Type: string }> };
 
 /** Build the construct tree, split per service when `auto` finds it too large for one stack. */
 function buildSplitAsNeeded(
-  model: AppModel,
+  ready: CloudReadyApp,
   outdir: string,
   options: SynthOptions,
   progress: (m: string) => void,
 ): Built & { split: boolean } {
   const nag = options.nag ?? true;
   const auto = options.split === undefined || options.split === 'auto';
-  const surelyOver = fewestResources(model) > STACK_RESOURCE_BUDGET;
+  const surelyOver = fewestResources(ready.model) > STACK_RESOURCE_BUDGET;
   const registry = options.imageRegistry;
   const account = options.account;
   if (options.split === 'always' || (auto && surelyOver)) {
     if (auto) progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
-    return { ...buildApp(model, outdir, true, nag, registry, account), split: true };
+    return {
+      ...buildApp(ready, { outdir, split: true, nag, imageRegistry: registry, account }),
+      split: true,
+    };
   }
-  const single = buildApp(model, outdir, false, nag, registry, account);
+  const single = buildApp(ready, { outdir, split: false, nag, imageRegistry: registry, account });
   const main = single.stacks.find((st) => st !== single.registryStack)!;
   if (!auto || countResources(main) <= STACK_RESOURCE_BUDGET) return { ...single, split: false };
   progress(`more than ${STACK_RESOURCE_BUDGET} resources: one stack per service`);
-  return { ...buildApp(model, outdir, true, nag, registry, account), split: true };
+  return { ...buildApp(ready, { outdir, split: true, nag, imageRegistry: registry, account }), split: true };
 }
 
 /** Synthesize the assembly (cdk-nag runs as a validation plugin) and fail on unacknowledged findings. */
@@ -433,7 +459,12 @@ function checkTags(
   return missingTags;
 }
 
-async function synthesizeInto(model: AppModel, outdir: string, options: SynthOptions): Promise<SynthResult> {
+async function synthesizeInto(
+  ready: CloudReadyApp,
+  outdir: string,
+  options: SynthOptions,
+): Promise<SynthResult> {
+  const model = ready.model;
   const progress = options.onProgress ?? (() => {});
   const nag = options.nag ?? true;
   const verifyTags = options.verifyTags ?? true;
@@ -444,7 +475,7 @@ async function synthesizeInto(model: AppModel, outdir: string, options: SynthOpt
   drawing.catch(() => {});
 
   progress(`building constructs for ${model.services.length} service(s)`);
-  const built = buildSplitAsNeeded(model, outdir, options, progress);
+  const built = buildSplitAsNeeded(ready, outdir, options, progress);
   options.customize?.(built.composeApp);
   for (const reason of built.composeApp.network.existing?.reasons ?? []) progress(reason);
   await interruptionPoint();

@@ -5,6 +5,7 @@
  * result must equal the table in docs/infrastructure.md. Skipped, with the reason, when the mirror
  * is absent.
  */
+import { assertCloudReady } from '../../src/model/gate.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ComposeApp } from '../../src/infra/compose-app.js';
 import { loadApp } from '../../src/model/load.js';
 import type { AppModel } from '../../src/model/types.js';
-import { gateFindings } from '../../src/policy/gate.js';
+import { gateFindings } from '../../src/model/gate.js';
 
 const MIRROR = process.env.AWESOME_COMPOSE_MIRROR ?? '/work/.mirror/docker+awesome-compose/repo';
 const root = resolve(import.meta.dirname, '../..');
@@ -81,7 +82,7 @@ function row(sample: string): Row[] {
     const stack = new Stack(new App({ analyticsReporting: false }), 'Sample', {
       env: { region: 'us-east-1' },
     });
-    new ComposeApp(stack, 'App', { app: acknowledged(app) });
+    new ComposeApp(stack, 'App', { app: assertCloudReady(acknowledged(app)) });
     template = Template.fromStack(stack);
   }
   const services = template

@@ -6,7 +6,7 @@ import { synthesize, type SynthOptions, type SynthStack } from '../../infra/synt
 import type { AppModel } from '../../model/types.js';
 import { onCleanup } from '../../support/cleanup.js';
 import type { CheckSeverity, Finding, RuleDefinition } from '../findings.js';
-import { gateFindings } from '../gate.js';
+import { gateFindings } from '../../model/gate.js';
 
 /**
  * Cloud rules: the cdk-nag AwsSolutions findings of the templates `synth` would write — open

@@ -5,7 +5,7 @@ import { INTERNET } from '../../model/types.js';
 import { formatPath, type DocPath } from '../../model/yaml-source.js';
 import type { CheckSeverity, Finding } from '../findings.js';
 import { cloudContainers } from '../../model/intent/index.js';
-import { gateFindings, type GateFinding } from '../gate.js';
+import { gateFindings, type GateFinding } from '../../model/gate.js';
 import { rule, ruleFinding } from './catalog.js';
 
 /**

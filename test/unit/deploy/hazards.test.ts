@@ -4,6 +4,7 @@
  * synthesized templates for the certificate case (single stack and split per service), hand-made
  * ones for each rule.
  */
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ describe('adding a certificate to a running app', () => {
 
   it('split per service: the shared stack keeps every export the service stacks imported', () => {
     const stacksOf = (model: AppModel, name: string) => {
-      const built = buildApp(model, join(tmp, name), true, false);
+      const built = buildApp(assertCloudReady(model), { outdir: join(tmp, name), split: true, nag: false });
       const assembly = built.cdkApp.synth();
       return Object.fromEntries(
         built.stacks.map((s) => [

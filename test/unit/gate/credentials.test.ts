@@ -4,6 +4,7 @@
  * reaches the template only as a Secrets Manager reference, or the gate refuses it; `config`
  * never prints one; a datastore's generated password goes only where a password went.
  */
+import { assertCloudReady } from '../../../src/model/gate.js';
 import fc from 'fast-check';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ import {
   redactArguments,
 } from '../../../src/model/intent/credentials.js';
 import { loadApp } from '../../../src/model/load.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (files: Record<string, string>, env: Record<string, string> = {}) =>
@@ -231,7 +232,7 @@ describe('is a credential: literal in the compose file, whatever its syntax', ()
     expect(secrets).toEqual(['APP_KEY', 'ENCRYPTION_KEY', 'JDBC', 'MYSQL_PWD']);
     const cdk = new App({ analyticsReporting: false });
     const stack = new Stack(cdk, 'T', { env: { region: 'us-east-1' } });
-    new ComposeApp(stack, 'App', { app });
+    new ComposeApp(stack, 'App', { app: assertCloudReady(app) });
     const template = JSON.stringify(cdk.synth().getStackByName('T').template);
     for (const v of ['jdbc-pw', 'mysql-pwd-value', 'app-key-value', 'encryption-key-value'])
       expect(template).not.toContain(v);

@@ -5,6 +5,7 @@
  * host:port lists), over UDP when the callee speaks UDP, only within a shared network; the
  * names callers use are registered in the cloud, and a service may be called anything.
  */
+import { assertCloudReady } from '../../../src/model/gate.js';
 import fc from 'fast-check';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
@@ -71,9 +72,10 @@ describe('names as the compose network resolves them', () => {
     const cdk = new App({ analyticsReporting: false });
     const stack = new Stack(cdk, 'T', { env: { region: 'us-east-1' } });
     new ComposeApp(stack, 'App', {
-      app: loadApp([], {
-        cwd: composeDir({
-          'compose.yaml': `services:
+      app: assertCloudReady(
+        loadApp([], {
+          cwd: composeDir({
+            'compose.yaml': `services:
   web:
     image: example/web:1
     user: "1000"
@@ -83,9 +85,10 @@ describe('names as the compose network resolves them', () => {
     user: "1000"
     container_name: legacy-api
 `,
+          }),
+          env: {},
         }),
-        env: {},
-      }),
+      ),
     });
     const template = JSON.stringify(cdk.synth().getStackByName('T').template);
     expect(template).toContain(
@@ -247,13 +250,15 @@ describe('UDP callees get UDP', () => {
     const cdk = new App({ analyticsReporting: false });
     const stack = new Stack(cdk, 'T', { env: { region: 'us-east-1' } });
     new ComposeApp(stack, 'App', {
-      app: loadApp([], {
-        cwd: composeDir({
-          'compose.yaml':
-            'services:\n  app:\n    image: example/app:1\n    user: "1000"\n    environment: { SYSLOG_HOST: logs }\n  logs:\n    image: example/syslog:1\n    user: "1000"\n    expose: ["5514/udp"]\n',
+      app: assertCloudReady(
+        loadApp([], {
+          cwd: composeDir({
+            'compose.yaml':
+              'services:\n  app:\n    image: example/app:1\n    user: "1000"\n    environment: { SYSLOG_HOST: logs }\n  logs:\n    image: example/syslog:1\n    user: "1000"\n    expose: ["5514/udp"]\n',
+          }),
+          env: {},
         }),
-        env: {},
-      }),
+      ),
     });
     const resources = Object.values(
       cdk.synth().getStackByName('T').template.Resources as Record<

@@ -3,12 +3,13 @@
  * a second HTTP port gets a listener of its own — or refused, located; a port range becomes one
  * security-group rule, never thousands, and more than a load balancer can hold is refused.
  */
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ComposeApp } from '../../../src/infra/compose-app.js';
 import { loadApp } from '../../../src/model/load.js';
 import type { AppModel } from '../../../src/model/types.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (compose: string): AppModel =>
@@ -22,7 +23,7 @@ type Resource = { Type: string; Properties: Record<string, unknown> };
 function synth(app: AppModel): Resource[] {
   const cdk = new App({ analyticsReporting: false });
   const stack = new Stack(cdk, 'T', { env: { region: 'us-east-1' } });
-  new ComposeApp(stack, 'App', { app });
+  new ComposeApp(stack, 'App', { app: assertCloudReady(app) });
   return Object.values(cdk.synth().getStackByName('T').template.Resources as Record<string, Resource>);
 }
 

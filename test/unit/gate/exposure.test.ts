@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ShipshapeError } from '../../../src/model/errors.js';
 import { loadApp } from '../../../src/model/load.js';
 import { INTERNET, type AppModel } from '../../../src/model/types.js';
-import { assertCloudReady, gateFindings } from '../../../src/policy/gate.js';
+import { assertCloudReady, gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (compose: string): AppModel =>

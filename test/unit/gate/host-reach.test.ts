@@ -13,7 +13,7 @@ import { ShipshapeError } from '../../../src/model/errors.js';
 import { isEngineSocket, realPath } from '../../../src/model/host-paths.js';
 import { loadApp } from '../../../src/model/load.js';
 import type { AppModel } from '../../../src/model/types.js';
-import { assertCloudReady, gateFindings } from '../../../src/policy/gate.js';
+import { assertCloudReady, gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const loadDir = (dir: string): AppModel => loadApp([], { cwd: dir, env: {} });

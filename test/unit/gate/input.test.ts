@@ -12,7 +12,7 @@ import { ShipshapeError } from '../../../src/model/errors.js';
 import { invalidImageRef } from '../../../src/model/image-ref.js';
 import { loadApp } from '../../../src/model/load.js';
 import { runCheck } from '../../../src/policy/check.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 function loadError(dir: string, file?: string): ShipshapeError {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ShipshapeError } from '../../../src/model/errors.js';
 import { isRootUser, parseUserSpec, runsAsRoot } from '../../../src/model/intent/user.js';
 import { loadApp } from '../../../src/model/load.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeFindings } from '../../../src/policy/rules/compose.js';
 import { composeLocator } from '../../../src/model/locate.js';
 import { composeDir } from '../../support/compose-dir.js';

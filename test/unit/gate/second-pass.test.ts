@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/model/load.js';
 import { credentialInValue, redactCredentials } from '../../../src/model/intent/credentials.js';
 import type { AppModel } from '../../../src/model/types.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (compose: string, files: Record<string, string> = {}): AppModel =>

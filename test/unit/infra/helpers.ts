@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ComposeApp, type ComposeAppProps } from '../../../src/infra/compose-app.js';
 import { loadApp } from '../../../src/model/load.js';
+import { assertCloudReady } from '../../../src/model/gate.js';
 import type { AppModel } from '../../../src/model/types.js';
 
 export const example = (name: string) =>
@@ -10,14 +11,17 @@ export const fixture = (name: string) =>
   new URL(`../../fixtures/infra/${name}/compose.yaml`, import.meta.url).pathname;
 
 /** A ComposeApp in a plain stack, the way a user's own CDK app would use it. */
-export function composeStack(props: ComposeAppProps): {
+export function composeStack(
+  props: Omit<ComposeAppProps, 'app'> & ({ app: AppModel } | { compose: string }),
+): {
   stack: Stack;
   composeApp: ComposeApp;
   template: Template;
 } {
   const app = new App({ analyticsReporting: false });
   const stack = new Stack(app, 'Test', { env: { region: 'us-east-1' } });
-  const composeApp = new ComposeApp(stack, 'App', props);
+  const model = 'app' in props ? props.app : loadApp([props.compose]);
+  const composeApp = new ComposeApp(stack, 'App', { ...props, app: assertCloudReady(model) });
   return { stack, composeApp, template: Template.fromStack(stack) };
 }
 

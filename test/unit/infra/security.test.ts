@@ -1,3 +1,4 @@
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { allRules, composeStack, example, fixture, groupId, load } from './helpers.js';
@@ -312,9 +313,23 @@ describe('ComposeApp as a library', () => {
     const { App, Stack } = await import('aws-cdk-lib');
     const { ComposeApp } = await import('../../../src/infra/compose-app.js');
     const stack = new Stack(new App(), 'NoRegion');
-    expect(() => new ComposeApp(stack, 'App', { compose: example('web-api') })).toThrow(
+    expect(() => new ComposeApp(stack, 'App', { app: assertCloudReady(load(example('web-api'))) })).toThrow(
       /needs a stack with a region/,
     );
+  });
+
+  it('builds only an app the cloud gate passed: a hand-made one is refused, and a refused app never gets that far', async () => {
+    const { App, Stack } = await import('aws-cdk-lib');
+    const { ComposeApp } = await import('../../../src/infra/compose-app.js');
+    const stack = new Stack(new App(), 'Forged', { env: { region: 'us-east-1' } });
+    const model = load(example('web-api'));
+    expect(() => new ComposeApp(stack, 'App', { app: { model, acknowledgedUnsafe: [] } })).toThrow(
+      /the cloud gate passed/,
+    );
+    const root = load(example('web-api'), (m) => {
+      m.services[0]!.privileged = true;
+    });
+    expect(() => assertCloudReady(root)).toThrow(/cannot go to the cloud/);
   });
 
   it('accepts a loaded model and exposes its parts', () => {

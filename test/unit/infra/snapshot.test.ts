@@ -1,3 +1,4 @@
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { format, resolveConfig } from 'prettier';
@@ -14,7 +15,7 @@ describe.each(['hello-lb', 'web-api'])('%s template snapshot', (name) => {
   it('matches the reviewed template', async () => {
     const app = new App({ analyticsReporting: false });
     const stack = new Stack(app, 'Snapshot', { env: { region: 'us-east-1' } });
-    new ComposeApp(stack, 'App', { app: load(example(name)) });
+    new ComposeApp(stack, 'App', { app: assertCloudReady(load(example(name))) });
     const yaml = stringify(Template.fromStack(stack).toJSON(), {
       aliasDuplicateObjects: false,
       lineWidth: 0,

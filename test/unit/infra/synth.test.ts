@@ -1,3 +1,4 @@
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,7 +203,11 @@ describe('split stacks', () => {
       'built/Dockerfile': 'FROM scratch\nUSER 1000\n',
     });
     const model = load(join(dir, 'compose.yaml'));
-    const built = buildApp(model, join(tmp, 'min-resources'), true, false);
+    const built = buildApp(assertCloudReady(model), {
+      outdir: join(tmp, 'min-resources'),
+      split: true,
+      nag: false,
+    });
     for (const service of model.services) {
       const stack = built.stacks.find((s) => s.node.id === `Service-${service.name}`)!;
       const resources = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c));

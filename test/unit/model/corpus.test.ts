@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/model/load.js';
 import { runsAsRoot } from '../../../src/model/intent/index.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { cloudContainers } from '../../../src/model/intent/placement.js';
 import { INTERNET, type AppModel } from '../../../src/model/types.js';
 

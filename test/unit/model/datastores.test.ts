@@ -11,7 +11,7 @@ import { pickVersion } from '../../../src/model/intent/datastores.js';
 import { loadApp } from '../../../src/model/load.js';
 import type { EnvironmentDecision, ManagedEngine, ServiceModel } from '../../../src/model/types.js';
 import { engineVersion } from '../../../src/infra/datastores/rds.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 import { composeDir } from '../../support/compose-dir.js';
 
 const load = (compose: string, env: Record<string, string> = {}) =>

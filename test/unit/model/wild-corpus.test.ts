@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/model/load.js';
 import { INTERNET, type AppModel } from '../../../src/model/types.js';
-import { gateFindings } from '../../../src/policy/gate.js';
+import { gateFindings } from '../../../src/model/gate.js';
 
 const root = new URL('../../fixtures/wild/', import.meta.url).pathname;
 const load = (name: string): AppModel => loadApp([], { cwd: `${root}${name}`, env: {} });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ExitCode, ShipshapeError } from '../../../src/model/errors.js';
 import { isSensitive } from '../../../src/model/intent/index.js';
 import { loadApp } from '../../../src/model/load.js';
-import { assertCloudReady, gateFindings } from '../../../src/policy/gate.js';
+import { assertCloudReady, gateFindings } from '../../../src/model/gate.js';
 
 const fixture = (name: string) =>
   new URL(`../../fixtures/infra/${name}/compose.yaml`, import.meta.url).pathname;
@@ -58,7 +58,7 @@ describe('the cloud gate', () => {
   });
 
   it('passes when each finding is acknowledged (app- or service-level) and returns the reasons', () => {
-    const acknowledged = assertCloudReady(loadApp([fixture('unsafe-acknowledged')]));
+    const acknowledged = assertCloudReady(loadApp([fixture('unsafe-acknowledged')])).acknowledgedUnsafe;
     expect(acknowledged.map((f) => [f.rule, f.acknowledged?.reason])).toEqual([
       ['privileged', 'the agent loads a kernel module (reviewed by security)'],
       ['root-user', 'the vendor image only runs as root'],

@@ -3,6 +3,7 @@
  * synth's task definition (ECS) come from one decision, so they agree on user, read-only root,
  * writable paths, capabilities, health check and the init container.
  */
+import { assertCloudReady } from '../../../src/model/gate.js';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +45,7 @@ const svc = (name: string) => app.services.find((s) => s.name === name)!;
 
 function taskDefinitions(model: AppModel): Record<string, Record<string, unknown>[]> {
   const stack = new Stack(new App(), 'T', { env: { region: 'us-east-1' } });
-  new ComposeApp(stack, 'App', { app: model });
+  new ComposeApp(stack, 'App', { app: assertCloudReady(model) });
   const tasks = Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition');
   return Object.fromEntries(
     Object.values(tasks).map((t) => {

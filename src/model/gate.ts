@@ -1,7 +1,7 @@
-import { ExitCode, ShipshapeError } from '../model/errors.js';
-import { cloudContainers, isDeployed, runsAsRoot } from '../model/intent/index.js';
-import { composeLocator } from '../model/locate.js';
-import { formatPath, type DocPath } from '../model/yaml-source.js';
+import { ExitCode, ShipshapeError } from './errors.js';
+import { cloudContainers, isDeployed, runsAsRoot } from './intent/index.js';
+import { composeLocator } from './locate.js';
+import { formatPath, type DocPath } from './yaml-source.js';
 import type {
   Acknowledgement,
   AppModel,
@@ -9,7 +9,7 @@ import type {
   RefusalRule,
   SourceLocation,
   UnsafeRule,
-} from '../model/types.js';
+} from './types.js';
 
 /**
  * The cloud gate: what would weaken or break the deployed app, judged on the model's decisions
@@ -108,13 +108,43 @@ function ackFix(rule: UnsafeRule): string {
 }
 
 /**
- * Throw a ShipshapeError (exit 2) listing every open finding, each with file:line and its fix;
- * return the acknowledged ones so callers can report them.
+ * An app that passed the cloud gate, with the unsafe settings it acknowledged: what `ComposeApp`
+ * builds. Only `assertCloudReady` makes one, so the gate runs once, before anything is built, and
+ * the construct builds without judging.
  */
-export function assertCloudReady(app: AppModel, verb = 'synthesize'): GateFinding[] {
+export interface CloudReadyApp {
+  readonly model: AppModel;
+  /** Unsafe settings the compose file acknowledged, with their reasons (synth reports them). */
+  readonly acknowledgedUnsafe: readonly GateFinding[];
+}
+
+const passed = new WeakSet<CloudReadyApp>();
+
+/** Whether `x` came from `assertCloudReady` (a hand-made object never did). */
+export function passedCloudGate(x: CloudReadyApp): boolean {
+  return passed.has(x);
+}
+
+/** Whether `x` is an app that passed the gate, rather than a model. */
+export function isCloudReady(x: AppModel | CloudReadyApp): x is CloudReadyApp {
+  return 'model' in x && passedCloudGate(x);
+}
+
+/**
+ * Throw a ShipshapeError (exit 2) listing every open finding, each with file:line and its fix;
+ * else the app, ready for the cloud, with the acknowledged findings so callers can report them.
+ */
+export function assertCloudReady(app: AppModel, verb = 'synthesize'): CloudReadyApp {
   const findings = gateFindings(app);
   const open = findings.filter((f) => f.kind === 'refusal' || !f.acknowledged);
-  if (open.length === 0) return findings.filter((f) => f.acknowledged);
+  if (open.length === 0) {
+    const ready: CloudReadyApp = Object.freeze({
+      model: app,
+      acknowledgedUnsafe: findings.filter((f) => f.acknowledged),
+    });
+    passed.add(ready);
+    return ready;
+  }
   const diagnostics: Diagnostic[] = open.map((f) => ({
     severity: 'error',
     message: `${f.service}: ${f.message} [${f.rule}]`,
