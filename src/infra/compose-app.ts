@@ -196,6 +196,14 @@ export class ComposeApp extends Construct {
     for (const s of runtime) this.addService(s, composeSecrets);
     for (const e of this.app.traffic.edges) this.wireEdge(e);
     this.orderCallersAfterCallees();
+    this.applyProfileRules();
+    this.gateJobDependents();
+    applyTags(this, this.app);
+    if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
+  }
+
+  /** The profile's rules (production.ts), on what was built. */
+  private applyProfileRules(): void {
     applyProfile(
       {
         scope: this,
@@ -208,9 +216,6 @@ export class ComposeApp extends Construct {
       },
       this.profile,
     );
-    this.gateJobDependents();
-    applyTags(this, this.app);
-    if (props.scopeFor) for (const s of this.app.services) applyTags(props.scopeFor(s.name), this.app);
   }
 
   /** Default scopes: one child construct per service (service names are construct ids here). */

@@ -76,6 +76,50 @@ function yamlHint(code: string): string {
   return 'check the indentation of this line against the line above, and quoting near it';
 }
 
+/** Walk as far down a path as the document goes: the deepest node (and key node) reached. */
+function documentWalker(doc: Document): (path: DocPath) => { node: Node | null; key: Node | null } {
+  // Each mapping's keys and each sequence's kept items, indexed on first use: a lookup by a
+  // linear scan made locating every service's settings quadratic in the number of services.
+  const pairsOf = new WeakMap<object, Map<string, { key: Node; value: Node | null }>>();
+  const itemsOf = new WeakMap<object, Node[]>();
+  const pairIn = (map: Node & { items: unknown[] }, seg: string | number) => {
+    let index = pairsOf.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items)
+        if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value)))
+          index.set(String(p.key.value), { key: p.key as Node, value: p.value as Node | null });
+      pairsOf.set(map, index);
+    }
+    return index.get(String(seg));
+  };
+  const keptIn = (seq: Node & { items: unknown[] }) => {
+    let kept = itemsOf.get(seq);
+    // Items tagged !reset are not in the value, so they do not count.
+    if (!kept) itemsOf.set(seq, (kept = seq.items.filter((n) => (n as Node).tag !== '!reset') as Node[]));
+    return kept;
+  };
+  return (path: DocPath): { node: Node | null; key: Node | null } => {
+    let node: Node | null = doc.contents;
+    let key: Node | null = null;
+    for (const seg of path) {
+      if (isAlias(node)) node = node.resolve(doc) ?? node;
+      if (isMap(node)) {
+        const pair = pairIn(node, seg);
+        if (!pair) break;
+        key = pair.key;
+        node = pair.value ?? key;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const kept = keptIn(node);
+        if (!kept[seg]) break;
+        node = kept[seg];
+        key = null;
+      } else break;
+    }
+    return { node, key };
+  };
+}
+
 export function parseYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   // `merge: true` resolves YAML merge keys (`<<: *anchor`) as the Compose Specification requires.
@@ -109,47 +153,7 @@ export function parseYaml(text: string, file: string): YamlSource {
   const tags = collectTags(doc);
   value = applyTags(value, tags);
 
-  // Each mapping's keys and each sequence's kept items, indexed on first use: a lookup by a
-  // linear scan made locating every service's settings quadratic in the number of services.
-  const pairsOf = new WeakMap<object, Map<string, { key: Node; value: Node | null }>>();
-  const itemsOf = new WeakMap<object, Node[]>();
-  const pairIn = (map: Node & { items: unknown[] }, seg: string | number) => {
-    let index = pairsOf.get(map);
-    if (!index) {
-      index = new Map();
-      for (const p of map.items)
-        if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value)))
-          index.set(String(p.key.value), { key: p.key as Node, value: p.value as Node | null });
-      pairsOf.set(map, index);
-    }
-    return index.get(String(seg));
-  };
-  const keptIn = (seq: Node & { items: unknown[] }) => {
-    let kept = itemsOf.get(seq);
-    // Items tagged !reset are not in the value, so they do not count.
-    if (!kept) itemsOf.set(seq, (kept = seq.items.filter((n) => (n as Node).tag !== '!reset') as Node[]));
-    return kept;
-  };
-  /** Walk as far down `path` as the document goes; return the deepest node (and key node) reached. */
-  const walk = (path: DocPath): { node: Node | null; key: Node | null } => {
-    let node: Node | null = doc.contents;
-    let key: Node | null = null;
-    for (const seg of path) {
-      if (isAlias(node)) node = node.resolve(doc) ?? node;
-      if (isMap(node)) {
-        const pair = pairIn(node, seg);
-        if (!pair) break;
-        key = pair.key;
-        node = pair.value ?? key;
-      } else if (isSeq(node) && typeof seg === 'number') {
-        const kept = keptIn(node);
-        if (!kept[seg]) break;
-        node = kept[seg];
-        key = null;
-      } else break;
-    }
-    return { node, key };
-  };
+  const walk = documentWalker(doc);
   const locNode = (n: Node | null): SourceLocation => (n?.range ? at(n.range[0]) : at(0));
   return {
     file,

@@ -293,86 +293,140 @@ function decideVariable(
   value: string,
   called: readonly ManagedStore[],
 ): VariableOutcome {
-  const keep = (reason: string, extra: Partial<EnvironmentDecision> = {}): VariableOutcome => ({
-    decision: { ...e, ...extra, reason },
-  });
-  const to = (
-    store: ManagedStore,
-    cloud: ConnectionValue,
-    reason: string,
-    warning?: VariableOutcome['warning'],
-  ) => ({
-    decision: { ...e, handling: 'datastore' as const, literal: false, datastore: store.name, cloud, reason },
-    ...(warning ? { warning } : {}),
-  });
   for (const store of called) {
-    const engine = store.intent.engine;
-    const service = store.intent.managedBy!;
-    if (value && mentions(value, store.hosts)) {
-      if (isStandIn(engine)) {
-        return keep(
-          `points at the local stand-in ${store.name}; not set in the cloud, so the AWS SDK reaches ${service} with the task role`,
-          { handling: 'dropped', literal: false },
-        );
-      }
-      if (hasCredentialUrl(value)) {
-        return {
-          decision: {
-            ...e,
-            reason: `a URL with the password of ${store.name}: ECS sets a variable from plain text or whole from a secret, so it cannot assemble this URL with ${service}'s generated password`,
-          },
-          warning: {
-            message: `${e.name} embeds a password in a URL to ${store.name}, which ECS cannot assemble from ${service}'s generated password`,
-            hint: `build the URL in the app from the variables it gets (${conventionalVariables(store)
-              .map((v) => v.name)
-              .join(
-                ', ',
-              )}), or put the full URL into the Secrets Manager secret for ${e.name} yourself after deploying`,
-          },
-        };
-      }
-      return to(
-        store,
-        rewriteHosts(value, store.hosts, engine),
-        `refers to ${store.name}: its host becomes the ${service} endpoint`,
-        urlWarning(e.name, value, store),
-      );
-    }
-    // Only a variable that is itself a credential gets the generated password: `DB_USER=postgres`
-    // is a user name even when the local password is "postgres" too.
-    if (!isStandIn(engine) && value && e.handling === 'secret' && store.local.passwords.includes(value)) {
-      return to(
-        store,
-        [{ field: 'password' }],
-        `the password of ${store.name}: the generated password of ${service} (Secrets Manager)`,
-      );
-    }
-    const user = store.intent.credentials?.username;
-    if (user && USER_VARIABLE.test(e.name) && store.local.users.includes(value) && value !== user) {
-      return to(store, [user], `a user of ${store.name}: ${service}'s user is ${user}`);
-    }
-    const table = store.intent.tables?.find((t) => t.name === value);
-    if (table)
-      return to(store, [{ field: 'table', name: table.name }], `table ${table.name}: its cloud name`);
-    const bucket = store.intent.buckets?.find((b) => b === value);
-    if (bucket) return to(store, [{ field: 'bucket', name: bucket }], `bucket ${bucket}: its cloud name`);
-    if (isStandIn(engine)) {
-      if (AWS_STATIC_CREDENTIALS.has(e.name) || (value && store.local.accessKeys.includes(value))) {
-        return keep(
-          `a static key for the local stand-in ${store.name}; not set in the cloud, where the task role's credentials reach ${service}`,
-          { handling: 'dropped', literal: false },
-        );
-      }
-      if (AWS_REGION_VARIABLES.has(e.name)) {
-        return to(
-          store,
-          [{ field: 'region' }],
-          `the region of the local stand-in ${store.name}: the stack's region in the cloud`,
-        );
-      }
-    }
+    const outcome =
+      value && mentions(value, store.hosts)
+        ? referenceOutcome(e, value, store)
+        : (credentialOutcome(e, value, store) ??
+          nameOutcome(e, value, store) ??
+          standInOutcome(e, value, store));
+    if (outcome) return outcome;
   }
   return { decision: e };
+}
+
+/** The variable kept as it is (or dropped), with why. */
+function keep(
+  e: EnvironmentDecision,
+  reason: string,
+  extra: Partial<EnvironmentDecision> = {},
+): VariableOutcome {
+  return { decision: { ...e, ...extra, reason } };
+}
+
+/** The variable set, in the cloud, from what the managed service gives. */
+function toStore(
+  e: EnvironmentDecision,
+  store: ManagedStore,
+  cloud: ConnectionValue,
+  reason: string,
+  warning?: VariableOutcome['warning'],
+): VariableOutcome {
+  return {
+    decision: { ...e, handling: 'datastore' as const, literal: false, datastore: store.name, cloud, reason },
+    ...(warning ? { warning } : {}),
+  };
+}
+
+/** A value that names the datastore's host (a URL, a host name). */
+function referenceOutcome(e: EnvironmentDecision, value: string, store: ManagedStore): VariableOutcome {
+  const engine = store.intent.engine;
+  const service = store.intent.managedBy!;
+  if (isStandIn(engine))
+    return keep(
+      e,
+      `points at the local stand-in ${store.name}; not set in the cloud, so the AWS SDK reaches ${service} with the task role`,
+      { handling: 'dropped', literal: false },
+    );
+  if (hasCredentialUrl(value)) {
+    const variables = conventionalVariables(store)
+      .map((v) => v.name)
+      .join(', ');
+    return {
+      decision: {
+        ...e,
+        reason: `a URL with the password of ${store.name}: ECS sets a variable from plain text or whole from a secret, so it cannot assemble this URL with ${service}'s generated password`,
+      },
+      warning: {
+        message: `${e.name} embeds a password in a URL to ${store.name}, which ECS cannot assemble from ${service}'s generated password`,
+        hint: `build the URL in the app from the variables it gets (${variables}), or put the full URL into the Secrets Manager secret for ${e.name} yourself after deploying`,
+      },
+    };
+  }
+  return toStore(
+    e,
+    store,
+    rewriteHosts(value, store.hosts, engine),
+    `refers to ${store.name}: its host becomes the ${service} endpoint`,
+    urlWarning(e.name, value, store),
+  );
+}
+
+/**
+ * The datastore's local password or user. Only a variable that is itself a credential gets the
+ * generated password: `DB_USER=postgres` is a user name even when the local password is "postgres" too.
+ */
+function credentialOutcome(
+  e: EnvironmentDecision,
+  value: string,
+  store: ManagedStore,
+): VariableOutcome | undefined {
+  const service = store.intent.managedBy!;
+  if (
+    !isStandIn(store.intent.engine) &&
+    value &&
+    e.handling === 'secret' &&
+    store.local.passwords.includes(value)
+  )
+    return toStore(
+      e,
+      store,
+      [{ field: 'password' }],
+      `the password of ${store.name}: the generated password of ${service} (Secrets Manager)`,
+    );
+  const user = store.intent.credentials?.username;
+  if (user && USER_VARIABLE.test(e.name) && store.local.users.includes(value) && value !== user)
+    return toStore(e, store, [user], `a user of ${store.name}: ${service}'s user is ${user}`);
+  return undefined;
+}
+
+/** A table or bucket name the datastore has: its cloud name. */
+function nameOutcome(
+  e: EnvironmentDecision,
+  value: string,
+  store: ManagedStore,
+): VariableOutcome | undefined {
+  const table = store.intent.tables?.find((t) => t.name === value);
+  if (table)
+    return toStore(e, store, [{ field: 'table', name: table.name }], `table ${table.name}: its cloud name`);
+  const bucket = store.intent.buckets?.find((b) => b === value);
+  if (bucket)
+    return toStore(e, store, [{ field: 'bucket', name: bucket }], `bucket ${bucket}: its cloud name`);
+  return undefined;
+}
+
+/** A local stand-in's static keys (dropped: the task role reaches the service) and region. */
+function standInOutcome(
+  e: EnvironmentDecision,
+  value: string,
+  store: ManagedStore,
+): VariableOutcome | undefined {
+  if (!isStandIn(store.intent.engine)) return undefined;
+  const service = store.intent.managedBy!;
+  if (AWS_STATIC_CREDENTIALS.has(e.name) || (value && store.local.accessKeys.includes(value)))
+    return keep(
+      e,
+      `a static key for the local stand-in ${store.name}; not set in the cloud, where the task role's credentials reach ${service}`,
+      { handling: 'dropped', literal: false },
+    );
+  if (AWS_REGION_VARIABLES.has(e.name))
+    return toStore(
+      e,
+      store,
+      [{ field: 'region' }],
+      `the region of the local stand-in ${store.name}: the stack's region in the cloud`,
+    );
+  return undefined;
 }
 
 /** A datastore URL without the credentials the managed service requires: say what to change. */

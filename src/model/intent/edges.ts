@@ -123,28 +123,56 @@ export function callCandidates(
   ctx: EdgeContext,
   configFiles: readonly ConfigFile[] = [],
 ): { calls: CallCandidate[]; startOrderOnly: string[]; ignored: CallCandidate[]; apart: CallCandidate[] } {
-  const byCallee = new Map<string, CallCandidate>();
+  const found = new Candidates(s.name);
+  const startOrderOnly = declaredCalls(s, all, ctx, found);
   const mine = callerHosts(s, hosts);
-  const add = (
+  const reference = (r: HostReference, evidence: EdgeEvidence) => {
+    const to = mine.get(r.host)!;
+    const more = { udp: r.udp, name: r.host };
+    if (r.explicitPort && r.port !== undefined) found.add(to, 'reference', [r.port], evidence, more);
+    else found.add(to, 'reference', [], evidence, { ...more, defaultPort: r.port });
+  };
+  for (const r of findServiceReferences(s, mine))
+    reference(r, { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) });
+  for (const f of configFiles)
+    for (const r of referencesInText(f.text, mine))
+      reference(r, {
+        path: f.path,
+        text: r.text,
+        location: { file: f.file, line: r.line, column: r.column },
+      });
+  const calls: CallCandidate[] = [];
+  const ignored: CallCandidate[] = [];
+  const apart: CallCandidate[] = [];
+  for (const c of found.byCallee.values()) {
+    const callee = all.byName.get(c.to);
+    if (s.x.ignoreEdges.includes(c.to)) ignored.push(c);
+    // Compose resolves names only within a shared network: a caller elsewhere cannot reach it.
+    else if (callee && !shareNetwork(s, callee) && c.reason !== 'allow-from') apart.push(c);
+    else calls.push(c);
+  }
+  return { calls, startOrderOnly, ignored, apart };
+}
+
+/** One caller's call candidates, one per callee, merged as evidence arrives. */
+class Candidates {
+  readonly byCallee = new Map<string, CallCandidate>();
+
+  constructor(private readonly from: string) {}
+
+  add(
     to: string,
     reason: CallCandidate['reason'],
     ports: number[],
     evidence: EdgeEvidence,
     more: { defaultPort?: number; udp?: boolean; name?: string } = {},
-  ) => {
+  ): void {
     const declared = reason !== 'reference';
     const name = more.name !== undefined && more.name !== to.toLowerCase() ? [more.name] : [];
-    const c = byCallee.get(to);
-    if (c) {
-      c.ports = [...new Set([...c.ports, ...ports])];
-      c.defaultPort ??= more.defaultPort;
-      c.udp ||= more.udp;
-      c.declared ||= declared;
-      c.names = [...new Set([...c.names, ...name])];
-      c.evidence.push(evidence);
-    } else
-      byCallee.set(to, {
-        from: s.name,
+    const c = this.byCallee.get(to);
+    if (!c) {
+      this.byCallee.set(to, {
+        from: this.from,
         to,
         reason,
         declared,
@@ -154,66 +182,56 @@ export function callCandidates(
         names: name,
         evidence: [evidence],
       });
-  };
+      return;
+    }
+    c.ports = [...new Set([...c.ports, ...ports])];
+    c.defaultPort ??= more.defaultPort;
+    c.udp ||= more.udp;
+    c.declared ||= declared;
+    c.names = [...new Set([...c.names, ...name])];
+    c.evidence.push(evidence);
+  }
+}
+
+/**
+ * The calls the compose file declares: depends_on (except a wait for a job to complete, which is
+ * start order only: returned), links and the callees' x-shipshape.allow-from.
+ */
+function declaredCalls(
+  s: NormalizedService,
+  all: ServiceIndex,
+  ctx: EdgeContext,
+  found: Candidates,
+): string[] {
+  const at = (path: DocPath, text: string): EdgeEvidence => ({
+    path: formatPath(path),
+    text,
+    location: ctx.locate(path),
+  });
   const startOrderOnly: string[] = [];
   for (const d of s.dependsOn) {
-    if (d.condition === 'service_completed_successfully') {
-      startOrderOnly.push(d.service);
-      continue;
-    }
-    const path = ['services', s.name, 'depends_on', d.service];
-    add(d.service, 'depends_on', [], {
-      path: formatPath(path),
-      text: `depends_on: ${d.service}`,
-      location: ctx.locate(path),
-    });
+    if (d.condition === 'service_completed_successfully') startOrderOnly.push(d.service);
+    else
+      found.add(
+        d.service,
+        'depends_on',
+        [],
+        at(['services', s.name, 'depends_on', d.service], `depends_on: ${d.service}`),
+      );
   }
   s.links.forEach((l, i) => {
     if (l.service === s.name) return;
-    const path = ['services', s.name, 'links', i];
-    add(
-      l.service,
-      'links',
-      [],
-      { path: formatPath(path), text: `links: ${l.service}:${l.alias}`, location: ctx.locate(path) },
-      { name: l.alias.toLowerCase() },
-    );
+    const evidence = at(['services', s.name, 'links', i], `links: ${l.service}:${l.alias}`);
+    found.add(l.service, 'links', [], evidence, { name: l.alias.toLowerCase() });
   });
-  for (const { callee, index } of all.allowedBy.get(s.name) ?? []) {
-    const path = ['services', callee, 'x-shipshape', 'allow-from', index];
-    add(callee, 'allow-from', [], {
-      path: formatPath(path),
-      text: `allow-from: ${s.name}`,
-      location: ctx.locate(path),
-    });
-  }
-  const reference = (r: HostReference, evidence: EdgeEvidence) => {
-    const to = mine.get(r.host)!;
-    const more = { udp: r.udp, name: r.host };
-    if (r.explicitPort && r.port !== undefined) add(to, 'reference', [r.port], evidence, more);
-    else add(to, 'reference', [], evidence, { ...more, defaultPort: r.port });
-  };
-  for (const r of findServiceReferences(s, mine))
-    reference(r, { path: formatPath(r.path), text: r.text, location: ctx.locate(r.path) });
-  for (const f of configFiles) {
-    for (const r of referencesInText(f.text, mine))
-      reference(r, {
-        path: f.path,
-        text: r.text,
-        location: { file: f.file, line: r.line, column: r.column },
-      });
-  }
-  const calls: CallCandidate[] = [];
-  const ignored: CallCandidate[] = [];
-  const apart: CallCandidate[] = [];
-  for (const c of byCallee.values()) {
-    const callee = all.byName.get(c.to);
-    if (s.x.ignoreEdges.includes(c.to)) ignored.push(c);
-    // Compose resolves names only within a shared network: a caller elsewhere cannot reach it.
-    else if (callee && !shareNetwork(s, callee) && c.reason !== 'allow-from') apart.push(c);
-    else calls.push(c);
-  }
-  return { calls, startOrderOnly, ignored, apart };
+  for (const { callee, index } of all.allowedBy.get(s.name) ?? [])
+    found.add(
+      callee,
+      'allow-from',
+      [],
+      at(['services', callee, 'x-shipshape', 'allow-from', index], `allow-from: ${s.name}`),
+    );
+  return startOrderOnly;
 }
 
 /**

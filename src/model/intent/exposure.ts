@@ -219,7 +219,29 @@ export function decideExposure(
   const candidates = s.ports.filter((p) => !notAnEntry(s, p) && (!onlyUdp || p.protocol === 'udp'));
   const published = candidates.filter((p) => !tlsTwin(s, p, candidates));
   const debugPorts = s.ports.filter((p) => !published.includes(p));
-  // One entry per published (container port, protocol): `53:53/udp` and `53:53/tcp` are two entries.
+  const entryPorts = entryPortsOf(s, published, listenPorts);
+  const because = onlyUdp
+    ? `its UDP ports cannot be reached through ${[...new Set(inFront)].join(', ')}, the entry in front of it`
+    : s.x.public === true
+      ? 'x-shipshape.public: true'
+      : 'publishes ports and no other entry calls it';
+  const debug =
+    debugPorts.length > 0
+      ? `; ${described(debugPorts)} ${debugPorts.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`
+      : '';
+  return { exposure: 'public', reason: `public (${because})${debug}`, entryPorts, debugPorts };
+}
+
+/**
+ * The entry ports of a public service: one per published (container port, protocol) — `53:53/udp`
+ * and `53:53/tcp` are two — else its listening ports. The first HTTP(S) entry goes through the
+ * load balancer's main listener; every other entry has a listener of its own.
+ */
+function entryPortsOf(
+  s: NormalizedService,
+  published: readonly PortMapping[],
+  listenPorts: readonly number[],
+): EntryPort[] {
   const mappings: (PortMapping | undefined)[] =
     published.length > 0
       ? published.filter(
@@ -228,11 +250,10 @@ export function decideExposure(
       : listenPorts.filter((p) => !notAnEntry(s, { target: p })).map(() => undefined);
   const unpublished = listenPorts.filter((p) => !notAnEntry(s, { target: p }));
   let mainRoute = false;
-  const entryPorts = mappings.map((mapping, i): EntryPort => {
+  return mappings.map((mapping, i): EntryPort => {
     const port = mapping?.target ?? unpublished[i]!;
     const { protocol, reason } = entryProtocol(s, port, mapping);
     const balancer = balancerFor(protocol);
-    // The first HTTP(S) entry goes through the main listener; every other entry has its own.
     const main = balancer === 'application' && !mainRoute;
     if (main) mainRoute = true;
     return {
@@ -244,16 +265,6 @@ export function decideExposure(
       reason,
     };
   });
-  const because = onlyUdp
-    ? `its UDP ports cannot be reached through ${[...new Set(inFront)].join(', ')}, the entry in front of it`
-    : s.x.public === true
-      ? 'x-shipshape.public: true'
-      : 'publishes ports and no other entry calls it';
-  const debug =
-    debugPorts.length > 0
-      ? `; ${described(debugPorts)} ${debugPorts.length === 1 ? 'stays a local debug port' : 'stay local debug ports'}`
-      : '';
-  return { exposure: 'public', reason: `public (${because})${debug}`, entryPorts, debugPorts };
 }
 
 const ENTRY_NAMES =

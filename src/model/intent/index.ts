@@ -190,16 +190,7 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     };
     return { ...s, public: exposure.exposure === 'public', intent };
   });
-  const byName = new Map(services.map((s) => [s.name, s]));
-  for (const [name, refusal] of nameCollisions(services, ctx))
-    byName.get(name)!.intent.refusals.push(refusal);
-  for (const [name, refusals] of entryRefusals(services, ctx.locate))
-    byName.get(name)!.intent.refusals.push(...refusals);
-  for (const s of services) {
-    const r = listenPortRefusal(s, s.intent.listenPorts, ctx.locate);
-    if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
-      s.intent.refusals.push(r);
-  }
+  addAppWideRefusals(services, ctx);
   warnings.push(...loopbackOnlyApp(services, ctx));
   const fromInternet = internetEdges(services, warnings);
   const catchAll = settleCatchAll(services, ctx, warnings);
@@ -213,6 +204,23 @@ export function decideIntent(normalized: readonly NormalizedService[], ctx: Inte
     intent: { ...(catchAll ? { catchAll } : {}), decisions },
     warnings,
   };
+}
+
+/**
+ * Refusals that need every service decided: names that collide once made ECS/DNS names, entries
+ * the load balancers cannot route, more listening ports than a service may have.
+ */
+function addAppWideRefusals(services: ServiceModel[], ctx: IntentContext): void {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  for (const [name, refusal] of nameCollisions(services, ctx))
+    byName.get(name)!.intent.refusals.push(refusal);
+  for (const [name, refusals] of entryRefusals(services, ctx.locate))
+    byName.get(name)!.intent.refusals.push(...refusals);
+  for (const s of services) {
+    const r = listenPortRefusal(s, s.intent.listenPorts, ctx.locate);
+    if (r && s.intent.placement !== 'local-only' && s.intent.placement !== 'managed')
+      s.intent.refusals.push(r);
+  }
 }
 
 /** Every service's calls as found (depends_on, allow-from, references); start-order-only and ignored ones become decisions. */
@@ -467,19 +475,8 @@ function staticIntent(
   if (read?.kind === 'problem') refusals.push(dockerfileRefusal(read));
   refusals.push(...argumentRefusals(s, ctx), ...taskSizeRefusals(s, ctx), ...secretFileRefusals(s, ctx));
   if (datastoreRefusal) refusals.push(datastoreRefusal);
+  refusals.push(...secretTargetRefusals(s, ctx));
   const secrets = decideSecrets(s, { secrets: ctx.secrets });
-  s.secrets.forEach((ref, i) => {
-    if (!ref.target.startsWith('/run/secrets/')) {
-      const path = ['services', s.name, 'secrets', i];
-      refusals.push({
-        rule: 'secret-target',
-        path: formatPath(path),
-        location: ctx.locate(path),
-        message: `secret "${ref.source}" targets ${ref.target}; in the cloud secrets arrive only under /run/secrets`,
-        fix: `drop \`target:\` (the file is then /run/secrets/${ref.source}), or point it under /run/secrets/`,
-      });
-    }
-  });
   return {
     placement,
     ...(adminTool ? { adminTool } : {}),
@@ -505,6 +502,23 @@ function staticIntent(
       ...publicRefusals(s, datastore, adminTool, ctx),
     ],
   };
+}
+
+/** A secret mounted outside /run/secrets: in the cloud, secrets arrive only there. */
+function secretTargetRefusals(s: NormalizedService, ctx: IntentContext): Refusal[] {
+  return s.secrets.flatMap((ref, i): Refusal[] => {
+    if (ref.target.startsWith('/run/secrets/')) return [];
+    const path = ['services', s.name, 'secrets', i];
+    return [
+      {
+        rule: 'secret-target',
+        path: formatPath(path),
+        location: ctx.locate(path),
+        message: `secret "${ref.source}" targets ${ref.target}; in the cloud secrets arrive only under /run/secrets`,
+        fix: `drop \`target:\` (the file is then /run/secrets/${ref.source}), or point it under /run/secrets/`,
+      },
+    ];
+  });
 }
 
 /** The ports a service listens on as far as anything declares them, and where each list comes from. */

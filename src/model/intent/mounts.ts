@@ -282,91 +282,95 @@ const UNCONFINED = /^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$|^syste
 /** Custom confinement profiles: Fargate applies its own and cannot load these. */
 const CUSTOM_PROFILE = /^(seccomp|apparmor)[:=](?!unconfined$)|^label[:=](?!disable$)/;
 
+type HostSettingRefusal = (value: string, key: string) => { message: string; fix: string };
+
+/** A Docker host setting Fargate does not have: removing it is the fix. */
+const hostOnly: HostSettingRefusal = (value, key) => ({
+  message: `${key}: ${value} is a Docker host setting Fargate does not have`,
+  fix: `remove \`${key}\``,
+});
+
+const namespaceOfHost: HostSettingRefusal = (value, key) =>
+  value === 'host'
+    ? {
+        message: `shares the host's ${key === 'uts' ? 'UTS (hostname)' : key === 'cgroup' ? 'cgroup' : 'user'} namespace (${key}: host), which Fargate cannot`,
+        fix: `remove \`${key}: host\``,
+      }
+    : hostOnly(value, key);
+
+const otherRuntime: HostSettingRefusal = (value, key) => ({
+  message: `${key}: ${value} asks for a container runtime Fargate does not offer`,
+  fix: `remove \`${key}\``,
+});
+
+const resolver: HostSettingRefusal = (value, key) => ({
+  message: `${key}: ${value} sets the container's resolver, which Fargate tasks (awsvpc) cannot`,
+  fix: `remove \`${key}\``,
+});
+
+const devices: HostSettingRefusal = (value) => ({
+  message: `reserves host devices (${value}); Fargate has no GPUs or devices`,
+  fix: 'remove the device reservation, or keep the service local with `x-shipshape: { local-only: true }`',
+});
+
 /** How each host-only setting is refused: what Fargate lacks, and the fix. */
+const HOST_SETTING_REFUSALS: Record<string, HostSettingRefusal> = {
+  userns_mode: namespaceOfHost,
+  uts: namespaceOfHost,
+  cgroup: namespaceOfHost,
+  cgroup_parent: (value) => ({
+    message: `cgroup_parent: ${value} places the container in a host cgroup, which Fargate does not have`,
+    fix: 'remove `cgroup_parent`',
+  }),
+  runtime: otherRuntime,
+  isolation: otherRuntime,
+  sysctls: (value) => ({
+    message: `sets the kernel parameter ${value}, which Fargate does not let a task set`,
+    fix: 'remove `sysctls` (or tune the application instead)',
+  }),
+  device_cgroup_rules: (value) => ({
+    message: `device_cgroup_rules "${value}" grants access to host devices, and Fargate has none`,
+    fix: 'remove `device_cgroup_rules`',
+  }),
+  volumes_from: (value) => ({
+    message: `volumes_from: ${value} shares another container's volumes, which Fargate tasks of different services cannot`,
+    fix: 'share data through a named volume mounted by both services',
+  }),
+  external_links: (value) => ({
+    message: `external_links: ${value} names a container outside the app, which does not exist in the cloud`,
+    fix: 'remove it, or add that container to the compose file',
+  }),
+  extra_hosts: (value) => ({
+    message: `extra_hosts "${value}" adds a hosts-file entry${/host-gateway/.test(value) ? ' for the Docker host, which the cloud does not have' : ''}; Fargate tasks (awsvpc) take none`,
+    fix: 'call services by their compose names (each is registered in the cloud), or keep the service local',
+  }),
+  dns: resolver,
+  dns_search: resolver,
+  dns_opt: resolver,
+  ...Object.fromEntries(
+    [
+      'mac_address',
+      'shm_size',
+      'cpuset',
+      'cpu_rt_runtime',
+      'cpu_rt_period',
+      'oom_kill_disable',
+      'mem_swappiness',
+      'memswap_limit',
+      'storage_opt',
+      'blkio_config',
+    ].map((k) => [k, hostOnly]),
+  ),
+  configs: (value) => ({
+    message: `config "${value}" is not a file of the project (content:, environment: or external), which the cloud image cannot carry`,
+    fix: 'make it a file in the project (`configs: { NAME: { file: ./NAME } }`): it is then baked into the cloud image',
+  }),
+  gpus: devices,
+  'deploy.resources.reservations.devices': devices,
+};
+
 function hostSettingRefusal(key: string, value: string): { message: string; fix: string } | undefined {
-  switch (key) {
-    case 'userns_mode':
-    case 'uts':
-    case 'cgroup':
-      return value === 'host'
-        ? {
-            message: `shares the host's ${key === 'uts' ? 'UTS (hostname)' : key === 'cgroup' ? 'cgroup' : 'user'} namespace (${key}: host), which Fargate cannot`,
-            fix: `remove \`${key}: host\``,
-          }
-        : {
-            message: `${key}: ${value} is a Docker host setting Fargate does not have`,
-            fix: `remove \`${key}\``,
-          };
-    case 'cgroup_parent':
-      return {
-        message: `cgroup_parent: ${value} places the container in a host cgroup, which Fargate does not have`,
-        fix: 'remove `cgroup_parent`',
-      };
-    case 'runtime':
-    case 'isolation':
-      return {
-        message: `${key}: ${value} asks for a container runtime Fargate does not offer`,
-        fix: `remove \`${key}\``,
-      };
-    case 'sysctls':
-      return {
-        message: `sets the kernel parameter ${value}, which Fargate does not let a task set`,
-        fix: 'remove `sysctls` (or tune the application instead)',
-      };
-    case 'device_cgroup_rules':
-      return {
-        message: `device_cgroup_rules "${value}" grants access to host devices, and Fargate has none`,
-        fix: 'remove `device_cgroup_rules`',
-      };
-    case 'volumes_from':
-      return {
-        message: `volumes_from: ${value} shares another container's volumes, which Fargate tasks of different services cannot`,
-        fix: 'share data through a named volume mounted by both services',
-      };
-    case 'external_links':
-      return {
-        message: `external_links: ${value} names a container outside the app, which does not exist in the cloud`,
-        fix: 'remove it, or add that container to the compose file',
-      };
-    case 'extra_hosts':
-      return {
-        message: `extra_hosts "${value}" adds a hosts-file entry${/host-gateway/.test(value) ? ' for the Docker host, which the cloud does not have' : ''}; Fargate tasks (awsvpc) take none`,
-        fix: 'call services by their compose names (each is registered in the cloud), or keep the service local',
-      };
-    case 'dns':
-    case 'dns_search':
-    case 'dns_opt':
-      return {
-        message: `${key}: ${value} sets the container's resolver, which Fargate tasks (awsvpc) cannot`,
-        fix: `remove \`${key}\``,
-      };
-    case 'mac_address':
-    case 'shm_size':
-    case 'cpuset':
-    case 'cpu_rt_runtime':
-    case 'cpu_rt_period':
-    case 'oom_kill_disable':
-    case 'mem_swappiness':
-    case 'memswap_limit':
-    case 'storage_opt':
-    case 'blkio_config':
-      return {
-        message: `${key}: ${value} is a Docker host setting Fargate does not have`,
-        fix: `remove \`${key}\``,
-      };
-    case 'configs':
-      return {
-        message: `config "${value}" is not a file of the project (content:, environment: or external), which the cloud image cannot carry`,
-        fix: 'make it a file in the project (`configs: { NAME: { file: ./NAME } }`): it is then baked into the cloud image',
-      };
-    case 'gpus':
-    case 'deploy.resources.reservations.devices':
-      return {
-        message: `reserves host devices (${value}); Fargate has no GPUs or devices`,
-        fix: 'remove the device reservation, or keep the service local with `x-shipshape: { local-only: true }`',
-      };
-  }
-  return undefined;
+  return HOST_SETTING_REFUSALS[key]?.(value, key);
 }
 
 /**
