@@ -32,6 +32,7 @@ export {
 export type { DiffReport } from './deploy/diff.js';
 export { destroyApp as destroy, type DestroyOptions, type DestroyReport } from './deploy/destroy.js';
 export { ComposeApp, type ComposeAppProps } from './infra/compose-app.js';
+export { assertCloudReady, type CloudReadyApp, type GateFinding } from './model/gate.js';
 
 // The security gate and what it reports on.
 export { runCheck as check, type CheckOptions, type CheckResult } from './policy/check.js';

@@ -12,6 +12,7 @@ describe('public API', () => {
     expect(values).toEqual(
       [
         'ComposeApp',
+        'assertCloudReady',
         'ExitCode',
         'INTERNET',
         'SHIPSHAPE_VERSION',
