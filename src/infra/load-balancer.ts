@@ -129,16 +129,7 @@ export class PublicLoadBalancer extends Construct {
     target: elbv2.IApplicationLoadBalancerTarget,
     route: AlbRoute,
   ): elbv2.ApplicationTargetGroup {
-    const vpc = this.loadBalancer.vpc!;
-    const targetGroup = new elbv2.ApplicationTargetGroup(scope, 'TargetGroup', {
-      vpc,
-      port: route.port,
-      protocol: route.protocol === 'https' ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      targets: [target],
-      healthCheck: { path: route.healthPath, healthyHttpCodes: '200-399' },
-      deregistrationDelay: Duration.seconds(30),
-    });
+    const targetGroup = this.targetGroup(scope, 'TargetGroup', target, route);
     this.routed++;
     new elbv2.ApplicationListenerRule(scope, 'ListenerRule', {
       listener: this.listener,
@@ -149,6 +140,24 @@ export class PublicLoadBalancer extends Construct {
       targetGroups: [targetGroup],
     });
     return targetGroup;
+  }
+
+  /** The target group of a service's container port: its tasks by IP, health-checked on its path. */
+  private targetGroup(
+    scope: Construct,
+    id: string,
+    target: elbv2.IApplicationLoadBalancerTarget,
+    route: AlbRoute,
+  ): elbv2.ApplicationTargetGroup {
+    return new elbv2.ApplicationTargetGroup(scope, id, {
+      vpc: this.loadBalancer.vpc!,
+      port: route.port,
+      protocol: route.protocol === 'https' ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [target],
+      healthCheck: { path: route.healthPath, healthyHttpCodes: '200-399' },
+      deregistrationDelay: Duration.seconds(30),
+    });
   }
 
   /**
@@ -163,15 +172,7 @@ export class PublicLoadBalancer extends Construct {
     route: AlbPortRoute,
   ): elbv2.ApplicationTargetGroup {
     const id = `Port${route.listenerPort}`;
-    const targetGroup = new elbv2.ApplicationTargetGroup(scope, `${id}TargetGroup`, {
-      vpc: this.loadBalancer.vpc!,
-      port: route.port,
-      protocol: route.protocol === 'https' ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      targets: [target],
-      healthCheck: { path: route.healthPath, healthyHttpCodes: '200-399' },
-      deregistrationDelay: Duration.seconds(30),
-    });
+    const targetGroup = this.targetGroup(scope, `${id}TargetGroup`, target, route);
     const https = this.listener.protocol === elbv2.ApplicationProtocol.HTTPS;
     new elbv2.ApplicationListener(scope, `${id}Listener`, {
       loadBalancer: this.loadBalancer,

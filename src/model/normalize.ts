@@ -442,13 +442,8 @@ function configMounts(
 }
 
 /** Compose keys that only a Docker host has (the gate refuses them; see `ServiceModel.hostSettings`). */
-const HOST_KEYS = [
-  'userns_mode',
-  'uts',
-  'cgroup',
-  'cgroup_parent',
-  'runtime',
-  'isolation',
+/** Docker host settings Fargate does not have, refused as they are (mounts.ts says why). */
+export const DOCKER_HOST_ONLY = [
   'mac_address',
   'shm_size',
   'cpuset',
@@ -457,6 +452,16 @@ const HOST_KEYS = [
   'oom_kill_disable',
   'mem_swappiness',
   'memswap_limit',
+] as const;
+
+const HOST_KEYS = [
+  'userns_mode',
+  'uts',
+  'cgroup',
+  'cgroup_parent',
+  'runtime',
+  'isolation',
+  ...DOCKER_HOST_ONLY,
 ];
 
 function hostSettingsOf(raw: Obj, resources: Obj): NormalizedService['hostSettings'] {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import { isRemoteContext } from '../canonical.js';
 import { isEngineSocket, isInside, isSystemPath, realPath } from '../host-paths.js';
+import { DOCKER_HOST_ONLY } from '../normalize.js';
 import type {
   CloudImage,
   MountDecision,
@@ -347,20 +348,7 @@ const HOST_SETTING_REFUSALS: Record<string, HostSettingRefusal> = {
   dns: resolver,
   dns_search: resolver,
   dns_opt: resolver,
-  ...Object.fromEntries(
-    [
-      'mac_address',
-      'shm_size',
-      'cpuset',
-      'cpu_rt_runtime',
-      'cpu_rt_period',
-      'oom_kill_disable',
-      'mem_swappiness',
-      'memswap_limit',
-      'storage_opt',
-      'blkio_config',
-    ].map((k) => [k, hostOnly]),
-  ),
+  ...Object.fromEntries([...DOCKER_HOST_ONLY, 'storage_opt', 'blkio_config'].map((k) => [k, hostOnly])),
   configs: (value) => ({
     message: `config "${value}" is not a file of the project (content:, environment: or external), which the cloud image cannot carry`,
     fix: 'make it a file in the project (`configs: { NAME: { file: ./NAME } }`): it is then baked into the cloud image',
