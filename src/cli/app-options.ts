@@ -24,3 +24,16 @@ export function globalOptions(cmd: Command): GlobalOptions {
 /** `--env NAME` of the cloud commands (synth, deploy, diff, destroy). */
 export const envOption = (): Option =>
   new Option('--env <name>', 'environment: selects the stack names and the profile (prod* → prod rules)');
+
+/** The options of a command that rolls templates out (deploy, rollback): how, and how long to wait. */
+export function rolloutOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--method <method>', 'how CloudFormation applies the templates')
+        .choices(['change-set', 'direct'])
+        .default('change-set'),
+    )
+    .option('--no-wait', 'return once CloudFormation is done, without waiting for the services')
+    .option('--timeout <seconds>', 'how long to wait for the services to become steady', '900')
+    .option('--json', 'print the result as JSON');
+}

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { globalOptions } from '../app-options.js';
 import { loadAppWithImageFacts } from '../image-facts.js';
-import { colors, errColors, printJson, table, safeText } from '../../support/output.js';
-import { askYesNo } from '../../support/prompt.js';
+import { rolloutSettings, type RolloutFlags } from '../rollout.js';
+import { colors, printJson, table } from '../../support/output.js';
 import type { DeployReport } from '../../deploy/deploy.js';
 
 // Heavy modules (toolkit-lib, the AWS SDK, CDK) load inside the actions, so `shipshape --help`
@@ -55,25 +54,16 @@ export default async function deployAction(
     slim?: boolean;
     registry?: string;
     yes?: boolean;
-    method: 'change-set' | 'direct';
-    wait: boolean;
-    timeout: string;
     json?: boolean;
-  },
+  } & RolloutFlags,
 ): Promise<void> {
   const app = await loadAppWithImageFacts(this, { environment: opts.env });
-  const quiet = globalOptions(this).quiet;
   const { deployApp } = await import('../../deploy/deploy.js');
-  const timeout = Number(opts.timeout);
   const report = await deployApp(app, {
     yes: opts.yes,
     slim: opts.slim,
     registry: opts.registry,
-    method: opts.method,
-    wait: opts.wait,
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 900_000,
-    confirm: askYesNo,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${safeText(m)}\n`),
+    ...rolloutSettings(this, opts),
   });
   if (opts.json) printJson(report);
   else printSummary(report);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { globalOptions } from '../app-options.js';
 import { loadAppForCommand } from '../load-app.js';
-import { colors, errColors, printJson, table } from '../../support/output.js';
-import { askYesNo } from '../../support/prompt.js';
+import { rolloutSettings, type RolloutFlags } from '../rollout.js';
+import { colors, printJson, table } from '../../support/output.js';
 import type { RollbackPlan } from '../../cloud/rollback.js';
 import { printSummary } from './deploy.js';
 
@@ -37,25 +36,16 @@ export default async function rollbackAction(
     to?: string;
     dryRun?: boolean;
     yes?: boolean;
-    method: 'change-set' | 'direct';
-    wait: boolean;
-    timeout: string;
     json?: boolean;
-  },
+  } & RolloutFlags,
 ): Promise<void> {
   const app = loadAppForCommand(this, { environment: opts.env });
-  const quiet = globalOptions(this).quiet;
   const { rollbackApp } = await import('../../cloud/rollback.js');
-  const timeout = Number(opts.timeout);
   const report = await rollbackApp(app, {
     to: opts.to,
     dryRun: opts.dryRun,
     yes: opts.yes,
-    method: opts.method,
-    wait: opts.wait,
-    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 900_000,
-    confirm: askYesNo,
-    onProgress: quiet ? undefined : (m) => process.stderr.write(`${errColors.dim('›')} ${m}\n`),
+    ...rolloutSettings(this, opts),
   });
   if (opts.json) return printJson(report);
   if (!report.deploy) return void process.stdout.write(`${describePlan(report.plan)}\n`);

@@ -1,28 +1,21 @@
-import { Command, Option } from 'commander';
-import { envOption } from '../app-options.js';
+import { Command } from 'commander';
+import { envOption, rolloutOptions } from '../app-options.js';
 import { lazyCommand } from '../lazy-command.js';
 
 export function deployCommand(): Command {
-  const definition = new Command('deploy')
-    .description('Build and push the images, then deploy the app to AWS and wait until it is running')
-    .addOption(envOption())
-    .option('--slim', 'deploy the trace-verified slim image of each built service (only if it passes)')
-    .option('--registry <host>', 'push images to this registry (HOST[:PORT]) instead of ECR')
-    .option(
-      '-y, --yes',
-      'do not ask: bootstrap when needed, accept security changes and data replaced or removed',
-    )
-    .addOption(
-      new Option('--method <method>', 'how CloudFormation applies the templates')
-        .choices(['change-set', 'direct'])
-        .default('change-set'),
-    )
-    .option('--no-wait', 'return once CloudFormation is done, without waiting for the services')
-    .option('--timeout <seconds>', 'how long to wait for the services to become steady', '900')
-    .option('--json', 'print the result as JSON')
-    .addHelpText(
-      'after',
-      `
+  const definition = rolloutOptions(
+    new Command('deploy')
+      .description('Build and push the images, then deploy the app to AWS and wait until it is running')
+      .addOption(envOption())
+      .option('--slim', 'deploy the trace-verified slim image of each built service (only if it passes)')
+      .option('--registry <host>', 'push images to this registry (HOST[:PORT]) instead of ECR')
+      .option(
+        '-y, --yes',
+        'do not ask: bootstrap when needed, accept security changes and data replaced or removed',
+      ),
+  ).addHelpText(
+    'after',
+    `
 Standard AWS configuration applies: AWS_PROFILE, AWS_REGION, the credentials chain, AWS_ENDPOINT_URL.
 
 Exit codes: 0 deployed and steady, 1 CloudFormation, a push or the rollout failed, 2 bad input or
@@ -36,6 +29,6 @@ Examples:
   shipshape deploy --registry 127.0.0.1:5000 --yes
 
 Docs: docs/deploy.md`,
-    );
+  );
   return lazyCommand(definition, () => import('../actions/deploy.js'));
 }

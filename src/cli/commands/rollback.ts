@@ -1,27 +1,20 @@
-import { Command, Option } from 'commander';
-import { envOption } from '../app-options.js';
+import { Command } from 'commander';
+import { envOption, rolloutOptions } from '../app-options.js';
 import { lazyCommand } from '../lazy-command.js';
 
 export function rollbackCommand(): Command {
-  const definition = new Command('rollback')
-    .description(
-      'Redeploy the previous successful deployment (its recorded templates and images), and wait until it runs',
-    )
-    .addOption(envOption())
-    .option('--to <id>', 'this recorded deployment instead of the previous one (see --dry-run for the ids)')
-    .option('--dry-run', 'list the recorded deployments and say which one would be redeployed')
-    .option('-y, --yes', 'do not ask: accept security changes')
-    .addOption(
-      new Option('--method <method>', 'how CloudFormation applies the templates')
-        .choices(['change-set', 'direct'])
-        .default('change-set'),
-    )
-    .option('--no-wait', 'return once CloudFormation is done, without waiting for the services')
-    .option('--timeout <seconds>', 'how long to wait for the services to become steady', '900')
-    .option('--json', 'print the result as JSON')
-    .addHelpText(
-      'after',
-      `
+  const definition = rolloutOptions(
+    new Command('rollback')
+      .description(
+        'Redeploy the previous successful deployment (its recorded templates and images), and wait until it runs',
+      )
+      .addOption(envOption())
+      .option('--to <id>', 'this recorded deployment instead of the previous one (see --dry-run for the ids)')
+      .option('--dry-run', 'list the recorded deployments and say which one would be redeployed')
+      .option('-y, --yes', 'do not ask: accept security changes'),
+  ).addHelpText(
+    'after',
+    `
 deploy records each successful deployment (the last 10) in .shipshape/deploy/<env>.json, with its
 templates in .shipshape/deploy/<env>/<id>/. rollback redeploys the newest one that differs from the
 current one, through deploy's own path (security review, progress, steady-state wait), building nothing.
@@ -35,6 +28,6 @@ Examples:
   shipshape rollback --env dev --to 3f2a1b9c0d1e --yes
 
 Docs: docs/day2.md`,
-    );
+  );
   return lazyCommand(definition, () => import('../actions/rollback.js'));
 }
