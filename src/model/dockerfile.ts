@@ -236,11 +236,15 @@ export function parseDockerfile(
     i.getArguments().map((a) =>
       a
         .getValue()
-        .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, b, p) => {
-          const name = (b ?? p) as string;
-          const value = buildArgs[name] ?? df.resolveVariable(name, i.getRange().start.line);
-          return typeof value === 'string' ? value : m;
-        }),
+        .replace(
+          /\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?])?([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+          (m, b: string | undefined, op: string | undefined, word: string, p: string | undefined) => {
+            const name = (b ?? p)!;
+            const found = buildArgs[name] ?? df.resolveVariable(name, i.getRange().start.line);
+            const value = typeof found === 'string' ? found : undefined;
+            return substitution(value, op, word) ?? m;
+          },
+        ),
     );
   const stages: DockerfileStage[] = [];
   for (const i of df.getInstructions()) {
@@ -263,6 +267,26 @@ export function parseDockerfile(
       ? stages.at(-1)
       : stages.find((s) => s.name !== undefined && s.name.toLowerCase() === target.toLowerCase());
   return { file, stages, built };
+}
+
+/**
+ * A Dockerfile variable with its modifier, as BuildKit expands it: `${v:-w}` w when v is unset or
+ * empty, `${v-w}` when unset; `${v:+w}` w when v is set and not empty (else empty), `${v+w}` when
+ * set; `${v:?}` v. Undefined when the value is not known here (the text stays as written).
+ */
+function substitution(value: string | undefined, op: string | undefined, word: string): string | undefined {
+  switch (op) {
+    case ':-':
+      return value ? value : word;
+    case '-':
+      return value ?? word;
+    case ':+':
+      return value ? word : value === undefined ? undefined : '';
+    case '+':
+      return value !== undefined ? word : undefined;
+    default:
+      return value;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
  * "Reaches the host", judged on where a path really leads: `..` segments and symlinks are
@@ -70,6 +70,24 @@ const SYSTEM_PATHS =
 /** Whether a host path (symlinks resolved) is a system path or the root of the filesystem. */
 export function isSystemPath(path: string): boolean {
   return SYSTEM_PATHS.test(path);
+}
+
+/**
+ * Host directories that are never an app's data, though not system paths: the directories that
+ * hold users' homes and drives (`/home`, `/Users`, `/mnt`, `/media`, `/tmp`, `/opt`, and each
+ * home or drive directly below them), a home directory, its dot-directories (`~/.ssh`, `~/.aws`,
+ * `~/.kube`: credentials) and what is in them, and any directory that contains the project (`..`:
+ * the project, its siblings and their secrets). Why, or undefined for a path that may be data.
+ */
+export function hostWideReason(real: string, projectDir: string, home: string): string | undefined {
+  if (/^\/(home|Users|mnt|media|Volumes)(\/[^/]+)?\/?$|^\/(tmp|opt|private|snap)\/?$/.test(real))
+    return "a directory of users' homes or drives";
+  const realHome = realPath(home);
+  if (real === realHome || isInside(real, realHome)) return 'the home directory or a directory above it';
+  if (isInside(realHome, real) && /^\./.test(relative(realHome, real).split(sep)[0]!))
+    return 'a dot-directory of the home directory (where credentials live)';
+  if (isInside(real, projectDir) && real !== projectDir) return 'a directory that contains the project';
+  return undefined;
 }
 
 /** Whether the path exists and is a symlink (for the reason a decision prints). */

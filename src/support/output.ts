@@ -50,20 +50,20 @@ export function formatBytes(n: number): string {
  * Characters that change what a terminal shows instead of showing themselves: C0 controls (ESC
  * starts cursor moves and erasures, CR rewrites the line, a newline can forge a "check passed"
  * line), DEL, C1 controls (0x9b is a one-byte CSI), and the invisible or direction-changing
- * format characters (zero-width, bidi overrides and isolates, the BOM).
+ * format characters (zero-width, bidi overrides and isolates, the BOM, Hangul fillers, and the
+ * Tags block U+E0000–E007F that hides ASCII text from the eye).
  */
 const UNSAFE =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
 
 const escapeChar = (c: string): string => {
   if (c === '\n') return '\\n';
   if (c === '\r') return '\\r';
   if (c === '\t') return '\\t';
-  const code = c.charCodeAt(0);
-  return code < 0x100
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
+  const code = c.codePointAt(0)!;
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code < 0x10000 ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
 };
 
 /**
@@ -99,7 +99,11 @@ export function safeData<T>(value: T): T {
  */
 export function safeJson(json: string): string {
   // JSON.stringify already escapes C0 inside strings; raw newlines and blanks are its layout.
+  // An astral character (a Tag) becomes its two UTF-16 escapes, as JSON writes them.
+  const u = (unit: number) => `\\u${unit.toString(16).padStart(4, '0')}`;
   return json.replace(UNSAFE, (c) =>
-    c === '\n' || c === '\r' || c === '\t' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    c === '\n' || c === '\r' || c === '\t'
+      ? c
+      : [...Array(c.length).keys()].map((i) => u(c.charCodeAt(i))).join(''),
   );
 }

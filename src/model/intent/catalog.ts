@@ -94,6 +94,29 @@ const DATASTORES: DatastoreEntry[] = [
     names: ['oracle-database', 'oracle-xe', 'oracle-free', 'database/enterprise', 'database/free'],
   },
   { kind: 'database', port: 50000, names: ['db2', 'db2_community/db2'] },
+  { kind: 'database', port: 3050, names: ['firebird', 'firebirdsql'] },
+  { kind: 'database', port: 5432, names: ['crate', 'cratedb'] },
+  { kind: 'database', port: 9851, names: ['tile38'] },
+  { kind: 'database', port: 8087, names: ['riak', 'riak-kv'] },
+  { kind: 'database', port: 10800, names: ['ignite'] },
+  { kind: 'database', port: 9090, names: ['prometheus'] },
+  // Message brokers and queues: callers' private backends, like RabbitMQ and Kafka.
+  {
+    kind: 'database',
+    port: 61616,
+    names: ['activemq', 'activemq-artemis', 'activemq-classic', 'artemis'],
+  },
+  { kind: 'database', port: 6650, names: ['pulsar', 'pulsar-all'] },
+  { kind: 'database', port: 11300, names: ['beanstalkd'] },
+  { kind: 'database', port: 4150, names: ['nsq'] },
+  // Search engines: the app's index, called by its backend.
+  { kind: 'database', port: 8983, names: ['solr'] },
+  { kind: 'database', port: 7700, names: ['meilisearch'] },
+  { kind: 'database', port: 8108, names: ['typesense'] },
+  { kind: 'database', port: 7280, names: ['quickwit'] },
+  // Secret stores and service registries: never facing the internet.
+  { kind: 'database', port: 8200, names: ['vault', 'openbao'] },
+  { kind: 'database', port: 8500, names: ['consul'] },
 ];
 
 /**
@@ -134,6 +157,14 @@ const DATASTORE_PORTS = new Map<number, string>([
   [27017, 'MongoDB'],
   [27018, 'MongoDB shard'],
   [28015, 'RethinkDB'],
+  [3050, 'Firebird'],
+  [4150, 'NSQ'],
+  [6650, 'Pulsar'],
+  [9851, 'Tile38'],
+  [10800, 'Ignite thin client'],
+  [11300, 'beanstalkd'],
+  [61613, 'STOMP'],
+  [61616, 'ActiveMQ OpenWire'],
 ]);
 
 /** The datastore protocol a port speaks, when it is one. */
@@ -160,6 +191,12 @@ const ADMIN_TOOLS: { names: string[]; what: string }[] = [
   { names: ['dbgate'], what: 'DbGate' },
   { names: ['elasticvue', 'cerebro', 'dejavu'], what: 'an Elasticsearch console' },
   { names: ['mailhog', 'mailpit', 'maildev', 'mailcatcher', 'smtp4dev', 'inbucket'], what: 'a mail catcher' },
+  { names: ['kibana', 'opensearch-dashboards'], what: 'a search console' },
+  { names: ['flower', 'bull-board', 'management-center', 'rabbitmq-admin'], what: 'a queue console' },
+  {
+    names: ['jupyter', 'base-notebook', 'minimal-notebook', 'scipy-notebook', 'datascience-notebook'],
+    what: 'a notebook (it runs any code it is given)',
+  },
 ];
 
 /** The admin or debug tool an image is (`phpMyAdmin`), else undefined. */

@@ -17,7 +17,7 @@ import { formatPath } from '../yaml-source.js';
  * `PWD`/`OLDPWD` are the shell's working directory, not a password.
  */
 const CREDENTIAL_NAME =
-  /(PASSWORD|PASSWD|PASSPHRASE|_PWD$|_PASS$|^PASS$|SECRET|TOKEN|CREDENTIAL|(^|_)AUTH$|BASIC_?AUTH|SALT|PEPPER|(API|ACCESS|PRIVATE|APP|ENCRYPTION|ENCRYPT|CRYPT|CIPHER|SIGNING|SIGN|MASTER|LICEN[CS]E|JWT|SESSION|COOKIE|HMAC|SSH|GPG|PGP|RSA|CLIENT|WEBHOOK|DEPLOY|NONCE|LOGGED_IN|SECURE_AUTH)_?KEY)/i;
+  /(PASSWORD|PASSWD|PASSPHRASE|_PWD$|_PASS$|^PASS$|(^|_)PW$|PGPASS$|SECRET|TOKEN|CREDENTIAL|(^|_)AUTH$|BASIC_?AUTH|SALT|PEPPER|(API|ACCESS|PRIVATE|APP|ENCRYPTION|ENCRYPT|CRYPT|CIPHER|SIGNING|SIGN|MASTER|LICEN[CS]E|JWT|SESSION|COOKIE|HMAC|SSH|GPG|PGP|RSA|CLIENT|WEBHOOK|DEPLOY|NONCE|LOGGED_IN|SECURE_AUTH)_?KEY)/i;
 
 /**
  * Names that say "where the credential is" or "a setting about credentials", not the credential:
@@ -42,6 +42,12 @@ const PASSWORD_PARAMETER =
   /(^|[?&;\s])(password|passwd|pwd|pass|secret|token|access_token|api_?key|apikey|auth_token|sig)\s*=\s*[^&;\s]/i;
 /** A Go SQL driver DSN: `user:password@tcp(db:3306)/app`. */
 const GO_DSN = /^[^:@\s/]*:[^@\s]+@(tcp|unix)\(/;
+/** Oracle's JDBC thin driver with `user/password@`: `jdbc:oracle:thin:scott/tiger@db:1521:ORCL`. */
+const ORACLE_THIN_PASSWORD = /jdbc:oracle:[a-z0-9]+:[^/\s@:]+\/[^@\s]+@/i;
+/** An HTTP authorization value by its scheme: `Basic dXNlcjpwYXNz`, `Bearer eyJ…`. */
+const AUTH_SCHEME_VALUE = /^(basic|bearer|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}/i;
+/** A password in a JSON document: `{"password": "…"}`. */
+const JSON_PASSWORD = /"(password|passwd|secret|token|api_?key|client_secret|private_key)"\s*:\s*"[^"$\s]/i;
 /** An HTTP Authorization (or API key) header with its value. */
 const AUTH_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token)\s*:\s*\S/i;
 
@@ -56,7 +62,9 @@ const TOKEN_FORMAT =
 export function credentialInValue(value: string): string | undefined {
   if (TOKEN_FORMAT.test(value)) return 'a token or key by its format';
   if (USERINFO_PASSWORD.test(value)) return 'a URL with a password';
-  if (GO_DSN.test(value)) return 'a connection string with a password';
+  if (GO_DSN.test(value) || ORACLE_THIN_PASSWORD.test(value)) return 'a connection string with a password';
+  if (JSON_PASSWORD.test(value)) return 'a JSON document with a password';
+  if (AUTH_SCHEME_VALUE.test(value)) return 'an authorization value';
   const p = PASSWORD_PARAMETER.exec(value);
   if (p && !isReference(value.slice(p.index + p[0].length - 1).split(/[&;\s]/)[0]!))
     return `a connection string with ${p[2]!.toLowerCase()}=`;
@@ -84,6 +92,13 @@ const MYSQL_CLIENTS =
 /** Flags whose value is a credential (`--db-password X`, `--requirepass X`, `--token=X`, `--masterauth`). */
 const CREDENTIAL_FLAG =
   /^-{1,2}([a-z0-9]+[-_])*(password|passwd|pwd|pass|passphrase|secret|token|api-?key|apikey|access-?key|secret-?key|private-?key|auth|auth-?token|credentials?|requirepass|masterauth|client-?secret)$/i;
+/** Programs whose short flag before a password is not `-p` (`redis-cli -a X`, `mongosh -p X`). */
+const SHORT_PASSWORD_FLAG: [RegExp, string][] = [
+  [/(^|\/)(redis-cli|valkey-cli|keydb-cli)$/, '-a'],
+  [/(^|\/)(mongosh|mongo|mongodump|mongorestore|mongoexport|mongoimport|mongostat|mongotop)$/, '-p'],
+];
+/** A Java system property that is a credential: `-Dspring.datasource.password=X`. */
+const CREDENTIAL_PROPERTY = /^-D[\w.-]*(password|passwd|secret|token|api[-_]?key|private[-_]?key)=(.+)$/is;
 /** Flags whose `user:password` value carries a password (`curl -u admin:pw`, `--user admin:pw`). */
 const USER_FLAG = /^(-[A-Za-z]*u|--user|--proxy-user|--basic-auth|--http-user)$/;
 
@@ -121,6 +136,12 @@ export function credentialArguments(words: readonly string[]): ArgumentCredentia
     if (assignment && isCredentialName(assignment[1]!) && !isReference(assignment[2]!))
       add(i, `${assignment[1]}= is a credential`);
     if (AUTH_HEADER.test(word) && !word.includes('$')) add(i, 'an authorization header');
+    if (eq && AUTH_HEADER.test(eq[2]!) && !eq[2]!.includes('$')) add(i, 'an authorization header');
+    const property = CREDENTIAL_PROPERTY.exec(word);
+    if (property && !isReference(property[2]!)) add(i, `a -D property ${property[1]!.toLowerCase()}`);
+    for (const [program, flag] of SHORT_PASSWORD_FLAG)
+      if (program.test(programs[i]!) && prev === flag && !word.startsWith('-') && !isReference(word))
+        add(i, `${programs[i]} ${flag} <password>`);
     const inValue = credentialInValue(word);
     if (inValue && inValue !== 'an authorization header') add(i, inValue);
   });
@@ -203,6 +224,12 @@ export function redactCredentials(text: string): string {
     .replace(new RegExp(TOKEN_FORMAT.source, 'g'), (m) => `${m.slice(0, 4)}***`)
     .replace(/([a-z][a-z0-9+.:-]*:\/\/[^/\s:@?#]*:)[^/\s@?#]+@/gi, '$1***@')
     .replace(/^([^:@\s/]*:)[^@\s]+(@(tcp|unix)\()/, '$1***$2')
+    .replace(/(jdbc:oracle:[a-z0-9]+:[^/\s@:]+\/)[^@\s]+@/gi, '$1***@')
+    .replace(/^((?:basic|bearer|token|digest)\s+)\S+/i, '$1***')
+    .replace(
+      /("(?:password|passwd|secret|token|api_?key|client_secret|private_key)"\s*:\s*")[^"]*"/gi,
+      '$1***"',
+    )
     .replace(
       /((?:^|[?&;\s])(?:password|passwd|pwd|pass|secret|token|access_token|api_?key|apikey|auth_token|sig)\s*=\s*)[^&;\s]+/gi,
       '$1***',

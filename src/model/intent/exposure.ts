@@ -51,13 +51,17 @@ export function debuggerPort(port: number): string | undefined {
 /**
  * Debugger listeners a service's command line or environment opens, on any port: Node's
  * `--inspect[-brk]=[host:]port` (also in NODE_OPTIONS), Java's `-agentlib:jdwp=...address=port`
- * (also in JAVA_TOOL_OPTIONS and the like), debugpy's and Delve's `--listen [host:]port`.
+ * and `-Xrunjdwp:...address=` (also in JAVA_TOOL_OPTIONS, JAVA_OPTS...), Tomcat's JPDA_ADDRESS,
+ * debugpy's and Delve's `--listen [host:]port`, Ruby's `rdbg`/`rdebug-ide --port`.
  */
 const DEBUGGER_FLAGS: [RegExp, string][] = [
-  [/--inspect(?:-brk|-wait)?[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Node.js inspector'],
-  [/-agentlib:jdwp=\S*?address=(?:[^\s:,]*:)?(\d{1,5})\b/g, 'Java debugger (JDWP)'],
-  [/\bdebugpy\b[^;&|]*?--listen[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Python debugger (debugpy)'],
-  [/\bdlv\b[^;&|]*?--listen[= ](?:[^\s:]*:)?(\d{1,5})\b/g, 'Go debugger (Delve)'],
+  // The host part may be anything up to the last colon: 0.0.0.0:, *:, [::]:, localhost:.
+  [/--inspect(?:-brk|-wait)?[= ](?:\S*:)?(\d{1,5})\b/g, 'Node.js inspector'],
+  [/(?:-agentlib:jdwp=|-Xrunjdwp:)\S*?address=(?:[^\s,]*:)?(\d{1,5})\b/g, 'Java debugger (JDWP)'],
+  [/\bJPDA_ADDRESS=(?:\S*:)?(\d{1,5})\b/g, 'Java debugger (Tomcat JPDA)'],
+  [/\bdebugpy\b[^;&|]*?--listen[= ](?:\S*:)?(\d{1,5})\b/g, 'Python debugger (debugpy)'],
+  [/\bdlv\b[^;&|]*?--listen[= ](?:\S*:)?(\d{1,5})\b/g, 'Go debugger (Delve)'],
+  [/\b(?:rdbg|rdebug-ide)\b[^;&|]*?--port[= ](\d{1,5})\b/g, 'Ruby debugger'],
 ];
 
 /** Every debugger port of a service: the well-known ones and those its command line opens. */
@@ -65,7 +69,11 @@ export function debuggerPortsOf(
   s: Pick<NormalizedService, 'command' | 'entrypoint' | 'environment'>,
 ): Map<number, string> {
   const out = new Map(DEBUGGER_PORTS);
-  const text = [...(s.entrypoint ?? []), ...(s.command ?? []), ...Object.values(s.environment)].join(' ');
+  const text = [
+    ...(s.entrypoint ?? []),
+    ...(s.command ?? []),
+    ...Object.entries(s.environment).map(([k, v]) => `${k}=${v}`),
+  ].join(' ');
   for (const [re, what] of DEBUGGER_FLAGS) for (const m of text.matchAll(re)) out.set(Number(m[1]), what);
   return out;
 }
@@ -109,7 +117,8 @@ function notAnEntry(
   return store && !s.x.protocols[p.target] ? `${store} port` : undefined;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i;
+const LOOPBACK =
+  /^\[?(127\.\d+\.\d+\.\d+|::1|(0{1,4}:){7}0{0,3}1|::ffff:127\.\d+\.\d+\.\d+|(0{1,4}:){5}ffff:127\.\d+\.\d+\.\d+)\]?$|^localhost$/i;
 
 /**
  * A TLS port published beside the service's HTTP entry (`80` and `443`, `8000` and `8443`): the

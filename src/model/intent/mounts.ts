@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { relative } from 'node:path';
 import { isRemoteContext } from '../canonical.js';
-import { isEngineSocket, isInside, isSystemPath, realPath } from '../host-paths.js';
+import { hostWideReason, isEngineSocket, isInside, isSystemPath, realPath } from '../host-paths.js';
 import { DOCKER_HOST_ONLY } from '../normalize.js';
 import type {
   CloudImage,
@@ -126,6 +126,17 @@ function readBindMount(source: string, v: VolumeOf, s: MountedService, ctx: Moun
       refusal: {
         rule: 'host-path',
         fix: 'remove this volume, or use a named volume for data the service keeps',
+      },
+    };
+  }
+  const hostWide = hostWideReason(real, projectDir, homedir());
+  if (hostWide) {
+    return {
+      cloud: 'refused',
+      reason: `mounts ${real}${via}, ${hostWide}: under compose it reaches the host's files, and it is no data of the app`,
+      refusal: {
+        rule: 'host-path',
+        fix: 'mount a directory of the project or a named volume instead',
       },
     };
   }

@@ -60,6 +60,7 @@ const WILD: Record<string, Expected> = {
       'appwrite: unknown-call-port',
       'mongodb: datastore-version',
       'openruntimes-executor: docker-socket',
+      'openruntimes-executor: host-path',
       'orchestrator: docker-socket',
       'traefik: docker-socket',
     ],
