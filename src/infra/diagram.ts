@@ -1,3 +1,4 @@
+import { MANAGED_ENGINES } from '../model/datastores/index.js';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { commonJsWorker } from '../support/worker.js';
@@ -80,7 +81,7 @@ export function architectureGraph(app: AppModel): ArchitectureGraph {
   const port = (to: string, ports: number[]) => {
     const d = deployed.find((s) => s.name === to)?.intent.datastore;
     // DynamoDB and S3 are reached over HTTPS with the task role, not on the stand-in's port.
-    return d?.engine === 'dynamodb' || d?.engine === 's3' ? 'HTTPS (IAM)' : ports.join(', ');
+    return d?.engine && MANAGED_ENGINES[d.engine].standIn ? 'HTTPS (IAM)' : ports.join(', ');
   };
   for (const e of app.traffic.edges.filter((x) => x.from !== INTERNET)) {
     if (ids.has(`svc:${e.from}`) && ids.has(`svc:${e.to}`))

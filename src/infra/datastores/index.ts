@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import type { ManagedEngine } from '../../model/types.js';
+import { MANAGED_ENGINES } from '../../model/datastores/index.js';
 import type { ManagedDatastore, ManagedDatastoreProps, NetworkDatastoreProps } from './base.js';
 import { CacheReplicationGroup, MemcachedCluster } from './cache.js';
 import { DocumentDatabase } from './documentdb.js';
@@ -16,15 +17,12 @@ export { ObjectStore, bucketPrefix } from './object-store.js';
 export { MariaDbDatabase, MysqlDatabase, PostgresDatabase, RdsDatabase, engineVersion } from './rds.js';
 
 /** Engines reached over the network (a security group, isolated subnets); the others through IAM. */
-export const NETWORK_ENGINES: ReadonlySet<ManagedEngine> = new Set<ManagedEngine>([
-  'rds-postgres',
-  'rds-mysql',
-  'rds-mariadb',
-  'elasticache-redis',
-  'elasticache-valkey',
-  'elasticache-memcached',
-  'documentdb',
-]);
+/** Engines reached over the network (on a port, in the VPC), as their descriptors say. */
+export const NETWORK_ENGINES: ReadonlySet<ManagedEngine> = new Set(
+  Object.values(MANAGED_ENGINES)
+    .filter((d) => d.port !== undefined)
+    .map((d) => d.engine),
+);
 
 export interface DatastoreFactoryProps extends ManagedDatastoreProps {
   /** For network engines: VPC, security group and isolated subnets. */

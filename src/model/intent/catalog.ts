@@ -1,4 +1,5 @@
-import type { DatastoreKind, EntryProtocol, ImageRef, ManagedEngine } from '../types.js';
+import type { DatastoreKind, EntryProtocol, ImageRef } from '../types.js';
+import { engineReplacing, type ManagedEngineDescriptor } from '../datastores/index.js';
 
 /**
  * What shipshape knows about well-known images and ports, in one place: which images are
@@ -380,81 +381,8 @@ export function datastoreRuntime(
   return { dataDir: r.dataDir, user: alpine && r.alpineUser ? r.alpineUser : r.user, writable: r.writable };
 }
 
-/**
- * The managed AWS service each datastore kind becomes in the cloud (unless `x-shipshape.managed:
- * false`), with the versions it offers (oldest first). Kinds not listed run as private containers.
- * Versions are checked against what aws-cdk-lib knows in test/unit/model/datastores.test.ts.
- */
-export interface ManagedMapping {
-  engine: ManagedEngine;
-  service: string;
-  versions: readonly string[];
-  /**
-   * How the image version picks a managed version: `major` — the newest of the same major
-   * (the image's `major.minor` when offered, else the next one up within the major); `at-least`
-   * — the oldest that is at least the image's version (API compatibility, DocumentDB).
-   */
-  match: 'major' | 'at-least';
-}
-
-export const MANAGED_ENGINES: Record<ManagedEngine, ManagedMapping> = {
-  'rds-postgres': {
-    engine: 'rds-postgres',
-    service: 'Amazon RDS for PostgreSQL',
-    versions: ['13', '14', '15', '16', '17'],
-    match: 'major',
-  },
-  'rds-mysql': {
-    engine: 'rds-mysql',
-    service: 'Amazon RDS for MySQL',
-    versions: ['8.0', '8.4'],
-    match: 'major',
-  },
-  'rds-mariadb': {
-    engine: 'rds-mariadb',
-    service: 'Amazon RDS for MariaDB',
-    versions: ['10.6', '10.11', '11.4', '11.8'],
-    match: 'major',
-  },
-  'elasticache-redis': {
-    engine: 'elasticache-redis',
-    service: 'Amazon ElastiCache (Redis OSS)',
-    versions: ['6.2', '7.0', '7.1'],
-    match: 'major',
-  },
-  'elasticache-valkey': {
-    engine: 'elasticache-valkey',
-    service: 'Amazon ElastiCache for Valkey',
-    versions: ['7.2', '8.0', '8.1'],
-    match: 'major',
-  },
-  'elasticache-memcached': {
-    engine: 'elasticache-memcached',
-    service: 'Amazon ElastiCache for Memcached',
-    versions: ['1.6.22'],
-    match: 'major',
-  },
-  documentdb: {
-    engine: 'documentdb',
-    service: 'Amazon DocumentDB',
-    versions: ['4.0', '5.0', '8.0'],
-    match: 'at-least',
-  },
-  dynamodb: { engine: 'dynamodb', service: 'Amazon DynamoDB', versions: [], match: 'major' },
-  s3: { engine: 's3', service: 'Amazon S3', versions: [], match: 'major' },
-};
-
-const MANAGED_KINDS: Partial<Record<DatastoreKind, ManagedEngine>> = {
-  postgres: 'rds-postgres',
-  mysql: 'rds-mysql',
-  mariadb: 'rds-mariadb',
-  redis: 'elasticache-redis',
-  valkey: 'elasticache-valkey',
-  memcached: 'elasticache-memcached',
-  mongo: 'documentdb',
-  'dynamodb-local': 'dynamodb',
-  's3-compatible': 's3',
-};
+/** How a datastore kind becomes a managed AWS service: its engine's descriptor (src/model/datastores/). */
+export type ManagedMapping = ManagedEngineDescriptor;
 
 /**
  * Images of a managed kind that the managed service cannot stand in for: Redis Stack and KeyDB
@@ -484,14 +412,11 @@ export function notManageable(ref: ImageRef): string | undefined {
 
 /** The managed mapping of a datastore image; undefined when it has none. */
 export function managedMappingFor(kind: DatastoreKind, ref: ImageRef): ManagedMapping | undefined {
-  const engine = MANAGED_KINDS[kind];
-  if (!engine || NOT_MANAGEABLE.has(ref.name)) return undefined;
-  return MANAGED_ENGINES[engine];
+  return NOT_MANAGEABLE.has(ref.name) ? undefined : engineReplacing(kind);
 }
 
 export function managedServiceFor(kind: DatastoreKind): string | undefined {
-  const engine = MANAGED_KINDS[kind];
-  return engine ? MANAGED_ENGINES[engine].service : undefined;
+  return engineReplacing(kind)?.service;
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
 } from '../types.js';
 import type { LocalCredentials } from './datastores.js';
 import { hasCredentialUrl } from './environment.js';
+import { MANAGED_ENGINES } from '../datastores/index.js';
 
 /**
  * How each caller reaches the managed datastores it calls, decided once: the conventional
@@ -29,121 +30,19 @@ export interface ManagedStore {
   local: LocalCredentials;
 }
 
-const PORTS: Partial<Record<ManagedEngine, number>> = {
-  'rds-postgres': 5432,
-  'rds-mysql': 3306,
-  'rds-mariadb': 3306,
-  'elasticache-redis': 6379,
-  'elasticache-valkey': 6379,
-  'elasticache-memcached': 11211,
-  documentdb: 27017,
-};
-
 /** The port a managed network datastore listens on (the engine's default, as in compose). */
 export function managedPort(engine: ManagedEngine): number | undefined {
-  return PORTS[engine];
+  return MANAGED_ENGINES[engine].port;
 }
-
-/** Data-plane actions on the store's own resources, nothing that creates, deletes or reconfigures them. */
-export const DATA_ACTIONS: Partial<Record<ManagedEngine, string[]>> = {
-  dynamodb: [
-    'dynamodb:BatchGetItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:DescribeTable',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:Scan',
-    'dynamodb:UpdateItem',
-  ],
-  s3: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
-};
 
 const AWS_STATIC_CREDENTIALS = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
 const AWS_REGION_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION']);
 const USER_VARIABLE = /(USER|USERNAME|LOGIN)$/i;
-const isStandIn = (e: ManagedEngine) => e === 'dynamodb' || e === 's3';
-
-const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+const isStandIn = (e: ManagedEngine) => MANAGED_ENGINES[e].standIn !== undefined;
 
 /** The variables each engine's ecosystem expects (documented in docs/infrastructure.md). */
 function conventionalVariables(store: ManagedStore): ConnectionVariable[] {
-  const i = store.intent;
-  const user = i.credentials?.username;
-  const database = i.credentials?.database;
-  const host: ConnectionValue = [{ field: 'host' }];
-  const password: ConnectionValue = [{ field: 'password' }];
-  const port = String(managedPort(i.engine) ?? '');
-  const v = (name: string, value: ConnectionValue | string | undefined, reason: string) =>
-    value === undefined ? [] : [{ name, value: typeof value === 'string' ? [value] : value, reason }];
-  switch (i.engine) {
-    case 'rds-postgres':
-      return [
-        ...v('PGHOST', host, 'the endpoint (libpq)'),
-        ...v('PGPORT', port, 'libpq'),
-        ...v('PGDATABASE', database ?? user, 'libpq'),
-        ...v('PGUSER', user, 'libpq'),
-        ...v('PGPASSWORD', password, 'the generated password (Secrets Manager)'),
-      ];
-    case 'rds-mysql':
-    case 'rds-mariadb':
-      return [
-        ...v('MYSQL_HOST', host, 'the endpoint'),
-        ...v('MYSQL_PORT', port, 'MySQL clients'),
-        ...v('MYSQL_DATABASE', database, 'MySQL clients'),
-        ...v('MYSQL_USER', user, 'MySQL clients'),
-        ...v('MYSQL_PASSWORD', password, 'the generated password (Secrets Manager)'),
-      ];
-    case 'elasticache-redis':
-    case 'elasticache-valkey':
-      return [
-        ...v('REDIS_HOST', host, 'the primary endpoint'),
-        ...v('REDIS_PORT', port, 'Redis clients'),
-        ...v('REDIS_PASSWORD', password, 'the AUTH token (Secrets Manager)'),
-        ...v('REDIS_TLS', 'true', 'the cache accepts TLS connections only'),
-      ];
-    case 'elasticache-memcached':
-      return [
-        ...v('MEMCACHED_HOST', host, 'the configuration endpoint'),
-        ...v('MEMCACHED_PORT', port, 'memcached clients'),
-        ...v('MEMCACHED_TLS', 'true', 'the cache accepts TLS connections only'),
-      ];
-    case 'documentdb':
-      return [
-        ...v('MONGODB_HOST', host, 'the cluster endpoint'),
-        ...v('MONGODB_PORT', port, 'MongoDB drivers'),
-        ...v('MONGODB_USERNAME', user, 'MongoDB drivers'),
-        ...v('MONGODB_PASSWORD', password, 'the generated password (Secrets Manager)'),
-      ];
-    case 'dynamodb': {
-      const tables = i.tables ?? [];
-      return [
-        ...(tables.length === 1
-          ? v('DYNAMODB_TABLE', [{ field: 'table', name: tables[0]!.name }], 'the cloud name of the table')
-          : []),
-        ...tables.flatMap((t) =>
-          v(
-            `DYNAMODB_TABLE_${envName(t.name)}`,
-            [{ field: 'table', name: t.name }],
-            `the cloud name of table ${t.name}`,
-          ),
-        ),
-      ];
-    }
-    case 's3': {
-      const buckets = i.buckets ?? [];
-      return [
-        ...(buckets.length === 1
-          ? v('S3_BUCKET', [{ field: 'bucket', name: buckets[0]! }], 'the cloud name of the bucket')
-          : []),
-        ...buckets.flatMap((b) =>
-          v(`S3_BUCKET_${envName(b)}`, [{ field: 'bucket', name: b }], `the cloud name of bucket ${b}`),
-        ),
-      ];
-    }
-  }
+  return MANAGED_ENGINES[store.intent.engine].variables(store.intent);
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -158,14 +57,7 @@ export function rewriteHosts(
   hosts: readonly string[],
   engine: ManagedEngine,
 ): ConnectionValue {
-  let text = value;
-  if (engine === 'elasticache-redis' || engine === 'elasticache-valkey')
-    text = text.replace(/\bredis:\/\//g, 'rediss://');
-  if (engine === 'documentdb' && /^mongodb:\/\//.test(text) && !/[?&]tls=/.test(text)) {
-    const [main, query] = text.split('?') as [string, string | undefined];
-    const withPath = /^mongodb:\/\/[^/]+$/.test(main) ? `${main}/` : main;
-    text = `${withPath}?${query ? `${query}&` : ''}tls=true&retryWrites=false`;
-  }
+  const text = MANAGED_ENGINES[engine].rewriteUrl?.(value) ?? value;
   const names = hosts.map(escape).join('|');
   // In a URL only the authority names hosts (`mysql://db:3306/db`: the path is a database name);
   // elsewhere a host stands alone or in a `host:port` list.
@@ -251,7 +143,7 @@ export function decideConnections(
     datastore: store.name,
     engine: store.intent.engine,
     variables: conventionalVariables(store).filter((v) => !own.has(v.name)),
-    actions: DATA_ACTIONS[store.intent.engine] ?? [],
+    actions: [...(MANAGED_ENGINES[store.intent.engine].standIn?.dataActions ?? [])],
   }));
   const passwordSecrets = passwordSecretsOf(stores);
   const secrets = decided.secrets.map((d): SecretDelivery => {
@@ -431,19 +323,5 @@ function standInOutcome(
 
 /** A datastore URL without the credentials the managed service requires: say what to change. */
 function urlWarning(name: string, value: string, store: ManagedStore): VariableOutcome['warning'] {
-  const engine = store.intent.engine;
-  if ((engine === 'elasticache-redis' || engine === 'elasticache-valkey') && /^rediss?:\/\//.test(value)) {
-    return {
-      unlessPassword: true,
-      message: `${name} is a Redis URL without the AUTH token ${store.intent.managedBy} requires, and ECS cannot put the token into a URL`,
-      hint: 'pass REDIS_PASSWORD to the client as its password (redis-py: Redis.from_url(url, password=os.environ["REDIS_PASSWORD"]); node-redis: createClient({ url, password: process.env.REDIS_PASSWORD }))',
-    };
-  }
-  if (engine === 'documentdb' && /^mongodb(\+srv)?:\/\//.test(value)) {
-    return {
-      message: `${name} is a MongoDB URL; Amazon DocumentDB requires a user, a password and TLS with the Amazon RDS certificate authority`,
-      hint: "pass MONGODB_USERNAME and MONGODB_PASSWORD as the client's auth options, and add the RDS CA bundle (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) to the image with tlsCAFile=<its path> in the URL",
-    };
-  }
-  return undefined;
+  return MANAGED_ENGINES[store.intent.engine].urlWarning?.(name, value, store.intent.managedBy!);
 }

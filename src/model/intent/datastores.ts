@@ -1,4 +1,5 @@
 import { tagVersion } from '../image-ref.js';
+import { MANAGED_ENGINES } from '../datastores/index.js';
 import type { NormalizedService } from '../normalize.js';
 import type {
   DatastoreCredentials,
@@ -14,7 +15,6 @@ import { masterUser } from './master-user.js';
 import {
   datastoreOf,
   datastoreRuntime,
-  MANAGED_ENGINES,
   managedMappingFor,
   notManageable,
   type ManagedMapping,
@@ -200,44 +200,6 @@ export function decideDatastore(
   };
 }
 
-/** Which settings of each official image configure its account (the `*_FILE` twins are read too). */
-const ACCOUNT: Partial<
-  Record<ManagedEngine, { users: string[]; defaultUser: string; databases: string[]; passwords: string[] }>
-> = {
-  'rds-postgres': {
-    users: ['POSTGRES_USER'],
-    defaultUser: 'postgres',
-    databases: ['POSTGRES_DB'],
-    passwords: ['POSTGRES_PASSWORD'],
-  },
-  'rds-mysql': {
-    users: ['MYSQL_USER'],
-    defaultUser: 'root',
-    databases: ['MYSQL_DATABASE'],
-    passwords: ['MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD'],
-  },
-  'rds-mariadb': {
-    users: ['MARIADB_USER', 'MYSQL_USER'],
-    defaultUser: 'root',
-    databases: ['MARIADB_DATABASE', 'MYSQL_DATABASE'],
-    passwords: ['MARIADB_PASSWORD', 'MYSQL_PASSWORD', 'MARIADB_ROOT_PASSWORD', 'MYSQL_ROOT_PASSWORD'],
-  },
-  documentdb: {
-    users: ['MONGO_INITDB_ROOT_USERNAME'],
-    // DocumentDB reserves `admin` and `root`-like names; the compose image has no user by default.
-    defaultUser: 'app',
-    databases: ['MONGO_INITDB_DATABASE'],
-    passwords: ['MONGO_INITDB_ROOT_PASSWORD'],
-  },
-  'elasticache-redis': { users: [], defaultUser: '', databases: [], passwords: ['REDIS_PASSWORD'] },
-  'elasticache-valkey': {
-    users: [],
-    defaultUser: '',
-    databases: [],
-    passwords: ['VALKEY_PASSWORD', 'REDIS_PASSWORD'],
-  },
-};
-
 /** The password given on the command line: `redis-server --requirepass secret`. */
 function commandPassword(command: readonly string[] | undefined): string | undefined {
   const args = command ?? [];
@@ -253,13 +215,14 @@ function credentialsOf(
   s: NormalizedService,
 ): { credentials?: DatastoreCredentials; local: LocalCredentials } {
   const env = s.environment;
-  if (engine === 's3') {
-    const keys = ['MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'];
-    return { local: { passwords: [], users: [], accessKeys: keys.map((k) => env[k] ?? '').filter(Boolean) } };
+  const { standIn, account } = MANAGED_ENGINES[engine];
+  if (standIn) {
+    const accessKeys = standIn.accessKeyVariables.map((k) => env[k] ?? '').filter(Boolean);
+    return { local: { passwords: [], users: [], accessKeys } };
   }
-  const account = ACCOUNT[engine];
   if (!account) return { local: { passwords: [], users: [], accessKeys: [] } };
-  const first = (names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const first = (names: readonly string[]) =>
+    names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
   const configured = first(account.users);
   const variable = account.users.find((n) => env[n] === configured);
   // The master user the managed service accepts (a reserved name maps to the engine's default).
@@ -276,7 +239,7 @@ function credentialsOf(
     .map((n) => secretPaths.get(env[`${n}_FILE`] ?? ''))
     .find((v) => v !== undefined);
   const users = [configured, username].filter((u): u is string => !!u);
-  if (engine === 'rds-mysql' || engine === 'rds-mariadb') users.push('root');
+  users.push(...(account.builtInUsers ?? []));
   return {
     credentials: {
       ...(username ? { username } : {}),

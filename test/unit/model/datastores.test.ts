@@ -5,7 +5,7 @@
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { describe, expect, it } from 'vitest';
 import { parseImageRef } from '../../../src/model/image-ref.js';
-import { MANAGED_ENGINES } from '../../../src/model/intent/catalog.js';
+import { MANAGED_ENGINES } from '../../../src/model/datastores/index.js';
 import { rewriteHosts } from '../../../src/model/intent/connections.js';
 import { pickVersion } from '../../../src/model/intent/datastores.js';
 import { loadApp } from '../../../src/model/load.js';
