@@ -5,7 +5,7 @@
  * reads.
  */
 export function generateCompose(bytes: number): { text: string; services: number } {
-  const parts: string[] = ['name: bench\nservices:\n'];
+  const parts: string[] = ['services:\n'];
   const volumes: string[] = [];
   let size = parts[0]!.length;
   let i = 0;
@@ -33,7 +33,7 @@ export function generateCompose(bytes: number): { text: string; services: number
       com.example.tier: frontend
     deploy:
       resources:
-        limits: { cpus: "0.5", memory: 256M, pids: 256 }
+        limits: { cpus: "0.5", memory: 256M }
 `;
     else if (kind === 1)
       text = `  ${svc}:
