@@ -60,7 +60,7 @@ import { fargateSize } from '../fargate-size.js';
 import { isEngineSocket, isSystemPath, realPath } from '../host-paths.js';
 import { argumentRefusals } from './credentials.js';
 import { decideUser } from './user.js';
-import { decidePlacement } from './placement.js';
+import { completionWaiters, decidePlacement } from './placement.js';
 import { lowPortRefusals } from './low-ports.js';
 import { decideHealthcheck, decideImageFacts, decidePlatform } from './image-facts.js';
 import type { ImageLock } from '../image-lock.js';
@@ -128,7 +128,7 @@ function imageOf(s: NormalizedService, df: ParsedDockerfile | undefined): { ref?
 export function decideIntent(normalized: readonly NormalizedService[], ctx: IntentContext): IntentResult {
   const warnings: Diagnostic[] = [];
   const decisions: Decision[] = [];
-  const statics = new Map(normalized.map((s) => [s.name, staticIntent(s, normalized, ctx)]));
+  const statics = staticIntents(normalized, ctx);
   settleVolumeOwners(normalized, statics, warnings);
   const candidates = gatherCalls(normalized, statics, ctx, decisions);
   const { edges: calls, unknownPorts, listenPorts, callerNames } = settleCalls(candidates, statics, warnings);
@@ -404,6 +404,15 @@ function withoutDebuggerPorts(
   return ports.length > 0 || c.reason !== 'reference' ? [{ ...c, ports }] : [];
 }
 
+/** Each service's decisions that depend on it alone (and on who waits for it to complete). */
+function staticIntents(
+  normalized: readonly NormalizedService[],
+  ctx: IntentContext,
+): Map<string, StaticIntent> {
+  const waiters = completionWaiters(normalized);
+  return new Map(normalized.map((s) => [s.name, staticIntent(s, waiters.get(s.name) ?? [], ctx)]));
+}
+
 interface StaticIntent {
   placement: ReturnType<typeof decidePlacement>;
   image?: ImageRef;
@@ -433,11 +442,7 @@ interface StaticIntent {
 }
 
 /** Decisions that depend on the service alone. */
-function staticIntent(
-  s: NormalizedService,
-  all: readonly NormalizedService[],
-  ctx: IntentContext,
-): StaticIntent {
+function staticIntent(s: NormalizedService, waiters: readonly string[], ctx: IntentContext): StaticIntent {
   const read = serviceDockerfile(s, ctx.locate);
   const df = read?.kind === 'parsed' ? read.dockerfile : undefined;
   const { ref, built } = imageOf(s, df);
@@ -461,7 +466,7 @@ function staticIntent(
   const platform = decidePlatform(s, facts, platformWarnings);
   const healthcheck = decideHealthcheck(s, facts);
   const adminTool = ref ? adminToolOf(ref) : undefined;
-  const placement = decidePlacement(s, datastore, all, adminTool);
+  const placement = decidePlacement(s, datastore, waiters, adminTool);
   const managed = placement.placement === 'managed' ? datastore?.managedBy : undefined;
   const plan = decideMounts(s, ctx, managed);
   const { refusals } = plan;

@@ -20,7 +20,8 @@ import type { NormalizedService } from '../normalize.js';
 export function decidePlacement(
   s: Pick<NormalizedService, 'name' | 'x' | 'restart' | 'ports' | 'expose' | 'healthcheck'>,
   datastore: DatastoreIntent | undefined,
-  services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
+  /** The services that wait for it with service_completed_successfully (completionWaiters). */
+  waiters: readonly string[],
   adminTool?: string,
 ): { placement: CloudPlacement; placementReason: string } {
   if (s.x.localOnly)
@@ -36,21 +37,34 @@ export function decidePlacement(
       placement: 'managed',
       placementReason: `replaced by ${datastore.managedBy ?? 'a managed service'}`,
     };
-  const job = jobReason(s, services);
+  const job = jobReason(s, waiters);
   if (job) return { placement: 'job', placementReason: `a one-off task that runs to completion (${job})` };
   return { placement: 'service', placementReason: 'an ECS service on Fargate' };
 }
 
+/**
+ * For each service, the services that wait for it to complete (`service_completed_successfully`),
+ * in file order: one pass over every depends_on (a filter per service was quadratic).
+ */
+export function completionWaiters(
+  services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
+): ReadonlyMap<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const o of services)
+    for (const d of o.dependsOn)
+      if (d.condition === 'service_completed_successfully') {
+        const list = out.get(d.service) ?? [];
+        if (!list.includes(o.name)) list.push(o.name);
+        out.set(d.service, list);
+      }
+  return out;
+}
+
 function jobReason(
   s: Pick<NormalizedService, 'name' | 'x' | 'restart' | 'ports' | 'expose' | 'healthcheck'>,
-  services: readonly Pick<NormalizedService, 'name' | 'dependsOn'>[],
+  waiting: readonly string[],
 ): string | undefined {
   if (s.x.job !== undefined) return s.x.job ? 'x-shipshape.job: true' : undefined;
-  const waiting = services
-    .filter((o) =>
-      o.dependsOn.some((d) => d.service === s.name && d.condition === 'service_completed_successfully'),
-    )
-    .map((o) => o.name);
   if (waiting.length > 0)
     return `${waiting.join(', ')} ${waiting.length === 1 ? 'waits' : 'wait'} for it with service_completed_successfully`;
   const serves = s.ports.length > 0 || s.expose.length > 0 || (s.healthcheck && !s.healthcheck.disabled);
