@@ -53,6 +53,8 @@ const contenders = [
 
 /** Printing the whole model (some 50 lines of YAML per service), on the smaller files only. */
 const PRINT_UP_TO_MB = Number(arg('--print-up-to') ?? 4);
+/** docker-compose 1.29 is quadratic (4 MB: over three minutes); it runs on files up to this size. */
+const PEER_UP_TO_MB = Number(arg('--peer-up-to') ?? 4);
 const printing = (file: string) => measure(process.execPath, [BIN, '-q', '-f', file, 'config'], { cwd: dir });
 
 const samples = new Map<string, Measured[]>();
@@ -62,6 +64,7 @@ try {
     for (const f of files) {
       const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const who of order) {
+        if (who.id === 'docker-compose' && f.mb > PEER_UP_TO_MB) continue;
         const m = await who.run(f.file);
         if (m.code !== 0)
           throw new Error(
@@ -97,7 +100,9 @@ const stat = (key: string) => {
 };
 const rows = files.map((f) => {
   const ours = stat(`shipshape ${f.mb}`);
-  const theirs = stat(`docker-compose ${f.mb}`);
+  const theirs = samples.has(`docker-compose ${f.mb}`)
+    ? stat(`docker-compose ${f.mb}`)
+    : { wallMs: NaN, cpuMs: NaN, maxRssMiB: NaN };
   return {
     mb: f.mb,
     bytes: f.bytes,
@@ -131,9 +136,10 @@ const md = [
   '',
   '| file | services | shipshape wall | per MB | shipshape CPU | peak memory | docker-compose wall | per MB | peak memory | ratio (wall) |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map(
-    (r) =>
-      `| ${r.mb} MB | ${r.services} | ${s(r.shipshape.wallMs)} | ${s(r.shipshape.msPerMb)} | ${s(r.shipshape.cpuMs)} | ${r.shipshape.maxRssMiB} MiB | ${s(r.dockerCompose.wallMs)} | ${s(r.dockerCompose.msPerMb)} | ${r.dockerCompose.maxRssMiB} MiB | ${r.ratioWall} |`,
+  ...rows.map((r) =>
+    Number.isNaN(r.dockerCompose.wallMs)
+      ? `| ${r.mb} MB | ${r.services} | ${s(r.shipshape.wallMs)} | ${s(r.shipshape.msPerMb)} | ${s(r.shipshape.cpuMs)} | ${r.shipshape.maxRssMiB} MiB | not run (over --peer-up-to ${PEER_UP_TO_MB} MB) | | | |`
+      : `| ${r.mb} MB | ${r.services} | ${s(r.shipshape.wallMs)} | ${s(r.shipshape.msPerMb)} | ${s(r.shipshape.cpuMs)} | ${r.shipshape.maxRssMiB} MiB | ${s(r.dockerCompose.wallMs)} | ${s(r.dockerCompose.msPerMb)} | ${r.dockerCompose.maxRssMiB} MiB | ${r.ratioWall} |`,
   ),
   '',
   `Linear: the time per MB of the largest file is ${(rows.at(-1)!.shipshape.msPerMb / first.shipshape.msPerMb).toFixed(2)}× that of the ${first.mb} MB file (before the fix a 4 MB file took 58 s against 5 s for 1 MB: 2.9× per MB).`,
