@@ -412,29 +412,29 @@ export class ComposeApp extends Construct {
    */
   private gateJobDependents(): void {
     const gates = new Map<Stack, CfnCondition>();
-    for (const job of jobs(this.app)) {
-      for (const name of waitingFor(this.app, job.name)) {
-        // On the ComposeService, as the profile's minimum count is: aspects of one construct run
-        // in the order they were added, whatever the app's aspect feature flags.
-        const service = this.services.get(name);
-        if (!service?.fargateService) continue;
-        const stack = Stack.of(service);
-        let done = gates.get(stack);
-        if (!done) {
-          const parameter = new CfnParameter(stack, JOBS_DONE_PARAMETER, {
-            type: 'String',
-            allowedValues: ['yes', 'no'],
-            default: 'yes',
-            description: 'no: the services that wait for a job run no task yet (set by shipshape deploy)',
-          });
-          done = new CfnCondition(stack, 'JobsDoneCondition', {
-            expression: Fn.conditionEquals(parameter.valueAsString, 'yes'),
-          });
-          gates.set(stack, done);
-          this.jobGates.push({ stackName: stack.stackName, parameter: JOBS_DONE_PARAMETER });
-        }
-        Aspects.of(service).add(new HeldUntil(done), { priority: AspectPriority.DEFAULT });
+    // A service that waits for several jobs is held once.
+    const waiting = new Set(jobs(this.app).flatMap((job) => waitingFor(this.app, job.name)));
+    for (const name of waiting) {
+      // On the ComposeService, as the profile's minimum count is: aspects of one construct run
+      // in the order they were added, whatever the app's aspect feature flags.
+      const service = this.services.get(name);
+      if (!service?.fargateService) continue;
+      const stack = Stack.of(service);
+      let done = gates.get(stack);
+      if (!done) {
+        const parameter = new CfnParameter(stack, JOBS_DONE_PARAMETER, {
+          type: 'String',
+          allowedValues: ['yes', 'no'],
+          default: 'yes',
+          description: 'no: the services that wait for a job run no task yet (set by shipshape deploy)',
+        });
+        done = new CfnCondition(stack, 'JobsDoneCondition', {
+          expression: Fn.conditionEquals(parameter.valueAsString, 'yes'),
+        });
+        gates.set(stack, done);
+        this.jobGates.push({ stackName: stack.stackName, parameter: JOBS_DONE_PARAMETER });
       }
+      Aspects.of(service).add(new HeldUntil(done), { priority: AspectPriority.DEFAULT });
     }
   }
 
@@ -593,9 +593,7 @@ class HeldUntil implements IAspect {
   constructor(private readonly done: CfnCondition) {}
 
   visit(node: IConstruct): void {
-    if (!(node instanceof ecs.CfnService) || held.has(node)) return;
-    held.add(node);
+    if (!(node instanceof ecs.CfnService)) return;
     node.desiredCount = Fn.conditionIf(this.done.logicalId, node.desiredCount ?? 1, 0) as unknown as number;
   }
 }
-const held = new WeakSet<ecs.CfnService>();

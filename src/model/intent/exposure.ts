@@ -67,7 +67,9 @@ const DEBUGGER_FLAGS: [RegExp, string][] = [
 /** Every debugger port of a service: the well-known ones and those its command line opens. */
 export function debuggerPortsOf(
   s: Pick<NormalizedService, 'command' | 'entrypoint' | 'environment'>,
-): Map<number, string> {
+): ReadonlyMap<number, string> {
+  const known = debuggersOf.get(s);
+  if (known) return known;
   const out = new Map(DEBUGGER_PORTS);
   const text = [
     ...(s.entrypoint ?? []),
@@ -75,8 +77,12 @@ export function debuggerPortsOf(
     ...Object.entries(s.environment).map(([k, v]) => `${k}=${v}`),
   ].join(' ');
   for (const [re, what] of DEBUGGER_FLAGS) for (const m of text.matchAll(re)) out.set(Number(m[1]), what);
+  debuggersOf.set(s, out);
   return out;
 }
+
+/** Each service's debugger ports, read once: notAnEntry asks for every port it judges. */
+const debuggersOf = new WeakMap<object, ReadonlyMap<number, string>>();
 
 /** The protocol of an entry port, with the reason for it. */
 export function entryProtocol(

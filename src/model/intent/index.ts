@@ -427,7 +427,7 @@ interface StaticIntent {
   /** Where the declared ports come from, for the reasons of edges that name no port. */
   portSources: string;
   /** Its debugger ports (well-known, and those its command line opens): never reachable. */
-  debuggers: Map<number, string>;
+  debuggers: ReadonlyMap<number, string>;
   /** Ports it declares only over UDP. */
   udpPorts: number[];
   user: ServiceIntent['user'];
